@@ -1,0 +1,46 @@
+"""The roles people hold, as Django groups created by a migration.
+
+Groups carry no model-level permissions on case data: what a person may see is decided per case
+by casework.access, never by a global `view_case`.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+INTAKE = "intake_coordinator"
+CASEWORKER = "caseworker"
+SUPERVISOR = "supervisor"
+MDT = "mdt_member"
+PROVIDER = "provider_staff"
+AUDITOR = "auditor"
+ADMIN = "admin"
+
+LABELS = {
+    INTAKE: _("Intake coordinator"),
+    CASEWORKER: _("Caseworker"),
+    SUPERVISOR: _("Supervisor"),
+    MDT: _("MDT member"),
+    PROVIDER: _("Provider staff"),
+    AUDITOR: _("Auditor"),
+    ADMIN: _("System admin"),
+}
+ALL = tuple(LABELS)
+
+# Staff who handle case content at all (everyone else is refused before any lookup).
+CASE_STAFF = frozenset({INTAKE, CASEWORKER, SUPERVISOR})
+# Staff who may enter a referral on someone's behalf.
+REFERRAL_ENTRY = frozenset({INTAKE, CASEWORKER, SUPERVISOR})
+
+
+def of(user) -> frozenset[str]:
+    """Return the names of `user`'s roles, cached on the user object for the request."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_casework_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._casework_roles = cached
+    return cached
+
+
+def has(user, *names: str) -> bool:
+    return bool(of(user) & set(names))

@@ -1,0 +1,1 @@
+# Referrals hold personal data: deliberately not registered in the admin.
