@@ -74,7 +74,8 @@ BLIND_INDEX_KEY = secret("BLIND_INDEX_KEY")
 if PRODUCTION and (BLIND_INDEX_KEY == SECRET_KEY or SECRET_KEY in FIELD_ENCRYPTION_KEYS):
     raise ImproperlyConfigured("Encryption and blind-index keys must differ from SECRET_KEY.")
 
-DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
+# Off by default everywhere: debug pages would show personal data in tracebacks.
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
@@ -231,7 +232,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Production serves collected files; elsewhere WhiteNoise serves straight from the source folders.
+STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,0 +1,138 @@
+"""Personas and shared fixtures.
+
+North team: alice and bob are its caseworkers, sam supervises it. South team: carol is its
+caseworker, sofia supervises it. ivy coordinates intake, mo sits on the MDT, pat works for a
+provider, audrey audits and adam administers. Nobody but the people named on a case sees it.
+"""
+
+import os
+
+import pytest
+from django.db import connection
+
+from casework import roles
+from casework.models import TeamMembership
+from tests.factories import CaseFactory, TeamFactory, UserFactory, join_team
+
+
+def _require(flag: str, reason: str):
+    """Skip, unless CI asked for this kind of test, where a skip would hide a failure."""
+    if os.environ.get(flag):
+        pytest.fail(f"{reason}, but {flag} is set: this run must execute it.")
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "postgres" in item.keywords and connection.vendor != "postgresql":
+            item.add_marker(pytest.mark.usefixtures("_needs_postgres"))
+
+
+@pytest.fixture
+def _needs_postgres():
+    if connection.vendor != "postgresql":
+        _require("REQUIRE_POSTGRES", "needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def require_broker():
+    if not os.environ.get("CELERY_BROKER_URL"):
+        _require("REQUIRE_BROKER", "needs a real Celery broker (set CELERY_BROKER_URL)")
+    return os.environ["CELERY_BROKER_URL"]
+
+
+@pytest.fixture
+def north(db):
+    return TeamFactory(name="North")
+
+
+@pytest.fixture
+def south(db):
+    return TeamFactory(name="South")
+
+
+@pytest.fixture
+def alice(north):
+    user = UserFactory(username="alice", roles=[roles.CASEWORKER])
+    join_team(user, north)
+    return user
+
+
+@pytest.fixture
+def bob(north):
+    user = UserFactory(username="bob", roles=[roles.CASEWORKER])
+    join_team(user, north)
+    return user
+
+
+@pytest.fixture
+def carol(south):
+    user = UserFactory(username="carol", roles=[roles.CASEWORKER])
+    join_team(user, south)
+    return user
+
+
+@pytest.fixture
+def sam(north):
+    user = UserFactory(username="sam", roles=[roles.SUPERVISOR])
+    join_team(user, north, TeamMembership.Role.SUPERVISOR)
+    return user
+
+
+@pytest.fixture
+def sofia(south):
+    user = UserFactory(username="sofia", roles=[roles.SUPERVISOR])
+    join_team(user, south, TeamMembership.Role.SUPERVISOR)
+    return user
+
+
+@pytest.fixture
+def ivy(db):
+    return UserFactory(username="ivy", roles=[roles.INTAKE])
+
+
+@pytest.fixture
+def mo(db):
+    return UserFactory(username="mo", roles=[roles.MDT])
+
+
+@pytest.fixture
+def pat(db):
+    return UserFactory(username="pat", roles=[roles.PROVIDER])
+
+
+@pytest.fixture
+def audrey(db):
+    return UserFactory(username="audrey", roles=[roles.AUDITOR])
+
+
+@pytest.fixture
+def adam(db):
+    return UserFactory(username="adam", roles=[roles.ADMIN], is_staff=True)
+
+
+@pytest.fixture
+def root(db):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def alices_case(alice, north):
+    """An open case at intake, assigned to alice on the North team."""
+    return CaseFactory(team=north, caseworker=alice)
+
+
+@pytest.fixture
+def carols_case(carol, south):
+    return CaseFactory(team=south, caseworker=carol)
+
+
+@pytest.fixture
+def client_for(client):
+    """Return a test client signed in as the given user."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
