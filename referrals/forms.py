@@ -24,18 +24,6 @@ class StaffReferralForm(forms.ModelForm):
         ]
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
 
-    def clean_first_name(self):
-        return self._clean_name("first_name")
-
-    def clean_last_name(self):
-        return self._clean_name("last_name")
-
-    def _clean_name(self, field):
-        value = self.cleaned_data[field].strip()
-        if not value:
-            raise forms.ValidationError(_("Enter a name."))
-        return value
-
     def clean_date_of_birth(self):
         value = self.cleaned_data.get("date_of_birth")
         if value and value > timezone.localdate():

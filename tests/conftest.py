@@ -34,6 +34,17 @@ def _needs_postgres():
         _require("REQUIRE_POSTGRES", "needs PostgreSQL (set DATABASE_URL)")
 
 
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Run tasks in-process, except in tests that exercise the real broker and worker."""
+    from casework.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = "broker" not in request.keywords
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def require_broker():
     if not os.environ.get("CELERY_BROKER_URL"):
