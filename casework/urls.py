@@ -22,7 +22,7 @@ case_patterns = [
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
     path("cases/", include(case_patterns)),
     path("referrals/", include("referrals.urls")),
     path("referrals/<str:reference>/open-case/", views.case_open, name="case-open"),

@@ -1,6 +1,7 @@
 """Casework pages. Each view: access policy -> form -> workflow -> redirect or render."""
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -9,6 +10,15 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.access_log import record_read
 from casework import access, forms, roles, selectors, workflow
 from casework.models import Case, Notification
+
+
+class SignOutView(auth_views.LogoutView):
+    """Log out, and tell the browser to drop everything it kept of the session."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+        return response
 
 
 @require_GET

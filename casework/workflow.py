@@ -4,6 +4,8 @@ Each function is atomic, takes the acting user as `actor`, checks the access pol
 caller cannot forget), and defers anything that leaves the database to `transaction.on_commit`.
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -141,10 +143,16 @@ def unmet_conditions(case: Case, name: str) -> list[str]:
     return [str(check.message) for check in transition.conditions if not check(case)]
 
 
-def available_transitions(case: Case, user) -> list[str]:
-    """Names of the transitions `user` may attempt from the current stage (conditions unchecked)."""
+@dataclass(frozen=True)
+class AvailableTransition:
+    name: str
+    unmet: list[str]  # what is still missing; the page shows it beside the button
+
+
+def available_transitions(case: Case, user) -> list[AvailableTransition]:
+    """The transitions `user` may take from the current stage, with any unmet conditions."""
     return [
-        t.name
+        AvailableTransition(t.name, unmet_conditions(case, t.name))
         for t in case.get_all_stage_transitions()
         if t.source == case.stage and access.can_take_transition(user, case, t.name)
     ]

@@ -120,6 +120,7 @@ def test_unknown_and_known_users_get_the_same_answer(client):
 def test_logging_out_ends_the_session_on_the_server(client, alice):
     client.force_login(alice)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    client.post(reverse("logout"))
+    response = client.post(reverse("logout"))
+    assert '"cookies"' in response["Clear-Site-Data"]
     client.cookies[settings.SESSION_COOKIE_NAME] = cookie  # replay the old cookie
     assert client.get(reverse("dashboard")).status_code == 302
