@@ -149,9 +149,10 @@ def test_the_auditor_page_shows_no_personal_data(client, audrey, alice, north):
 
 
 @pytest.mark.django_db
-def test_demo_data_leaves_no_names_or_dates_of_birth_in_clear_anywhere():
+def test_demo_data_leaves_no_names_or_dates_of_birth_in_clear_anywhere(settings):
     from casework.management.commands.load_demo import NEW_REFERRALS, PEOPLE
 
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert Person.objects.count() == len(PEOPLE)
     canaries = [p[0] for p in PEOPLE + NEW_REFERRALS] + [p[1] for p in PEOPLE + NEW_REFERRALS]
