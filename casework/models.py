@@ -117,6 +117,22 @@ class Person(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
 
+@audited
+class PersonAlias(models.Model):
+    """Another name a person is known by, matched through its own blind index."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+    name = EncryptedCharField(_("also known as"), max_length=200)
+    name_index = models.CharField(max_length=64, db_index=True, editable=False)
+
+    def __str__(self):
+        return f"alias {self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.name_index = crypto.name_index(self.name)
+        super().save(*args, **kwargs)
+
+
 # Transition conditions: pure reads of the case, each with the message a person can act on.
 
 
