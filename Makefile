@@ -28,7 +28,9 @@ lint: $(STAMP)
 check-deploy: $(STAMP)
 	DJANGO_ENV=production SECRET_KEY=check-$$RANDOM-not-a-real-key-but-long-enough-for-django-checks-0123456789 \
 	FIELD_ENCRYPTION_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
-	BLIND_INDEX_KEY=check-blind-index-key ALLOWED_HOSTS=casework.example.org \
+	BLIND_INDEX_KEY=check-blind-index-key AUDIT_CHAIN_KEY=check-audit-chain-key \
+	AUDIT_ANCHOR_SIGNING_KEY=$$($(BIN)/python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())') \
+	ALLOWED_HOSTS=casework.example.org \
 	DATABASE_URL=sqlite:////tmp/casework-check.sqlite3 \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 

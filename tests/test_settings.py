@@ -18,6 +18,8 @@ PRODUCTION = {
     "SECRET_KEY": "s" * 60,
     "FIELD_ENCRYPTION_KEYS": "a2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGVzLWxvbmc=",
     "BLIND_INDEX_KEY": "b" * 40,
+    "AUDIT_CHAIN_KEY": "c" * 40,
+    "AUDIT_ANCHOR_SIGNING_KEY": "2XJYDH4xD7jH4u2kVhc9b9nq0QJjU0I7Qm0r8o3Zf1Q=",
     "ALLOWED_HOSTS": "casework.example.org",
     "PATH": os.environ["PATH"],
 }
