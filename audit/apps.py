@@ -10,6 +10,23 @@ class AuditConfig(AppConfig):
         # The change log is for auditors, through the workspace; not editable in the admin.
         from auditlog.models import LogEntry
         from django.contrib import admin
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_save, pre_delete
+
+        from audit import anchors, chain, signals  # noqa: F401  (signals: sign-in events)
 
         if admin.site.is_registered(LogEntry):
             admin.site.unregister(LogEntry)
+
+        # Every new entry is chained in the transaction that writes it (audit.chain).
+        post_save.connect(
+            chain.on_log_entry_saved, sender=LogEntry, dispatch_uid="audit.chain.append"
+        )
+        # Deleting a user would rewrite their entries' actor (SET_NULL): refused.
+        pre_delete.connect(
+            chain.refuse_deleting_actors,
+            sender=get_user_model(),
+            dispatch_uid="audit.chain.refuse_deleting_actors",
+        )
+        # Fail at start-up, not at the first hourly anchor, if the signing key is malformed.
+        anchors.signing_key()

@@ -14,8 +14,10 @@ so a caseload costs the same at a thousand cases or a million. Anything out of r
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from audit import access_log
+from audit.emergency import EmergencyAccess
 from casework import roles
-from casework.models import Case, CaseUserObjectPermission, TeamMembership
+from casework.models import Case, CaseNote, CaseUserObjectPermission, Task, Team, TeamMembership
 
 VIEW_CASE = "view_case"
 
@@ -55,7 +57,25 @@ def visible_cases(user) -> QuerySet:
         reach |= Q(team_id__in=supervised_team_ids(user))
     if roles.INTAKE in held:
         reach |= Q(stage=Case.Stage.INTAKE)
+    reach |= Q(pk__in=emergency_case_ids(user))
     return Case.objects.filter(reach)
+
+
+def emergency_case_ids(user) -> QuerySet:
+    """Cases opened through break-glass whose time has not run out (audit.breakglass)."""
+    return EmergencyAccess.objects.active().filter(user=user).values("case_id")
+
+
+def relation_to_case(user, case: Case) -> str:
+    """How `user` reaches `case`, stored on each read so auditors can judge it later."""
+    related = roles_on_case(user, case)
+    for role, relation in ((roles.CASEWORKER, "assigned"), (roles.SUPERVISOR, "supervisor"),
+                           (roles.INTAKE, "intake")):
+        if role in related:
+            return relation
+    if EmergencyAccess.objects.active().filter(user=user, case=case).exists():
+        return "emergency"
+    return "shared"
 
 
 def access_case(user, reference: str, *, for_write: bool = False) -> Case:
@@ -70,6 +90,7 @@ def access_case(user, reference: str, *, for_write: bool = False) -> Case:
         raise Http404
     if for_write and not can_edit_case(user, case):
         raise Http404
+    access_log.note_relation(case.pk, relation_to_case(user, case))
     return case
 
 
@@ -115,6 +136,88 @@ def can_assign(user, case: Case) -> bool:
     return bool({roles.SUPERVISOR, roles.INTAKE} & roles_on_case(user, case))
 
 
+# Casework in depth: assessments, notes, follow-up, tasks, the team view -------------------
+
+# Which discipline's members may read a compartment note.
+NOTE_COMPARTMENTS = {
+    CaseNote.Sensitivity.LAW_ENFORCEMENT: roles.COMPARTMENT_LAW_ENFORCEMENT,
+    CaseNote.Sensitivity.HEALTH: roles.COMPARTMENT_HEALTH,
+}
+# Stages in which an assessment may be started or reassessed.
+ASSESSMENT_STAGES = (Case.Stage.ASSESSMENT, Case.Stage.SERVICE_PLAN, Case.Stage.FOLLOW_UP)
+
+
+def can_assess(user, case: Case) -> bool:
+    return case.stage in ASSESSMENT_STAGES and can_edit_records(user, case)
+
+
+def can_sign_off_assessment(user, case: Case) -> bool:
+    return roles.SUPERVISOR in roles_on_case(user, case)
+
+
+def can_write_notes(user, case: Case) -> bool:
+    """Anyone the case is open to in their role writes notes (on a closed case: its staff)."""
+    return bool(roles_on_case(user, case))
+
+
+def can_read_note(user, case: Case, note: CaseNote) -> bool:
+    """Whether `user`, who already sees `case`, may read this note's text.
+
+    Standard: yes. Restricted: only the assigned caseworker and the team's supervisor.
+    Compartment (law enforcement, health): only members of that discipline.
+    """
+    if note.sensitivity == CaseNote.Sensitivity.RESTRICTED:
+        return bool({roles.CASEWORKER, roles.SUPERVISOR} & roles_on_case(user, case))
+    if note.sensitivity in NOTE_COMPARTMENTS:
+        return roles.has(user, NOTE_COMPARTMENTS[note.sensitivity])
+    return True
+
+
+def can_know_note_exists(user, case: Case, note: CaseNote) -> bool:
+    """Compartment notes show who holds them and when; restricted notes are simply absent."""
+    return note.sensitivity != CaseNote.Sensitivity.RESTRICTED or can_read_note(user, case, note)
+
+
+def note_levels_for(user, case: Case) -> list[str]:
+    """The sensitivity levels `user` may write on `case`: never one they could not read."""
+    levels = [CaseNote.Sensitivity.STANDARD]
+    if {roles.CASEWORKER, roles.SUPERVISOR} & roles_on_case(user, case):
+        levels.append(CaseNote.Sensitivity.RESTRICTED)
+    levels += [level for level, group in NOTE_COMPARTMENTS.items() if roles.has(user, group)]
+    return levels
+
+
+def access_note(user, case: Case, note_id: int) -> CaseNote:
+    """Return the note if `user` (who sees `case`) may read it, else raise 404."""
+    note = case.notes.select_related("author").filter(pk=note_id).first()
+    if note is None or not can_read_note(user, case, note):
+        raise Http404
+    return note
+
+
+def can_record_post_exit_review(user, case: Case) -> bool:
+    return case.stage == Case.Stage.CLOSED and can_edit_case(user, case)
+
+
+def can_manage_tasks(user, case: Case) -> bool:
+    """Add tasks to a case: its caseworker and supervisor, while it is open."""
+    return can_edit_records(user, case)
+
+
+def can_complete_task(user, case: Case, task: Task) -> bool:
+    return task.owner_id == user.pk or roles.SUPERVISOR in roles_on_case(user, case)
+
+
+def supervised_teams(user) -> QuerySet:
+    if roles.SUPERVISOR not in roles.of(user):
+        return Team.objects.none()
+    return Team.objects.filter(pk__in=supervised_team_ids(user))
+
+
+def can_view_team(user) -> bool:
+    return roles.SUPERVISOR in roles.of(user)
+
+
 def can_enter_referral(user) -> bool:
     return roles.has(user, *roles.REFERRAL_ENTRY)
 
@@ -124,12 +227,15 @@ def can_open_cases(user) -> bool:
 
 
 def visible_referrals(user) -> QuerySet:
-    """Intake coordinators and supervisors see every referral; others only those they entered."""
+    """Intake coordinators and supervisors see every referral. Other staff and partners see the
+    ones they entered, and caseworkers also those that opened or joined a case they may see."""
     from referrals.models import Referral
 
     if roles.has(user, roles.INTAKE, roles.SUPERVISOR):
         return Referral.objects.all()
     if can_enter_referral(user):
+        return Referral.objects.filter(Q(entered_by=user) | Q(case__in=visible_cases(user)))
+    if can_make_partner_referral(user):
         return Referral.objects.filter(entered_by=user)
     return Referral.objects.none()
 
@@ -139,6 +245,56 @@ def access_referral(user, reference: str):
     if referral is None:
         raise Http404
     return referral
+
+
+# Referrals: partners, screening and bias-incident reports -----------------------------------
+
+
+def can_make_partner_referral(user) -> bool:
+    """Provider staff and partner agencies refer through the partner form."""
+    return roles.has(user, roles.PROVIDER)
+
+
+def can_list_own_referrals(user) -> bool:
+    return can_enter_referral(user) or can_make_partner_referral(user)
+
+
+def can_screen_referrals(user) -> bool:
+    """The intake inbox and screening: intake coordinators and supervisors."""
+    return roles.has(user, roles.INTAKE, roles.SUPERVISOR)
+
+
+def can_screen_referral(user, referral) -> bool:
+    return can_screen_referrals(user) and referral.is_awaiting_screening
+
+
+def can_see_screening(user, referral) -> bool:
+    """Decisions, checks and possible matches: screeners only, never the referrer."""
+    return can_screen_referrals(user)
+
+
+def can_triage_bias_reports(user) -> bool:
+    return roles.has(user, roles.INTAKE, roles.SUPERVISOR)
+
+
+def visible_bias_incidents(user) -> QuerySet:
+    from referrals.models import BiasIncident
+
+    if can_triage_bias_reports(user):
+        return BiasIncident.objects.all()
+    return BiasIncident.objects.none()
+
+
+def access_bias_incident(user, reference: str):
+    incident = visible_bias_incidents(user).filter(reference=reference).first()
+    if incident is None:
+        raise Http404
+    return incident
+
+
+def can_view_bias_landscape(user) -> bool:
+    """The landscape is for the management team: supervisors. Counts only, small ones hidden."""
+    return roles.has(user, roles.SUPERVISOR)
 
 
 def can_read_audit_log(user) -> bool:

@@ -1,12 +1,29 @@
+from django.utils.translation import gettext_lazy as _
+
+from audit import breakglass
 from casework import access, roles
+
+# (URL name, label, who sees the link) in menu order; every link is also guarded by its view.
+NAVIGATION = [
+    ("dashboard", _("My caseload"), lambda u: roles.has(u, *roles.CASE_STAFF)),
+    ("team-overview", _("Team"), access.can_view_team),
+    ("referral-inbox", _("Intake inbox"), access.can_screen_referrals),
+    ("referral-new", _("New referral"), access.can_enter_referral),
+    ("referral-partner-new", _("Refer someone"), access.can_make_partner_referral),
+    ("referral-mine", _("Referrals I made"), access.can_list_own_referrals),
+    ("bias-list", _("Bias reports"), access.can_triage_bias_reports),
+    ("bias-landscape", _("Landscape"), access.can_view_bias_landscape),
+    ("audit-log", _("Audit log"), access.can_read_audit_log),
+    ("emergency-list", _("Emergency access reviews"), breakglass.may_review),
+    ("emergency-request", _("Emergency access"), breakglass.may_break_glass),
+]
 
 
 def navigation(request):
     user = request.user
-    held = roles.of(user)
+    if not user.is_authenticated:
+        return {}
     return {
-        "user_roles": sorted(str(roles.LABELS[r]) for r in held if r in roles.LABELS),
-        "nav_can_enter_referral": access.can_enter_referral(user),
-        "nav_can_read_audit": access.can_read_audit_log(user),
-        "nav_has_cases": bool(held & roles.CASE_STAFF),
+        "user_roles": sorted(str(roles.LABELS[r]) for r in roles.of(user) if r in roles.LABELS),
+        "nav_links": [(name, label) for name, label, shown in NAVIGATION if shown(user)],
     }

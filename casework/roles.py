@@ -31,6 +31,16 @@ CASE_STAFF = frozenset({INTAKE, CASEWORKER, SUPERVISOR})
 REFERRAL_ENTRY = frozenset({INTAKE, CASEWORKER, SUPERVISOR})
 
 
+# Compartments: disciplines whose notes only their own members read (casework.access). Groups
+# like the roles, held in addition to a role; an admin adds people to them.
+COMPARTMENT_LAW_ENFORCEMENT = "compartment_law_enforcement"
+COMPARTMENT_HEALTH = "compartment_health"
+COMPARTMENT_LABELS = {
+    COMPARTMENT_LAW_ENFORCEMENT: _("Law enforcement compartment"),
+    COMPARTMENT_HEALTH: _("Health compartment"),
+}
+
+
 def of(user) -> frozenset[str]:
     """Return the names of `user`'s roles, cached on the user object for the request."""
     if not user.is_authenticated or not user.is_active:

@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
@@ -32,24 +33,55 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def _new_anchor_signing_key() -> str:
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    key = Ed25519PrivateKey.generate()
+    raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    return base64.b64encode(raw).decode()
+
+
+# Every key the local key file holds, and how to make a new one.
+LOCAL_KEY_MAKERS = {
+    "SECRET_KEY": lambda: secrets.token_urlsafe(50),
+    "FIELD_ENCRYPTION_KEYS": lambda: Fernet.generate_key().decode(),
+    "BLIND_INDEX_KEY": lambda: secrets.token_urlsafe(32),
+    "AUDIT_CHAIN_KEY": lambda: secrets.token_urlsafe(32),
+    "AUDIT_ANCHOR_SIGNING_KEY": _new_anchor_signing_key,
+}
+
+
 def local_keys() -> dict[str, str]:
-    """Read, or create on first run, the development key file. Never used in production."""
+    """Read, or create on first run, the development key file. Never used in production.
+
+    A key file from before a key was added gets the missing key generated and added; the keys
+    already in it never change (data encrypted or chained under them must stay readable).
+    """
     path = VAR_DIR / "local-keys.json"
-    if path.exists():
-        return json.loads(path.read_text())
+    keys = json.loads(path.read_text()) if path.exists() else {}
+    if all(name in keys for name in LOCAL_KEY_MAKERS):
+        return keys
+    import fcntl
+
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    keys = {
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "BLIND_INDEX_KEY": secrets.token_urlsafe(32),
-    }
-    # O_EXCL: two processes starting at once must not write different keys.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return json.loads(path.read_text())
-    with os.fdopen(fd, "w") as handle:
-        json.dump(keys, handle)
+    # Under a lock, two processes starting at once cannot write different keys: the second
+    # re-reads what the first wrote.
+    with open(VAR_DIR / "local-keys.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        keys = json.loads(path.read_text()) if path.exists() else {}
+        missing = [name for name in LOCAL_KEY_MAKERS if name not in keys]
+        if missing:
+            keys.update({name: LOCAL_KEY_MAKERS[name]() for name in missing})
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                json.dump(keys, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)  # atomic: readers see the old file or the new one
     return keys
 
 
@@ -268,6 +300,29 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", PRODUCTION)
+
+# A shared cache (Redis in deployment) so rate limits hold across processes; never holds PII.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Referrals (referrals/conf.py documents each).
+REFERRAL_INTAKE_WORKING_DAYS = int(os.environ.get("REFERRAL_INTAKE_WORKING_DAYS", "2"))
+# What an acknowledgement to the referrer may say: off, received, reviewed or outcome.
+REFERRAL_ACKNOWLEDGEMENT = os.environ.get("REFERRAL_ACKNOWLEDGEMENT", "received")
+# Submissions allowed from one address per public form, and the window in seconds.
+PUBLIC_FORM_RATE_LIMIT = (
+    int(os.environ.get("PUBLIC_FORM_RATE_LIMIT_COUNT", "10")),
+    int(os.environ.get("PUBLIC_FORM_RATE_LIMIT_SECONDS", "3600")),
+)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "casework@localhost")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
@@ -277,6 +332,34 @@ AUDITLOG_MASK_CALLABLE = "audit.registry.mask_completely"
 AUDITLOG_DISABLE_ON_RAW_SAVE = False
 # Only trust X-Forwarded-For when a proxy we run sets it.
 AUDIT_TRUST_X_FORWARDED_FOR = env_bool("AUDIT_TRUST_X_FORWARDED_FOR", False)
+# Reads outside these local hours (or at the weekend) go to the auditors' review queue.
+AUDIT_WORKING_HOURS = (7, 19)
+# How long emergency ("break-glass") access to a case lasts.
+BREAK_GLASS_MINUTES = int(os.environ.get("BREAK_GLASS_MINUTES", "60"))
+
+# --- Audit integrity (audit/chain.py, audit/anchors.py) --------------------------------------
+# Each audit entry is chained with HMAC-SHA256 under AUDIT_CHAIN_KEY (outside the database).
+# Every hour the chain head is signed with Ed25519 (AUDIT_ANCHOR_SIGNING_KEY: base64 of a raw
+# 32-byte private key) and appended to AUDIT_ANCHOR_FILE, which belongs off the database host
+# (ship it to append-only storage). Every day the chain is verified against the anchors; a
+# failure logs an ERROR on the "audit.alerts" logger. Both keys are required in production.
+AUDIT_CHAIN_KEY = secret("AUDIT_CHAIN_KEY")
+AUDIT_ANCHOR_SIGNING_KEY = secret("AUDIT_ANCHOR_SIGNING_KEY")
+AUDIT_ANCHOR_FILE = Path(os.environ.get("AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))
+_OTHER_KEYS = {SECRET_KEY, BLIND_INDEX_KEY, *FIELD_ENCRYPTION_KEYS}
+if {AUDIT_CHAIN_KEY, AUDIT_ANCHOR_SIGNING_KEY} & _OTHER_KEYS:
+    raise ImproperlyConfigured("The audit keys must differ from SECRET_KEY and the other keys.")
+if AUDIT_CHAIN_KEY == AUDIT_ANCHOR_SIGNING_KEY:
+    raise ImproperlyConfigured("AUDIT_CHAIN_KEY and AUDIT_ANCHOR_SIGNING_KEY must differ.")
+CELERY_BEAT_SCHEDULE["record-audit-anchor"] = {
+    "task": "audit.tasks.record_audit_anchor",
+    "schedule": crontab(minute=5),  # hourly
+}
+CELERY_BEAT_SCHEDULE["verify-audit-log"] = {
+    "task": "audit.tasks.verify_audit_log",
+    "schedule": crontab(hour=3, minute=20),  # daily
+}
+# --- end of audit integrity ------------------------------------------------------------------
 
 # Working days allowed in each stage before the case is overdue.
 STAGE_TIME_LIMITS = {
@@ -284,6 +367,21 @@ STAGE_TIME_LIMITS = {
     "assessment": 10,
     "service_plan": 10,
     "escalated": 1,
+}
+
+# --- Casework follow-up, reminders and escalations (casework/workflow.py, casework/tasks.py) ---
+# Who approves service plans: "supervisor", or "mdt" (the supervisor records the MDT's decision
+# and the date of its meeting).
+CASEWORK_PLAN_APPROVAL = "supervisor"
+# A plan review is scheduled this many months after follow-up starts, and after each review.
+CASEWORK_PLAN_REVIEW_MONTHS = 6
+# Post-exit reviews, scheduled when a case closes: months after closure.
+CASEWORK_POST_EXIT_REVIEW_MONTHS = (6, 12)
+# The daily job reminds owners of tasks due within this many days (today included).
+CASEWORK_REMINDER_DAYS_AHEAD = 2
+CELERY_BEAT_SCHEDULE["casework-send-due-reminders"] = {
+    "task": "casework.tasks.send_due_reminders",
+    "schedule": crontab(hour=6, minute=30),  # daily, before the working day
 }
 
 LOGGING = {

@@ -22,16 +22,27 @@ def _require(flag: str, reason: str):
     pytest.skip(reason)
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if "postgres" in item.keywords and connection.vendor != "postgresql":
-            item.add_marker(pytest.mark.usefixtures("_needs_postgres"))
-
-
-@pytest.fixture
-def _needs_postgres():
-    if connection.vendor != "postgresql":
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         _require("REQUIRE_POSTGRES", "needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """PostgreSQL: the audit tables refuse TRUNCATE (audit/migrations/0002), but Django's flush
+    after each transactional or live-server test TRUNCATEs every table. The trigger lets the
+    table owner through when `audit.allow_truncate` is on, so turn it on for the test database
+    only: every new connection to it, and the one already open."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for conn in connections.all():
+            if conn.vendor == "postgresql":
+                with conn.cursor() as cursor:
+                    name = conn.ops.quote_name(conn.settings_dict["NAME"])
+                    cursor.execute(f"ALTER DATABASE {name} SET audit.allow_truncate = 'on'")
+                    cursor.execute("SET audit.allow_truncate = 'on'")
+    yield
 
 
 @pytest.fixture(autouse=True)

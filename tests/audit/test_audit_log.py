@@ -62,7 +62,7 @@ def test_reading_a_case_page_writes_one_access_entry_with_the_request_id(client,
     assert entry.object_repr == alices_case.reference
     assert entry.cid == response["X-Request-ID"]
     assert entry.remote_addr == "127.0.0.1"
-    assert entry.additional_data == {"part": "case page"}
+    assert entry.additional_data == {"part": "case page", "relation": "assigned"}
 
 
 @pytest.mark.django_db
@@ -116,7 +116,10 @@ def test_the_auditor_filters_by_actor_object_action_and_date(client, audrey, ali
     assert by_alice and {e.actor.username for e in by_alice} == {"alice"}
     by_object = rows(reference=theirs.reference.lower())
     assert by_object and {e.object_repr for e in by_object} == {theirs.reference}
-    reads = rows(action=LogEntry.Action.ACCESS)
+    from django.contrib.contenttypes.models import ContentType
+
+    case_type = ContentType.objects.get_for_model(mine).pk
+    reads = rows(action=LogEntry.Action.ACCESS, object_type=case_type)
     assert {e.object_repr for e in reads} == {mine.reference, theirs.reference}
     today = datetime.date.today()
     assert rows(date_from=today + datetime.timedelta(days=2)) == []

@@ -23,7 +23,8 @@ def test_tasks_are_acknowledged_late_and_redelivered_if_a_worker_dies():
 
 
 @pytest.mark.broker
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: a transactional test before this one may have flushed migration data.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_gives_the_new_caseworker_a_task(require_broker, alice, sam, north):
     from celery.contrib.testing.worker import start_worker
 

@@ -34,3 +34,44 @@ def test_loading_twice_changes_nothing(demo):
     before = Case.objects.count()
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert Case.objects.count() == before
+
+
+def test_the_demo_shows_the_casework_in_depth(demo, client):
+    """Structured assessments (one reassessed, to compare), plans with goals linked to needs,
+    scheduled follow-up, post-exit reviews, notes of each kind, tasks, and the daily notices."""
+    from casework.management.commands.load_demo import PEOPLE
+    from casework.models import (
+        Assessment,
+        CaseNote,
+        FollowUp,
+        Notification,
+        PlanGoal,
+        Task,
+    )
+
+    assert Assessment.objects.filter(ratings__isnull=False).distinct().count() >= 6
+    reassessed = Assessment.objects.get(version=2)
+    assert reassessed.change_summary
+    assert PlanGoal.objects.filter(need__isnull=False).count() >= 6
+    assert FollowUp.objects.filter(outcome="scheduled", kind="check_in").exists()
+    assert FollowUp.objects.filter(outcome="scheduled", kind="post_exit_review").count() == 2
+    assert set(CaseNote.objects.values_list("sensitivity", flat=True)) == {
+        "standard", "restricted", "health"}
+    assert Task.objects.filter(kind="other", due_on__lt=Case.objects.first().opened_at.date()
+                               ).exists()
+    assert Notification.objects.filter(user__username="supervisor").exists()
+    names = {value for row in PEOPLE for value in row[:3]}
+    for message in Notification.objects.values_list("message", flat=True):
+        assert not any(name in message for name in names)
+    # The comparison page of the reassessed case opens for its caseworker.
+    client.post(reverse("login"), {"username": "caseworker", "password": DEMO_PASSWORD})
+    url = reverse("case-assessment-compare", args=[reassessed.case.reference, reassessed.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Significant changes" in response.content.decode()
+
+
+def test_the_caseworkers_assessment_case_is_left_for_the_browser_journey(demo):
+    """tests/browser/test_casework_journey.py assesses it from scratch."""
+    case = Case.objects.filter(caseworker__username="caseworker", stage="assessment").first()
+    assert case is not None and not case.assessments.exists()

@@ -13,8 +13,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from casework import roles, workflow
-from casework.models import Team, TeamMembership
+from casework import roles, selectors, workflow
+from casework.models import Case, Instrument, Task, Team, TeamMembership
+from casework.tasks import send_due_reminders
 from providers.models import Membership, Organization, Service
 from referrals.models import Referral
 
@@ -62,6 +63,29 @@ PROVIDERS = [
 
 STAGE_PATH = ["intake", "assessment", "service_plan", "follow_up", "closed"]
 
+# Fictional assessment ratings, by pathway: (domain code, factor code, rating, evidence).
+DEMO_RATINGS = {
+    "prevention": [
+        ("engagement", "grievance", "high", "Fictional: talks often about being treated unfairly."),
+        ("engagement", "identity", "moderate", "Fictional: recently left a sports club."),
+        ("engagement", "influence", "moderate", "Fictional: spends evenings on one forum."),
+        ("intent", "us_and_them", "low", ""),
+        ("capability", "criminal_history", "none", ""),
+        ("protective", "family_community", "moderate", "Fictional: close to an older sister."),
+        ("housing_income", "employment", "moderate", "Fictional: looking for an apprenticeship."),
+        ("family_support", "mentoring", "high", "Fictional: asked for a mentor."),
+    ],
+    "reentry": [
+        ("housing_income", "housing", "high", "Fictional: no address on release."),
+        ("housing_income", "id_documents", "high", "Fictional: state ID expired."),
+        ("housing_income", "employment", "moderate", ""),
+        ("health", "substance_use", "moderate", "Fictional: in recovery, wants support."),
+        ("legal", "supervision", "moderate", "Fictional: monthly parole reporting."),
+        ("protective", "help_seeking", "high", "Fictional: keen to engage."),
+        ("capability", "criminal_history", "high", "Fictional: prior conviction."),
+    ],
+}
+
 
 class Command(BaseCommand):
     help = "Load fictional demo data (idempotent) and print the demo logins."
@@ -104,6 +128,7 @@ class Command(BaseCommand):
             case.refresh_from_db()
             case.stage_entered_at = timezone.now() - datetime.timedelta(days=index % 6)
             case.save(update_fields=["stage_entered_at"])
+        self.show_more(users)
         for first, last, dob, pathway, urgency in NEW_REFERRALS:
             Referral.objects.create(
                 source=Referral.Source.FAMILY, first_name=first, last_name=last,
@@ -122,6 +147,8 @@ class Command(BaseCommand):
             )
             user.groups.add(Group.objects.get(name=role))
             users[username] = user
+        # The supervisor also belongs to the health compartment: health-only notes are theirs.
+        users["supervisor"].groups.add(Group.objects.get(name=roles.COMPARTMENT_HEALTH))
         return users
 
     def make_providers(self, provider_user):
@@ -152,21 +179,85 @@ class Command(BaseCommand):
             self.move(case, "begin_assessment", worker)
         if target >= 2:
             with set_actor(worker):
-                workflow.complete_assessment(case, actor=worker, risk_level="moderate",
-                                             needs_summary="Fictional needs summary.")
+                workflow.complete_assessment(
+                    case, actor=worker, risk_level="moderate",
+                    needs_summary="Fictional needs summary.", ratings=self.ratings(case),
+                )
+            with set_actor(supervisor):
+                workflow.sign_off_assessment(case.assessments.get(), actor=supervisor)
             self.move(case, "start_planning", worker)
         if target >= 3:
+            needs = selectors.assessed_needs(case)
             with set_actor(worker):
-                plan = workflow.draft_plan(case, actor=worker, goals="Fictional plan goals.",
-                                           services=[service])
+                plan = workflow.draft_plan(
+                    case, actor=worker, goals="Fictional goal: the first step agreed.",
+                    services=[service], need=needs[0].factor if needs else None,
+                )
+                if len(needs) > 1:
+                    workflow.add_goal(plan, actor=worker, need=needs[1].factor,
+                                      description="Fictional goal: the second step.",
+                                      services=[service], frequency="monthly")
             with set_actor(supervisor):
                 workflow.approve_plan(plan, actor=supervisor)
             self.move(case, "start_follow_up", worker)
-        if target >= 4:
             with set_actor(worker):
-                workflow.record_follow_up(case, actor=worker, kind="check_in", happened_on=today,
-                                          summary="Fictional check-in notes.")
+                workflow.record_follow_up(case, actor=worker, kind="check_in", mode="visit",
+                                          happened_on=today, summary="Fictional check-in notes.")
+                workflow.write_note(case, actor=worker,
+                                    text="Fictional note: met at the community centre.")
+        if target == 3:
+            with set_actor(worker):
+                workflow.schedule_follow_up(case, actor=worker, mode="phone",
+                                            due_on=today + datetime.timedelta(days=1))
+        if target >= 4:
+            review = case.follow_ups.get(kind="review", outcome="scheduled")
+            with set_actor(worker):
+                workflow.record_outcome(
+                    review, actor=worker, outcome="completed", happened_on=today,
+                    summary="Fictional review: goals met.",
+                    progress={goal.pk: ("achieved", "Fictional.")
+                              for goal in selectors.current_plan(case).plan_goals.all()},
+                )
             self.move(case, "close", supervisor, reason="Goals met.", closure_reason="goals_met")
+
+    def ratings(self, case):
+        """The fictional ratings for the case's pathway, as factor ids of the current instrument."""
+        factors = {
+            (factor.domain.code, factor.code): factor.pk
+            for factor in selectors.instrument_factors(Instrument.current())
+        }
+        return {factors[(d, f)]: (rating, evidence)
+                for d, f, rating, evidence in DEMO_RATINGS[case.pathway] if (d, f) in factors}
+
+    def show_more(self, users):
+        """A reassessment with changes to compare, notes of each kind, tasks due and overdue,
+        and the daily job's reminders: what the casework pages are for."""
+        worker, supervisor = users["caseworker"], users["supervisor"]
+        today = timezone.localdate()
+        case = Case.objects.filter(caseworker=worker, stage="follow_up").order_by("pk").first()
+        ratings = self.ratings(case)
+        changed = dict(ratings)
+        for key, (rating, _evidence) in ratings.items():
+            if rating == "high":
+                changed[key] = ("low", "Fictional: much better since the last assessment.")
+        with set_actor(worker):
+            workflow.complete_assessment(
+                case, actor=worker, risk_level="low", needs_summary="Fictional: doing well.",
+                ratings=changed, change_summary="Fictional: settled, working, mentor weekly.",
+            )
+            workflow.write_note(case, actor=worker, sensitivity="restricted",
+                                text="Fictional restricted note: a family matter.")
+            workflow.add_task(case, actor=worker, title="Fictional: phone the mentor.",
+                              owner=worker, due_on=today + datetime.timedelta(days=1))
+        with set_actor(supervisor):
+            workflow.write_note(case, actor=supervisor, sensitivity="health",
+                                text="Fictional health-only note from the clinic.")
+        other = Case.objects.filter(caseworker=users["caseworker2"], stage="follow_up").first()
+        # As if written last week and not done: overdue, so the supervisor is told.
+        Task.objects.create(case=other, owner=users["caseworker2"], kind=Task.Kind.OTHER,
+                            title="Fictional: send the housing form.", created_by=supervisor,
+                            due_on=today - datetime.timedelta(days=3))
+        send_due_reminders()  # the daily job, run in-process now: the notices it leaves
 
     def move(self, case, name, actor, **kwargs):
         with set_actor(actor):

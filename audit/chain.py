@@ -1,0 +1,523 @@
+"""The hash chain over the audit log: canonical form, append and verify.
+
+Each LogEntry gets a ChainLink at the next position (seq) with
+    hash = HMAC-SHA256(AUDIT_CHAIN_KEY, canonical(seq, prev_hash, entry))
+where prev_hash is the hash of the link before it (64 zeros for seq 1). The key lives outside the
+database, so someone who can only write to the database cannot recompute the hashes after an
+edit; signed anchors of the head kept outside the database (audit.anchors) catch what a chain
+alone cannot: removal of the newest entries, and a rewrite by someone holding the key.
+
+Problems are reported by position and entry id only, never by content: an alert must not carry
+personal data.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii
+
+from auditlog.models import LogEntry
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import ProtectedError, TextField
+from django.db.models.functions import Cast
+from django.db.models.sql.constants import MULTI
+
+from audit.models import GENESIS_HASH, ChainHead, ChainLink, Verification
+
+FORMAT_VERSION = 1
+
+# (key in the canonical form, LogEntry field): every column of django-auditlog 3.4.1's LogEntry,
+# so an edit to any of them breaks the chain. tests/audit/test_chain.py fails if an upgrade adds
+# a column: decide then whether it joins the canonical form (a new FORMAT_VERSION).
+ENTRY_FIELDS = (
+    ("id", "id"),
+    ("content_type", "content_type_id"),
+    ("object_pk", "object_pk"),
+    ("object_id", "object_id"),
+    ("object_repr", "object_repr"),
+    ("serialized_data", "serialized_data"),
+    ("action", "action"),
+    ("changes_text", "changes_text"),
+    ("changes", "changes"),
+    ("actor", "actor_id"),
+    ("actor_email", "actor_email"),
+    ("remote_addr", "remote_addr"),
+    ("remote_port", "remote_port"),
+    ("cid", "cid"),
+    ("timestamp", "timestamp"),
+    ("additional_data", "additional_data"),
+)
+_KEYS = tuple(key for key, _ in ENTRY_FIELDS)
+_COLUMNS = tuple(field for _, field in ENTRY_FIELDS)
+_TIMESTAMP = _KEYS.index("timestamp")
+_ENTRY_ID = _KEYS.index("id")
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False)
+# The canonical document's keys in sorted order, each value filled in by canonical().
+_TEMPLATE = "{" + ",".join(
+    f'"{key}":%s' for key in sorted((*_KEYS, "seq", "prev_hash", "v"))
+) + "}"
+CHUNK = 2000
+ORPHAN_GRACE_SECONDS = 1.0
+
+
+def chain_key() -> bytes:
+    key = settings.AUDIT_CHAIN_KEY
+    if not key:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("AUDIT_CHAIN_KEY is not set.")
+    return key.encode()
+
+
+def _value(value) -> str:
+    """A column value as JSON (what json.dumps gives for None, str and int)."""
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return encode_basestring_ascii(value)
+    if type(value) is int:
+        return str(value)
+    return _ENCODER.encode(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _json_text(text: str) -> str:
+    return _ENCODER.encode(json.loads(text))
+
+
+def _json(text) -> str:
+    """A JSON column, fetched as text (both backends), parsed and re-encoded with sorted keys:
+    the same value gives the same bytes whatever spacing or key order the database keeps.
+    Cached: most entries are reads, whose additional_data repeats ({"part": "case page"})."""
+    return "null" if text is None else _json_text(text)
+
+
+def _utc(value: datetime) -> str:
+    if value.tzinfo is None:  # SQLite, and USE_TZ=False, store naive UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
+
+
+def _timestamp(value) -> str:
+    """ISO 8601 in UTC. PostgreSQL gives a datetime; SQLite the stored text, which Django
+    writes as naive UTC 'YYYY-MM-DD HH:MM:SS[.ffffff]' (the common case skips parsing)."""
+    if type(value) is str:
+        if len(value) in (19, 26) and value[10] == " ":
+            return f'"{value[:10]}T{value[11:]}+00:00"'
+        value = datetime.fromisoformat(value)
+    return f'"{_utc(value)}"'
+
+
+def canonical(seq: int, prev_hash: str, row) -> bytes:
+    """The bytes that are MACed, for one entry's columns as fetched (ENTRY_FIELDS order): the
+    JSON document {every ENTRY_FIELDS key, "seq", "prev_hash", "v": FORMAT_VERSION} with
+    sorted keys and "," / ":" separators, JSON columns parsed, the timestamp in UTC ISO 8601.
+    Written out by hand because the verifier runs it once per entry; a test checks it equals
+    json.dumps(document, sort_keys=True, separators=(",", ":"))."""
+    (
+        entry_id, content_type, object_pk, object_id, object_repr, serialized_data, action,
+        changes_text, changes, actor, actor_email, remote_addr, remote_port, cid, timestamp,
+        additional_data,
+    ) = row
+    # Sorted key order. `x if type(...) is ... else _value(v)` is _value(v) with the column's
+    # usual type inlined: the verifier's hot path.
+    string, ints = encode_basestring_ascii, str
+    text = _TEMPLATE % (
+        ints(action) if type(action) is int else _value(action),
+        ints(actor) if type(actor) is int else _value(actor),
+        string(actor_email) if type(actor_email) is str else _value(actor_email),
+        _json(additional_data),
+        _json(changes),
+        string(changes_text) if type(changes_text) is str else _value(changes_text),
+        string(cid) if type(cid) is str else _value(cid),
+        ints(content_type) if type(content_type) is int else _value(content_type),
+        ints(entry_id) if type(entry_id) is int else _value(entry_id),
+        ints(object_id) if type(object_id) is int else _value(object_id),
+        string(object_pk) if type(object_pk) is str else _value(object_pk),
+        string(object_repr) if type(object_repr) is str else _value(object_repr),
+        string(prev_hash) if type(prev_hash) is str else _value(prev_hash),
+        string(remote_addr) if type(remote_addr) is str else _value(remote_addr),
+        ints(remote_port) if type(remote_port) is int else _value(remote_port),
+        ints(seq) if type(seq) is int else _value(seq),
+        _json(serialized_data),
+        _timestamp(timestamp),
+        FORMAT_VERSION,
+    )
+    return text.encode()
+
+
+class Mac:
+    """HMAC-SHA256(AUDIT_CHAIN_KEY, canonical(...)) as 64 hex digits."""
+
+    def __init__(self, key: bytes):
+        self._key = key
+
+    def __call__(self, seq: int, prev_hash: str, row) -> str:
+        return hmac.digest(self._key, canonical(seq, prev_hash, row), hashlib.sha256).hex()
+
+
+def link_hash(key: bytes, seq: int, prev_hash: str, row) -> str:
+    return Mac(key)(seq, prev_hash, row)
+
+
+def _columns(queryset, prefix: str = ""):
+    """values_list of the entry's columns in ENTRY_FIELDS order (after any leading fields the
+    caller passes). On SQLite the timestamp is read as its stored text: Django's datetime
+    converter would cost more than everything else the verifier does per entry."""
+    connection = connections[queryset.db]
+    names = [prefix + column for column in _COLUMNS]
+    if connection.vendor == "sqlite":
+        queryset = queryset.annotate(_stamp=Cast(prefix + "timestamp", TextField()))
+        names[_TIMESTAMP] = "_stamp"
+    return queryset, names
+
+
+def _raw_rows(queryset):
+    """Rows exactly as the database driver returns them, fetched in chunks (a server-side
+    cursor on PostgreSQL), without Django's per-value converters."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    for chunk in compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=CHUNK):
+        yield from chunk
+
+
+def _entry_rows(ids, using: str):
+    queryset, names = _columns(LogEntry.objects.using(using).filter(pk__in=ids).order_by())
+    return _raw_rows(queryset.values_list(*names))
+
+
+# Appending ------------------------------------------------------------------------------------
+
+
+class _Statements:
+    """The four statements of an append, compiled once per database: appends run on every
+    audited write, and Django's per-query overhead would cost several times the SQL itself."""
+
+    def __init__(self, using: str):
+        connection = connections[using]
+        quote = connection.ops.quote_name
+        head, link = quote(ChainHead._meta.db_table), quote(ChainLink._meta.db_table)
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        # Table names from the models, quoted; every value goes in as a parameter.
+        self.lock_head = f"SELECT seq, hash FROM {head} WHERE id = %s{lock}"  # noqa: S608
+        self.move_head = f"UPDATE {head} SET seq = %s, hash = %s WHERE id = %s"  # noqa: S608
+        self.insert_link = (
+            f"INSERT INTO {link} (entry_id, seq, prev_hash, hash) VALUES (%s, %s, %s, %s)"  # noqa: S608
+        )
+        entries, names = _columns(LogEntry.objects.using(using).filter(pk=0).order_by())
+        self.read_entry, params = entries.values_list(*names).query.sql_with_params()
+        assert list(params) == [0], params  # the entry id is the only parameter
+
+    @classmethod
+    def get(cls, using: str) -> _Statements:
+        if using not in _STATEMENTS:
+            _STATEMENTS[using] = cls(using)
+        return _STATEMENTS[using]
+
+
+_STATEMENTS: dict[str, _Statements] = {}
+
+
+def _locked_head(cursor, statements: _Statements, using: str) -> tuple[int, str]:
+    """Lock the head row for the rest of the transaction (PostgreSQL row lock; on SQLite the
+    transaction already holds the database write lock). Recreate it if it is missing, e.g. after
+    a test flush: from the newest link, so a lost head row cannot restart the chain."""
+    cursor.execute(statements.lock_head, [ChainHead.HEAD_PK])
+    row = cursor.fetchone()
+    if row is None:
+        newest = (
+            ChainLink.objects.using(using).order_by("-seq").values_list("seq", "hash").first()
+        )
+        seq, digest = newest or (0, GENESIS_HASH)
+        # ON CONFLICT DO NOTHING: a concurrent creator waits for the other's commit, then locks.
+        ChainHead.objects.using(using).bulk_create(
+            [ChainHead(pk=ChainHead.HEAD_PK, seq=seq, hash=digest)], ignore_conflicts=True
+        )
+        cursor.execute(statements.lock_head, [ChainHead.HEAD_PK])
+        row = cursor.fetchone()
+    return row[0], row[1]
+
+
+def append(entry: LogEntry, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Chain one new entry; returns its seq. Inside the caller's transaction when there is one
+    (the entry and its link commit or roll back together); the head stays locked until then."""
+    statements = _Statements.get(using)
+    key = chain_key()
+    with (
+        transaction.atomic(using=using, savepoint=False),
+        connections[using].cursor() as cursor,
+    ):
+        head_seq, head_hash = _locked_head(cursor, statements, using)
+        # Read the row back rather than hash the values in memory: both sides then hash
+        # exactly what the database stored, read the way the verifier reads it.
+        cursor.execute(statements.read_entry, [entry.pk])
+        row = cursor.fetchone()
+        seq = head_seq + 1
+        digest = link_hash(key, seq, head_hash, row)
+        cursor.execute(statements.insert_link, [entry.pk, seq, head_hash, digest])
+        cursor.execute(statements.move_head, [seq, digest, ChainHead.HEAD_PK])
+    return seq
+
+
+def append_many(entry_ids, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Chain existing entries in the given order, in one transaction (bulk loads, adoption of
+    entries written before the chain existed). Returns how many were chained."""
+    mac = Mac(chain_key())
+    ids = list(entry_ids)
+    if not ids:
+        return 0
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        seq, prev = _locked_head(cursor, _Statements.get(using), using)
+        for start in range(0, len(ids), 900):  # stays under SQLite's bound-parameter limit
+            chunk = ids[start : start + 900]
+            rows = {row[_ENTRY_ID]: row for row in _entry_rows(chunk, using)}
+            links = []
+            for entry_id in chunk:
+                seq += 1
+                digest = mac(seq, prev, rows[entry_id])
+                links.append(ChainLink(entry_id=entry_id, seq=seq, prev_hash=prev, hash=digest))
+                prev = digest
+            ChainLink.objects.using(using).bulk_create(links)
+        ChainHead.objects.using(using).filter(pk=ChainHead.HEAD_PK).update(seq=seq, hash=prev)
+    return len(ids)
+
+
+def adopt_unchained(using: str = DEFAULT_DB_ALIAS) -> int:
+    """Chain every entry that has no link yet, oldest id first. Run once by migration 0003 for
+    entries written before the chain existed; never needed afterwards (the verifier reports
+    any unchained entry as an insertion)."""
+    ids = (
+        LogEntry.objects.using(using)
+        .filter(chain_link__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return append_many(ids.iterator(chunk_size=CHUNK), using=using)
+
+
+def on_log_entry_saved(sender, instance, created, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
+    """post_save receiver for LogEntry (connected in AuditConfig.ready)."""
+    if created and not raw:  # raw: loaded from a fixture, links come with it
+        append(instance, using=using)
+
+
+def refuse_deleting_actors(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    """pre_delete receiver for the user model. LogEntry.actor is on_delete=SET_NULL: deleting a
+    user who acted would UPDATE their audit entries, which PostgreSQL's triggers refuse and
+    which breaks the chain on SQLite. Refuse it plainly instead; deactivate the account."""
+    if LogEntry.objects.using(using).filter(actor_id=instance.pk).exists():
+        raise ProtectedError(
+            "This user is the actor of audit log entries, which cannot change: deactivate the "
+            "account instead of deleting it.",
+            {instance},
+        )
+
+
+# Verifying ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str = ""
+    last_seq: int = 0
+    anchor_seq: int | None = None
+
+
+def _walk(key: bytes, start: int, prev: str, anchored: dict[int, tuple], using: str):
+    """Check links from `start` in seq order. Returns (checked, last_seq, bad_seq, problem).
+
+    The hot loop of the verifier, kept lean. Plain comparisons, not compare_digest: nobody can
+    time this offline check, and a tampered non-ASCII value must be reported, not raise."""
+    links = ChainLink.objects.using(using).filter(seq__gte=start).order_by("seq")
+    links, names = _columns(links, prefix="entry__")
+    rows = _raw_rows(links.values_list("seq", "prev_hash", "hash", *names))
+    digest, sha256, encode = hmac.digest, hashlib.sha256, canonical
+    expected = start
+    matched_anchor = start - 1
+    for row in rows:
+        seq = row[0]
+        if seq != expected:
+            return (
+                expected - start,
+                expected - 1,
+                expected,
+                f"seq {expected} is missing (entry removed, or links renumbered): "
+                f"the next link is seq {seq}",
+            )
+        if row[1] != prev:
+            return (
+                expected - start,
+                expected - 1,
+                seq,
+                f"seq {seq} (log entry {row[3 + _ENTRY_ID]}) does not follow seq {seq - 1}: "
+                "previous hash differs (link inserted, removed or reordered)",
+            )
+        stored = row[2]
+        if digest(key, encode(seq, prev, row[3:]), sha256).hex() != stored:
+            problem = (
+                f"seq {seq} (log entry {row[3 + _ENTRY_ID]}): hash does not match the entry "
+                "(entry edited, replaced or moved)"
+            )
+            following = next(rows, None)
+            if (
+                following is not None
+                and following[0] == seq + 1
+                and digest(key, encode(*following[:2], following[3:]), sha256).hex()
+                != following[2]
+            ):
+                # One edit breaks one hash; a wrong key breaks them all.
+                problem += (
+                    f"; seq {seq + 1} fails too: if every entry fails, AUDIT_CHAIN_KEY is not "
+                    "the key this chain was written with"
+                )
+            return expected - start, expected - 1, seq, problem
+        if seq in anchored:
+            anchor_hash, anchor_at = anchored[seq]
+            if anchor_hash != stored:
+                return (
+                    expected - start,
+                    expected - 1,
+                    seq,
+                    f"seq {seq} no longer matches the signed anchor of {anchor_at}: the chain "
+                    f"was rewritten after seq {matched_anchor} (hashes recomputed)",
+                )
+            matched_anchor = seq
+        prev = stored
+        expected += 1
+    return expected - start, expected - 1, None, ""
+
+
+def _orphans(using: str, limit: int = 100) -> list[int]:
+    return list(
+        LogEntry.objects.using(using)
+        .filter(chain_link__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def verify(
+    start: int = 1,
+    *,
+    using: str = DEFAULT_DB_ALIAS,
+    anchor_log=None,
+    orphan_grace: float | None = None,
+) -> VerifyResult:
+    """Walk the chain from `start` and compare it with every signed anchor.
+
+    Detects an edited entry or link (hash), a removed one (gap in seq), an inserted one (an
+    entry without a link, or a link whose hashes do not fit), reordering (previous hash), and,
+    through the anchors, removal of the newest entries or a rewrite with recomputed hashes.
+    """
+    from audit import anchors
+
+    key = chain_key()
+    if anchor_log is None:
+        anchor_log = anchors.read_anchors()
+    # Read the head before the walk: every link up to it is committed, so the walk must reach it.
+    head_seq = (
+        ChainHead.objects.using(using)
+        .filter(pk=ChainHead.HEAD_PK)
+        .values_list("seq", flat=True)
+        .first()
+    )
+    latest = anchor_log.latest
+    anchor_seq = latest.seq if latest else None
+
+    def result(checked, last_seq, bad_seq=None, problem=""):
+        return VerifyResult(
+            ok=not problem,
+            checked=checked,
+            first_bad_seq=bad_seq,
+            problem=problem,
+            last_seq=last_seq,
+            anchor_seq=anchor_seq,
+        )
+
+    prev = GENESIS_HASH
+    if start > 1:
+        before = (
+            ChainLink.objects.using(using)
+            .filter(seq=start - 1)
+            .values_list("hash", flat=True)
+            .first()
+        )
+        if before is None:
+            return result(0, start - 1, start - 1, f"seq {start - 1} is missing")
+        prev = before
+    anchored = {a.seq: (a.hash, a.at) for a in anchor_log.anchors if a.seq >= start}
+
+    checked, last_seq, bad_seq, problem = _walk(key, start, prev, anchored, using)
+    if problem:
+        return result(checked, last_seq, bad_seq, problem)
+
+    beyond = [a for a in anchor_log.anchors if a.seq > last_seq]
+    if beyond:
+        furthest = max(beyond, key=lambda a: a.seq)
+        return result(
+            checked,
+            last_seq,
+            last_seq + 1,
+            f"the chain ends at seq {last_seq} but the anchor of {furthest.at} signed seq "
+            f"{furthest.seq}: the newest entries were removed",
+        )
+    if head_seq is not None and head_seq > last_seq:
+        return result(
+            checked,
+            last_seq,
+            last_seq + 1,
+            f"the chain ends at seq {last_seq} but its head records seq {head_seq}: "
+            "the newest entries were removed",
+        )
+
+    orphans = _orphans(using)
+    if orphan_grace is None:
+        orphan_grace = ORPHAN_GRACE_SECONDS
+    if orphans and orphan_grace:
+        # An entry written outside a transaction commits a moment before its link: look again.
+        time.sleep(orphan_grace)
+        still = set(_orphans(using))
+        orphans = [pk for pk in orphans if pk in still]
+    if orphans:
+        position = (
+            ChainLink.objects.using(using)
+            .filter(entry_id__gt=orphans[0])
+            .order_by("seq")
+            .values_list("seq", flat=True)
+            .first()
+        ) or last_seq + 1
+        shown = ", ".join(str(pk) for pk in orphans[:10])
+        return result(
+            checked,
+            last_seq,
+            position,
+            f"log entries outside the chain (inserted, not appended), near seq {position}: "
+            f"id {shown}" + (" and more" if len(orphans) > 10 else ""),
+        )
+
+    if anchor_log.problems:
+        return result(checked, last_seq, None, "anchor file: " + "; ".join(anchor_log.problems))
+    return result(checked, last_seq)
+
+
+def run_verification(start: int = 1, **kwargs) -> tuple[VerifyResult, Verification]:
+    """Verify and keep the outcome, so the workspace can show the last verification."""
+    outcome = verify(start, **kwargs)
+    record = Verification.objects.using(kwargs.get("using", DEFAULT_DB_ALIAS)).create(
+        ok=outcome.ok,
+        checked=outcome.checked,
+        last_seq=outcome.last_seq,
+        anchor_seq=outcome.anchor_seq,
+        first_bad_seq=outcome.first_bad_seq,
+        problem=outcome.problem,
+    )
+    return outcome, record

@@ -1,0 +1,41 @@
+"""Scheduled audit-integrity work (CELERY_BEAT_SCHEDULE in settings): hourly anchors, a daily
+verification that alerts on failure."""
+
+import logging
+
+from celery import shared_task
+
+from audit import anchors, chain
+
+alerts = logging.getLogger("audit.alerts")
+
+
+def alert(result: chain.VerifyResult) -> None:
+    """The alert hook: one ERROR on the audit.alerts logger, positions and counts only (the
+    problem text never carries entry content). Route that logger to whoever is on call."""
+    alerts.error(
+        "Audit log verification FAILED at seq %s after %s good entries: %s",
+        result.first_bad_seq,
+        result.checked,
+        result.problem,
+    )
+
+
+@shared_task
+def record_audit_anchor() -> dict:
+    anchor = anchors.record_anchor()
+    return {"seq": anchor.seq, "at": anchor.at}
+
+
+@shared_task
+def verify_audit_log() -> bool:
+    try:
+        result, _ = chain.run_verification()
+    except Exception as error:
+        # A verifier that cannot run (database down, key missing) must not go unnoticed either.
+        problem = f"the verifier could not run: {type(error).__name__}"
+        alert(chain.VerifyResult(ok=False, checked=0, problem=problem))
+        raise
+    if not result.ok:
+        alert(result)
+    return result.ok
