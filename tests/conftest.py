@@ -46,6 +46,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_content_type_cache():
+    """A transactional test's flush recreates content types under new ids on PostgreSQL; a
+    cached old id would then break the audit log's foreign key in the next test."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process(request):
     """Run tasks in-process, except in tests that exercise the real broker and worker."""
     from casework.celery import app

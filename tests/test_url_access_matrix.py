@@ -40,6 +40,8 @@ from tests.factories import CaseFactory, ReferralFactory, ServiceFactory
 
 LOGIN = "login"  # a 302 to the login page
 
+pytestmark = pytest.mark.matrix
+
 PERSONAS = (
     "anonymous",  # not signed in
     "alice",  # caseworker, North; the case under test is assigned to her

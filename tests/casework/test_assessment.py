@@ -11,6 +11,9 @@ from casework.models import Assessment, AssessmentRating, Domain, Instrument
 from casework.workflow import copy_instrument
 from tests.casework.conftest import access_entries, factor, move, rate
 
+# Marked, so pytest-django runs these before transactional tests, which flush the database.
+pytestmark = pytest.mark.django_db
+
 PREVENTION = {
     "engagement": {"grievance", "threat", "identity", "status", "excitement", "influence",
                    "family_violence", "transitions", "group_influence", "mental_health"},

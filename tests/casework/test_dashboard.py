@@ -11,6 +11,9 @@ from casework import selectors
 from casework.models import Assessment, PersonAlias, Task
 from tests.factories import CaseFactory, PersonFactory
 
+# Marked, so pytest-django runs these before transactional tests, which flush the database.
+pytestmark = pytest.mark.django_db
+
 TODAY = timezone.localdate
 
 

@@ -14,6 +14,9 @@ from casework.workflow import add_months
 from tests.casework.conftest import factor, move
 from tests.factories import CaseFactory, ServiceFactory
 
+# Marked, so pytest-django runs these before transactional tests, which flush the database.
+pytestmark = pytest.mark.django_db
+
 MONDAY = "2026-11-02 10:00"
 
 

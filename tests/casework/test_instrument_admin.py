@@ -7,6 +7,9 @@ from django.urls import reverse
 
 from casework.models import Assessment, Domain, Factor, Instrument
 
+# Marked, so pytest-django runs these before transactional tests, which flush the database.
+pytestmark = pytest.mark.django_db
+
 
 def action(client, name, instruments):
     return client.post(reverse("admin:casework_instrument_changelist"), {

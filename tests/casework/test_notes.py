@@ -13,6 +13,9 @@ from casework.models import CaseNote, NoteIsImmutable
 from tests.casework.conftest import access_entries
 from tests.factories import CaseFactory
 
+# Marked, so pytest-django runs these before transactional tests, which flush the database.
+pytestmark = pytest.mark.django_db
+
 CANARY = "Quorblefizzet"
 
 

@@ -22,6 +22,9 @@ from casework.models import (
 )
 from tests.factories import CaseFactory, ServiceFactory
 
+# Marked, so pytest-django runs these before transactional tests, which flush the database.
+pytestmark = pytest.mark.django_db
+
 
 def count_queries(client, user, url):
     client.force_login(user)

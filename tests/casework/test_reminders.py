@@ -18,6 +18,9 @@ from casework.tasks import send_due_reminders
 from tests.casework.conftest import consent, move
 from tests.factories import CaseFactory
 
+# Marked, so pytest-django runs these before transactional tests, which flush the database.
+pytestmark = pytest.mark.django_db
+
 NAME, SURNAME, DOB = "Canaryzelda", "Quillbottom", datetime.date(1987, 6, 5)
 NOTE = "Canary note text about a cousin"
 TITLE = "Call Canaryzelda's probation officer"

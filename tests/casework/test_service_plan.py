@@ -10,6 +10,9 @@ from casework.models import Intervention, ServicePlan, Task
 from tests.casework.conftest import access_entries, factor, move
 from tests.factories import ServiceFactory
 
+# Marked, so pytest-django runs these before transactional tests, which flush the database.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def plan(assessed, alice, service, instrument):

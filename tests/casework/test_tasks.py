@@ -11,6 +11,9 @@ from casework import workflow
 from casework.models import Task
 from tests.casework.conftest import move
 
+# Marked, so pytest-django runs these before transactional tests, which flush the database.
+pytestmark = pytest.mark.django_db
+
 
 def open_kinds(case):
     return sorted(case.tasks.filter(done_at__isnull=True).values_list("kind", flat=True))

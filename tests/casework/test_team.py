@@ -11,6 +11,9 @@ from casework import access, selectors, workflow
 from casework.models import Assessment, ServicePlan, Task
 from tests.factories import CaseFactory
 
+# Marked, so pytest-django runs these before transactional tests, which flush the database.
+pytestmark = pytest.mark.django_db
+
 
 def assess(case, risk, author):
     return Assessment.objects.create(case=case, risk_level=risk, needs_summary="n",

@@ -3,10 +3,14 @@ assessments and plans (and entries other apps add, such as provider referral upd
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from casework import selectors, workflow
 from tests.casework.conftest import move
+
+# Marked, so pytest-django runs these before transactional tests, which flush the database.
+pytestmark = pytest.mark.django_db
 
 
 def kinds(case, viewer):
