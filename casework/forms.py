@@ -63,22 +63,6 @@ class AssignForm(forms.Form):
         self.fields["caseworker"].queryset = caseworkers_of(team)
 
 
-class OpenCaseForm(forms.Form):
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all())
-    caseworker = forms.ModelChoiceField(
-        label=_("Caseworker (optional)"),
-        queryset=get_user_model().objects.filter(groups__name=roles.CASEWORKER, is_active=True),
-        required=False,
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        team, caseworker = cleaned.get("team"), cleaned.get("caseworker")
-        if team and caseworker and not caseworker.team_memberships.filter(team=team).exists():
-            self.add_error("caseworker", _("Choose a caseworker from the selected team."))
-        return cleaned
-
-
 class ConsentForm(forms.ModelForm):
     class Meta:
         model = Consent

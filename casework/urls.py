@@ -103,7 +103,6 @@ urlpatterns = [
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("cases/", include(case_patterns)),
     path("referrals/", include("referrals.urls")),
-    path("referrals/<str:reference>/open-case/", views.case_open, name="case-open"),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -701,23 +701,3 @@ def case_task_done(request, reference, task_id):
     if request.POST.get("back") == "dashboard":
         return redirect("dashboard")
     return redirect(case)
-
-
-@require_POST
-def case_open(request, reference):
-    """Open a case from a referral (intake coordinators and supervisors)."""
-    if not access.can_open_cases(request.user):
-        raise PermissionDenied
-    referral = access.access_referral(request.user, reference)
-    form = forms.OpenCaseForm(request.POST)
-    if form.is_valid():
-        try:
-            case = workflow.open_case(referral, actor=request.user, **form.cleaned_data)
-        except workflow.TransitionRefused as refused:
-            form.add_error(None, refused.messages)
-        else:
-            messages.success(request, _("Case %(ref)s opened.") % {"ref": case.reference})
-            return redirect(case)
-    record_read(referral, part="referral")
-    context = {"referral": referral, "open_case_form": form}
-    return render(request, "referrals/referral_detail.html", context, status=400)

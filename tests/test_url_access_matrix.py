@@ -91,8 +91,6 @@ MATRIX = {
         "GET": signed_in(404, alice=200, sam=200, sofia=200, ivy=200),
         "POST": signed_in(405),
     },
-    # Role-gated before any lookup: 403 for everyone but intake and supervisors.
-    "case-open": {"GET": signed_in(405), "POST": signed_in(403, sam=302, sofia=302, ivy=302)},
     "audit-log": {"GET": signed_in(403, audrey=200), "POST": signed_in(405)},
     # --- The auditor workspace and break-glass (audit/urls.py) ---
     "audit-export": {"GET": signed_in(403, audrey=200), "POST": signed_in(405)},
@@ -209,12 +207,12 @@ PUBLIC_ROUTES = {
 }
 MUTATING_ROUTES = (
     "case-transition", "case-assign", "case-consent", "case-assessment", "case-plan",
-    "case-plan-approve", "case-follow-up", "case-open", "logout",
+    "case-plan-approve", "case-follow-up", "logout",
     "referral-screen", "referral-check", "referral-link", "bias-triage",
 )
 OBJECT_ROUTES = (
     "case-detail", "case-transition", "case-assign", "case-consent", "case-assessment",
-    "case-plan", "case-plan-approve", "case-follow-up", "referral-detail", "case-open",
+    "case-plan", "case-plan-approve", "case-follow-up", "referral-detail",
     "referral-screen", "referral-check", "referral-link", "bias-detail", "bias-triage",
 )
 MAIN_PAGES = (
@@ -223,7 +221,7 @@ MAIN_PAGES = (
     "bias-list", "bias-landscape", "bias-detail",
 )
 # Object routes that refuse by role before looking anything up: the answer is 403 either way.
-ROLE_GATED_BEFORE_LOOKUP = {"case-open"}
+ROLE_GATED_BEFORE_LOOKUP: set[str] = set()
 # Casework in depth: its POST-only routes and its routes on one case (arrange_casework).
 CASEWORK_OBJECT_ROUTES = (
     "case-assessment-form", "case-assessment-detail", "case-assessment-compare",
@@ -294,19 +292,11 @@ def arrange(route, people, north) -> Target:
             "pathway": "prevention", "urgency": "routine", "concern": "Test concern.",
         }
         return Target(reverse(route), reverse(route), data)
-    if route in {"referral-detail", "case-open"}:
-        if route == "referral-detail":
-            case = _alices_case(people, north)
-            referral = ReferralFactory(
-                entered_by=alice, case=case, status=Referral.Status.CASE_OPENED
-            )
-        else:
-            referral = ReferralFactory(entered_by=alice)
-        data = {"team": north.pk, "caseworker": alice.pk} if route == "case-open" else {}
+    if route == "referral-detail":
+        case = _alices_case(people, north)
+        referral = ReferralFactory(entered_by=alice, case=case, status=Referral.Status.CASE_OPENED)
         return Target(
-            reverse(route, args=[referral.reference]),
-            reverse(route, args=[MISSING_REFERRAL]),
-            data,
+            reverse(route, args=[referral.reference]), reverse(route, args=[MISSING_REFERRAL]), {}
         )
 
     data = {}

@@ -85,15 +85,10 @@ def test_the_assign_form_on_the_case_page(client, alice, bob, sam, north):
 
 
 @pytest.mark.django_db
-def test_opening_a_case_from_a_referral(client, ivy, alice, north):
+def test_opening_a_case_from_a_referral(ivy, alice, north):
     referral = ReferralFactory(first_name="Opal", last_name="Quinn")
-    client.force_login(ivy)
-    response = client.post(
-        reverse("case-open", args=[referral.reference]), {"team": north.pk, "caseworker": alice.pk}
-    )
+    workflow.open_case(referral, team=north, actor=ivy, caseworker=alice)
     referral.refresh_from_db()
-    assert response.status_code == 302
-    assert response["Location"] == referral.case.get_absolute_url()
     assert referral.case.caseworker == alice
     assert referral.case.stage == "intake"
     assert referral.case.person.first_name == "Opal"

@@ -197,10 +197,6 @@ def test_a_screened_referral_cannot_be_decided_again(client, ivy, north, new_ref
     assert "already been screened" in response.content.decode()
     new_referral.refresh_from_db()
     assert new_referral.status == "declined" and not Case.objects.exists()
-    # The old case-open route cannot reverse a decision either.
-    response = client.post(reverse("case-open", args=[new_referral.reference]),
-                           {"team": north.pk})
-    assert response.status_code == 400 and not Case.objects.exists()
 
 
 @pytest.mark.django_db
