@@ -11,12 +11,16 @@ keeps the flush and the serialized-rollback restore (the role groups come from a
 migration, and a flush would wipe them for later tests) on Django's own connection.
 """
 
+import io
 import os
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connections
+from playwright.sync_api import Page, expect
 
+from casework.management.commands.load_demo import DEMO_PASSWORD
 from tests.conftest import _require
 
 # Without this Django refuses ORM calls from the test body while Playwright's loop runs
@@ -78,3 +82,20 @@ def page(request, chromium_path, live_server, transactional_db, django_db_serial
             # Close the connections the test body opened inside Playwright's loop, or the
             # test database cannot be flushed or dropped (PostgreSQL) afterwards.
             connections.close_all()
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("load_demo", stdout=io.StringIO())
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/login/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+
+
+def expect_message(page: Page, text: str) -> None:
+    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()

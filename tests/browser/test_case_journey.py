@@ -4,19 +4,16 @@ The demo data (manage.py load_demo) provides the people, the team, the providers
 passwords, so the browser signs in through the login form like a person would.
 """
 
-import io
 import re
 
 import pytest
 from auditlog.models import LogEntry
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from casework.management.commands.load_demo import DEMO_PASSWORD
 from casework.models import Case, CaseTransition
 from providers.models import Service
-from tests.browser.conftest import RESULTS
+from tests.browser.conftest import RESULTS, expect_message, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -31,19 +28,6 @@ STAGE_VALUES = {"Intake": "intake", "Assessment": "assessment", "Service plan": 
                 "Follow-up": "follow_up", "Closed": "closed"}
 
 
-@pytest.fixture
-def demo(transactional_db):
-    call_command("load_demo", stdout=io.StringIO())
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
-
-
 def sign_out(page: Page, username: str) -> None:
     page.get_by_role("button", name=f"Sign out {username}").click()
     expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
@@ -51,10 +35,6 @@ def sign_out(page: Page, username: str) -> None:
 
 def take(page: Page, transition: str, button: str) -> None:
     page.locator(f'form[data-transition="{transition}"]').get_by_role("button", name=button).click()
-
-
-def expect_message(page: Page, text: str) -> None:
-    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
 
 
 def expect_step(page: Page, transition: str, source: str, target: str, actor: str) -> None:

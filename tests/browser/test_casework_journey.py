@@ -1,35 +1,15 @@
 """A caseworker completes a structured assessment and writes a service plan; the supervisor
 approves the plan. Through the pages, in Debian's Chromium, on the demo data."""
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from casework.management.commands.load_demo import DEMO_PASSWORD
 from casework.models import Assessment, Case, ServicePlan
-from tests.browser.conftest import RESULTS
+from tests.browser.conftest import RESULTS, expect_message, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo(transactional_db):
-    call_command("load_demo", stdout=io.StringIO())
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
-
-
-def expect_message(page: Page, text: str) -> None:
-    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
 
 
 def open_domain(page: Page, title: str) -> None:

@@ -5,36 +5,20 @@ The coordinator signs in through the login form (demo data from manage.py load_d
 referral in the intake inbox, records a deconfliction check and accepts it, which opens a case.
 """
 
-import io
 import re
 
 import pytest
 from auditlog.models import LogEntry
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from casework.management.commands.load_demo import DEMO_PASSWORD
 from casework.models import Case
 from referrals.models import Referral, ScreeningCheck, ScreeningDecision
-from tests.browser.conftest import RESULTS
+from tests.browser.conftest import RESULTS, sign_in
 
 pytestmark = pytest.mark.browser
 
 FIRST, LAST = "Peregrine", "Wolfsbane"  # fictional, and not in the demo data
-
-
-@pytest.fixture
-def demo(transactional_db):
-    call_command("load_demo", stdout=io.StringIO())
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
 
 
 def tick(page: Page, label: str) -> None:
