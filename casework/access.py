@@ -299,3 +299,9 @@ def can_view_bias_landscape(user) -> bool:
 
 def can_read_audit_log(user) -> bool:
     return roles.has(user, roles.AUDITOR)
+
+
+# Provider referrals (closed loop) and the provider portal ------------------------------------
+
+
+# MDT meetings: panel members' time-limited view of agenda cases -------------------------------

@@ -397,12 +397,28 @@ class Consent(models.Model):
         ASSESSMENT_AND_SUPPORT = "support", _("Assessment and support")
         PROVIDER_SHARING = "sharing", _("Sharing with service providers")
 
+    class GivenBy(models.TextChoices):
+        PERSON = "person", _("The person")
+        PARENT = "parent", _("Parent or guardian")
+        REPRESENTATIVE = "representative", _("Legal representative")
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(
         _("purpose"), max_length=20, choices=Purpose, default=Purpose.ASSESSMENT_AND_SUPPORT
     )
+    # Scope of a sharing consent: one organisation, or every organisation offering a category
+    # of service. Both blank means the consent is not limited to a recipient (support purpose).
+    organization = models.ForeignKey(
+        "providers.Organization", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="consents", verbose_name=_("organisation"),
+    )
+    service_category = models.CharField(_("service category"), max_length=30, blank=True)
+    given_by = models.CharField(
+        _("given by"), max_length=20, choices=GivenBy, default=GivenBy.PERSON
+    )
     method = models.CharField(_("how it was given"), max_length=20, choices=Method)
     given_on = models.DateField(_("given on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

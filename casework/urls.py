@@ -103,6 +103,8 @@ urlpatterns = [
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("cases/", include(case_patterns)),
     path("referrals/", include("referrals.urls")),
+    path("providers/", include("providers.urls")),
+    path("mdt/", include("casework.panels.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,7 +12,6 @@ access to that object gets the same 404 they would get for a reference that does
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -35,46 +34,24 @@ from casework.models import (
 )
 from referrals.models import Referral
 from tests.factories import CaseFactory, ReferralFactory, ServiceFactory
+from tests.matrix_kit import (
+    LOGIN,
+    PERSONAS,
+    REFERRAL_ENTRY,
+    SIGNED_IN,
+    Target,
+    everyone,
+    only,
+    signed_in,
+)
+from tests.matrix_kit import (
+    today as _today,
+)
+from tests.matrix_rows import EXTENSIONS
 
 # --- The table -------------------------------------------------------------------------------
 
-LOGIN = "login"  # a 302 to the login page
-
 pytestmark = pytest.mark.matrix
-
-PERSONAS = (
-    "anonymous",  # not signed in
-    "alice",  # caseworker, North; the case under test is assigned to her
-    "bob",  # caseworker, North (same team, not assigned)
-    "carol",  # caseworker, South
-    "sam",  # supervisor of North
-    "sofia",  # supervisor of South
-    "ivy",  # intake coordinator
-    "mo",  # MDT member
-    "pat",  # provider staff
-    "audrey",  # auditor
-    "adam",  # system admin (is_staff)
-    "root",  # superuser, holds no casework role
-)
-SIGNED_IN = PERSONAS[1:]
-REFERRAL_ENTRY = ("alice", "bob", "carol", "sam", "sofia", "ivy")
-
-
-def everyone(status, **exceptions):
-    """Every persona, anonymous included, gets `status` unless named."""
-    unknown = set(exceptions) - set(PERSONAS)
-    assert not unknown, f"not a persona: {unknown}"
-    return {persona: exceptions.get(persona, status) for persona in PERSONAS}
-
-
-def signed_in(status, **exceptions):
-    """Anonymous is sent to the login page; every signed-in persona gets `status` unless named."""
-    return everyone(status, anonymous=LOGIN, **exceptions)
-
-
-def only(personas, status):
-    return dict.fromkeys(personas, status)
-
 
 MATRIX = {
     # Public: the only page anonymous may see. POST is an empty form, shown again with errors.
@@ -244,26 +221,24 @@ OBJECT_ROUTES += CASEWORK_OBJECT_ROUTES
 MAIN_PAGES += ("audit-reviews", "audit-record", "emergency-list", "emergency-request")
 MAIN_PAGES += ("team-overview", "notification-list", "case-assessment-form", "case-plan-detail")
 
+# Rows other apps keep beside their own tests (tests/matrix_rows/): same table, same checks.
+for _extension in EXTENSIONS:
+    assert not set(_extension.MATRIX) & set(MATRIX), f"{_extension.__name__} repeats a route"
+    MATRIX.update(_extension.MATRIX)
+    PUBLIC_ROUTES |= set(getattr(_extension, "PUBLIC_ROUTES", ()))
+    MUTATING_ROUTES += tuple(_extension.MUTATING_ROUTES)
+    OBJECT_ROUTES += tuple(_extension.OBJECT_ROUTES)
+    MAIN_PAGES += tuple(_extension.MAIN_PAGES)
+
 # Real bugs, one strict xfail per cell they break. Report them; do not loosen MATRIX to pass.
 KNOWN_BUGS: dict = {}
 
 # --- Arranging the object each route is called on ---------------------------------------------
 
 
-@dataclass
-class Target:
-    url: str
-    missing_url: str  # the same route for a reference that does not exist
-    data: dict
-
-
 MISSING_CASE = "C-ZZZZZZZZ"
 MISSING_REFERRAL = "R-ZZZZZZZZ"
 MISSING_BIAS_INCIDENT = "B-ZZZZZZZZ"
-
-
-def _today():
-    return timezone.localdate().isoformat()
 
 
 def _alices_case(people, north, stage=Case.Stage.INTAKE):
@@ -286,6 +261,9 @@ def arrange(route, people, north) -> Target:
         return arrange_referrals(route, people)
     if route in CASEWORK_ROUTES:
         return arrange_casework(route, people, north)
+    for extension in EXTENSIONS:
+        if route in extension.MATRIX:
+            return extension.arrange(route, people, north)
     if route == "referral-new":
         data = {
             "source": "family", "first_name": "Testfirst", "last_name": "Testlast",
@@ -468,6 +446,7 @@ def database_state() -> dict:
         "emergency": list(
             EmergencyAccess.objects.order_by("pk").values_list("pk", "reviewed_at", "justified")
         ),
+        **{key: value for extension in EXTENSIONS for key, value in extension.state().items()},
     }
 
 

@@ -7,6 +7,7 @@ must be classified here as showing case content or not, so a new view cannot for
 import pytest
 from auditlog.models import LogEntry
 
+from tests.matrix_rows import EXTENSIONS
 from tests.test_url_access_matrix import MATRIX, arrange, people, sign_in  # noqa: F401
 
 # Pages that show a person's or a case's content: one read entry each.
@@ -22,6 +23,10 @@ NO_CASE_CONTENT = {
     "notification-list", "referral-partner-new", "referral-mine", "referral-inbox",
     "referral-public", "bias-report", "bias-list", "bias-landscape",
 }
+
+for _extension in EXTENSIONS:
+    CASE_CONTENT |= _extension.CASE_CONTENT
+    NO_CASE_CONTENT |= _extension.NO_CASE_CONTENT
 
 READABLE = sorted(
     (route, next(p for p, status in row["GET"].items() if status == 200))
