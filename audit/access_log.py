@@ -51,6 +51,9 @@ def record_read(instance, *, part: str, **details) -> LogEntry:
 def _case_of(instance):
     if instance._meta.label == "casework.Case":
         return instance
-    if instance._meta.app_label == "casework" and getattr(instance, "case_id", None):
-        return instance.case
+    # Any record that belongs to a case (a plan, a note, a provider referral, an MDT agenda item).
+    if getattr(instance, "case_id", None):
+        field = instance._meta.get_field("case")
+        if field.is_relation and field.related_model._meta.label == "casework.Case":
+            return instance.case
     return None
