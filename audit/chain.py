@@ -332,12 +332,18 @@ class VerifyResult:
     anchor_seq: int | None = None
 
 
-def _walk(key: bytes, start: int, prev: str, anchored: dict[int, tuple], using: str):
-    """Check links from `start` in seq order. Returns (checked, last_seq, bad_seq, problem).
+def _walk(
+    key: bytes, start: int, prev: str, anchored: dict[int, tuple], using: str,
+    end: int | None = None,
+):
+    """Check links from `start` (to `end`, inclusive, if given) in seq order. Returns
+    (checked, last_seq, bad_seq, problem).
 
     The hot loop of the verifier, kept lean. Plain comparisons, not compare_digest: nobody can
     time this offline check, and a tampered non-ASCII value must be reported, not raise."""
     links = ChainLink.objects.using(using).filter(seq__gte=start).order_by("seq")
+    if end is not None:
+        links = links.filter(seq__lte=end)
     links, names = _columns(links, prefix="entry__")
     rows = _raw_rows(links.values_list("seq", "prev_hash", "hash", *names))
     digest, sha256, encode = hmac.digest, hashlib.sha256, canonical
@@ -396,6 +402,97 @@ def _walk(key: bytes, start: int, prev: str, anchored: dict[int, tuple], using: 
     return expected - start, expected - 1, None, ""
 
 
+# Walking in parallel -------------------------------------------------------------------------
+
+# Below this many links one process is quicker than starting several.
+PARALLEL_MIN_LINKS = 50_000
+
+
+def _ranges(start: int, head_seq: int, parts: int) -> list[tuple[int, int | None]]:
+    """Split start..head into `parts` contiguous ranges; the last one is open-ended, so links
+    appended while the walk runs are checked as a single walk would check them."""
+    size = -(-(head_seq - start + 1) // parts)
+    bounds = [(first, first + size - 1) for first in range(start, head_seq + 1, size)]
+    bounds[-1] = (bounds[-1][0], None)
+    return bounds
+
+
+def _walk_range(job) -> tuple:
+    key, first, prev, anchored, using, end = job
+    return _walk(key, first, prev, anchored, using, end)
+
+
+def _walk_range_in_child(job) -> tuple:
+    """One range in a worker process, on a connection of its own that it closes afterwards."""
+    try:
+        return _walk_range(job)
+    finally:
+        connections[job[4]].close()
+
+
+def _walk_parallel(key, start, prev, anchored, using, head_seq, workers, run=None):
+    """Walk contiguous ranges at once and report as one walk would: the first problem in seq
+    order. Range k starts from the stored hash of the link before it, which range k-1 checks
+    as its own last link, so the ranges join into one chain. `run` maps _walk_range over the
+    jobs (a process pool by default; tests pass plain `map`)."""
+    bounds = _ranges(start, head_seq, workers)
+    firsts = [first for first, _ in bounds[1:]]
+    before = dict(
+        ChainLink.objects.using(using)
+        .filter(seq__in=[first - 1 for first in firsts])
+        .values_list("seq", "hash")
+    )
+    jobs = []
+    for first, end in bounds:
+        # A missing boundary link is a gap the range before it reports; "" cannot match.
+        range_prev = prev if first == start else before.get(first - 1, "")
+        portion = {seq: a for seq, a in anchored.items()
+                   if seq >= first and (end is None or seq <= end)}
+        jobs.append((key, first, range_prev, portion, using, end))
+    if run is None:
+        run = _process_map(workers)
+    checked = 0
+    for (_first, end), outcome in zip(bounds, run(_walk_range, jobs), strict=True):
+        count, last_seq, bad_seq, problem = outcome
+        checked += count
+        if problem:
+            return checked, last_seq, bad_seq, problem
+        if end is not None and last_seq != end:
+            return (
+                checked,
+                last_seq,
+                last_seq + 1,
+                f"seq {last_seq + 1} is missing (entry removed, or links renumbered)",
+            )
+    return checked, last_seq, None, ""
+
+
+def _process_map(workers: int):
+    """A map over forked processes. Connections are closed first: a child must open its own,
+    never share the parent's socket."""
+    import multiprocessing
+
+    def run(_walk_range, jobs):  # children run it wrapped, to close their connection after
+        connections.close_all()
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_walk_range_in_child, jobs, chunksize=1)
+
+    return run
+
+
+def can_walk_in_parallel(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Worker processes need a database they can open themselves (not SQLite in memory), and a
+    process allowed to have children (not a daemonic Celery pool worker)."""
+    import multiprocessing
+
+    connection = connections[using]
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        return False
+    if connection.in_atomic_block:  # uncommitted links would be invisible to the workers
+        return False
+    return not multiprocessing.current_process().daemon
+
+
 def _orphans(using: str, limit: int = 100) -> list[int]:
     return list(
         LogEntry.objects.using(using)
@@ -411,12 +508,15 @@ def verify(
     using: str = DEFAULT_DB_ALIAS,
     anchor_log=None,
     orphan_grace: float | None = None,
+    workers: int = 1,
+    run=None,
 ) -> VerifyResult:
     """Walk the chain from `start` and compare it with every signed anchor.
 
     Detects an edited entry or link (hash), a removed one (gap in seq), an inserted one (an
     entry without a link, or a link whose hashes do not fit), reordering (previous hash), and,
     through the anchors, removal of the newest entries or a rewrite with recomputed hashes.
+    With `workers` > 1 and a long chain, ranges of it are walked in as many processes.
     """
     from audit import anchors
 
@@ -456,7 +556,18 @@ def verify(
         prev = before
     anchored = {a.seq: (a.hash, a.at) for a in anchor_log.anchors if a.seq >= start}
 
-    checked, last_seq, bad_seq, problem = _walk(key, start, prev, anchored, using)
+    parallel = (
+        workers > 1
+        and head_seq is not None
+        and head_seq - start + 1 >= (PARALLEL_MIN_LINKS if run is None else workers)
+        and (run is not None or can_walk_in_parallel(using))
+    )
+    if parallel:
+        checked, last_seq, bad_seq, problem = _walk_parallel(
+            key, start, prev, anchored, using, head_seq, workers, run
+        )
+    else:
+        checked, last_seq, bad_seq, problem = _walk(key, start, prev, anchored, using)
     if problem:
         return result(checked, last_seq, bad_seq, problem)
 
