@@ -37,6 +37,7 @@ class Anchor:
     hash: str
     at: str
     line: int
+    kind: str = "head"  # or "purge": the last link a retention purge removed (audit.retention)
 
 
 @dataclass
@@ -75,8 +76,10 @@ def key_id(public: Ed25519PublicKey) -> str:
     return hashlib.sha256(public.public_bytes(Encoding.Raw, PublicFormat.Raw)).hexdigest()[:16]
 
 
-def message(seq: int, digest: str, at: str) -> bytes:
-    return f"{seq}:{digest}:{at}".encode()
+def message(seq: int, digest: str, at: str, kind: str = "head") -> bytes:
+    # A purge anchor signs its kind too, so an hourly head anchor cannot pass for one.
+    prefix = "" if kind == "head" else f"{kind}:"
+    return f"{prefix}{seq}:{digest}:{at}".encode()
 
 
 def anchor_file() -> Path:
@@ -93,22 +96,24 @@ def current_head(using: str = DEFAULT_DB_ALIAS) -> tuple[int, str]:
     return newest or (0, GENESIS_HASH)
 
 
-def record_anchor(using: str = DEFAULT_DB_ALIAS) -> Anchor:
-    """Sign the committed head and append it to the anchor file as one line."""
+def record_anchor(using: str = DEFAULT_DB_ALIAS, *, purge: tuple[int, str] | None = None
+                  ) -> Anchor:
+    """Sign the committed head (or, for a retention purge, its last removed link) and append
+    it to the anchor file as one line."""
     key = signing_key()
-    seq, digest = current_head(using)
+    kind = "head" if purge is None else "purge"
+    seq, digest = current_head(using) if purge is None else purge
     at = datetime.now(UTC).isoformat()
-    line = json.dumps(
-        {
-            "seq": seq,
-            "hash": digest,
-            "at": at,
-            "kid": key_id(key.public_key()),
-            "sig": base64.b64encode(key.sign(message(seq, digest, at))).decode(),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    )
+    fields = {
+        "seq": seq,
+        "hash": digest,
+        "at": at,
+        "kid": key_id(key.public_key()),
+        "sig": base64.b64encode(key.sign(message(seq, digest, at, kind))).decode(),
+    }
+    if kind != "head":
+        fields["kind"] = kind
+    line = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     path = anchor_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     # O_APPEND: one write of one short line lands whole at the end, never over earlier anchors.
@@ -118,27 +123,29 @@ def record_anchor(using: str = DEFAULT_DB_ALIAS) -> Anchor:
         os.fsync(fd)
     finally:
         os.close(fd)
-    return Anchor(seq=seq, hash=digest, at=at, line=0)
+    return Anchor(seq=seq, hash=digest, at=at, line=0, kind=kind)
 
 
 def _parse(text: str, number: int, public: Ed25519PublicKey) -> Anchor:
     try:
         data = json.loads(text)
         seq, digest, at, sig = data["seq"], data["hash"], data["at"], data["sig"]
-        if not (isinstance(seq, int) and isinstance(digest, str) and isinstance(at, str)):
+        kind = data.get("kind", "head")
+        if not (isinstance(seq, int) and isinstance(digest, str) and isinstance(at, str)
+                and kind in ("head", "purge")):
             raise ValueError
         signature = base64.b64decode(sig, validate=True)
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise ValueError(f"line {number} is not a readable anchor") from None
     try:
-        public.verify(signature, message(seq, digest, at))
+        public.verify(signature, message(seq, digest, at, kind))
     except InvalidSignature:
         kid = data.get("kid")
         other_key = f" (signed by key {kid}, not {key_id(public)})" if kid != key_id(public) else ""
         raise ValueError(
             f"line {number} (seq {seq}) fails its signature check{other_key}: edited or forged"
         ) from None
-    return Anchor(seq=seq, hash=digest, at=at, line=number)
+    return Anchor(seq=seq, hash=digest, at=at, line=number, kind=kind)
 
 
 def read_anchors(path: Path | None = None) -> AnchorLog:

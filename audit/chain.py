@@ -519,6 +519,7 @@ def verify(
     With `workers` > 1 and a long chain, ranges of it are walked in as many processes.
     """
     from audit import anchors
+    from audit.retention import latest_purge
 
     key = chain_key()
     if anchor_log is None:
@@ -544,7 +545,22 @@ def verify(
         )
 
     prev = GENESIS_HASH
-    if start > 1:
+    purge = latest_purge(using)
+    if purge is not None and start <= purge.up_to_seq:
+        # A retention purge removed the links up to up_to_seq: start after it, from the hash
+        # its own signed anchor vouches for (a purge record alone could be forged).
+        start, prev = purge.up_to_seq + 1, purge.boundary_hash
+        vouched = any(
+            a.kind == "purge" and a.seq == purge.up_to_seq and a.hash == purge.boundary_hash
+            for a in anchor_log.anchors
+        )
+        if not vouched:
+            return result(
+                0, purge.up_to_seq, purge.up_to_seq,
+                f"retention purge {purge.pk} says seq 1 to {purge.up_to_seq} were removed, but "
+                "no signed purge anchor vouches for it: entries may have been removed",
+            )
+    elif start > 1:
         before = (
             ChainLink.objects.using(using)
             .filter(seq=start - 1)

@@ -129,3 +129,24 @@ class EmergencyReviewForm(forms.Form):
     )
     note = forms.CharField(label=_("Review note"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RetentionPurgeForm(forms.Form):
+    before = forms.DateField(
+        label=_("Remove entries older than"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Entries are kept for the retention period; the cut-off cannot be later."),
+    )
+    reason = forms.CharField(
+        label=_("Reason (no personal data)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class PurgeApprovalForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password, to confirm it is you"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
+    )

@@ -69,3 +69,4 @@ class Verification(models.Model):
         return f"{self.checked_at:%Y-%m-%d %H:%M} {'OK' if self.ok else 'FAILED'}"
 
 from audit.emergency import EmergencyAccess  # noqa: E402,F401  (break-glass records)
+from audit.retention import RetentionPurge  # noqa: E402,F401  (retention purges)

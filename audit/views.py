@@ -5,7 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,8 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from audit import breakglass, events, selectors
-from audit.forms import EmergencyAccessForm, EmergencyReviewForm, LogFilterForm, references_for
+from audit import breakglass, events, retention, selectors
+from audit.forms import (
+    EmergencyAccessForm,
+    EmergencyReviewForm,
+    LogFilterForm,
+    PurgeApprovalForm,
+    RetentionPurgeForm,
+    references_for,
+)
 from casework import access
 
 REVIEW_WINDOW = datetime.timedelta(days=7)
@@ -167,3 +174,49 @@ def emergency_review(request, pk):
     breakglass.review_emergency_access(grant, actor=request.user, **form.cleaned_data)
     messages.success(request, _("Review recorded."))
     return redirect("emergency-list")
+
+
+def audit_retention(request):
+    """Retention purges: one auditor asks, another approves (and so carries it out)."""
+    _require_auditor(request)
+    form = RetentionPurgeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            retention.request_purge(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error("before", error)
+        else:
+            messages.success(request, _("Purge requested: a second auditor must approve it."))
+            return redirect("audit-retention")
+    return _retention_page(request, form, PurgeApprovalForm(), status=400 if form.is_bound else 200)
+
+
+def _retention_page(request, form, approval_form, status=200):
+    context = {
+        "form": form,
+        "approval_form": approval_form,
+        "purges": retention.RetentionPurge.objects.select_related("requested_by", "approved_by"),
+        "days": retention.retention_days(),
+        "latest_cutoff": retention.latest_allowed_cutoff(),
+    }
+    return render(request, "audit/retention.html", context, status=status)
+
+
+@require_POST
+def audit_retention_approve(request, pk):
+    _require_auditor(request)
+    purge = get_object_or_404(retention.RetentionPurge, pk=pk)
+    form = PurgeApprovalForm(request.POST)
+    if form.is_valid():
+        try:
+            purge = retention.approve_purge(
+                purge, actor=request.user, password=form.cleaned_data["password"]
+            )
+        except retention.StepUpFailed:
+            form.add_error("password", _("That password is not correct."))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(count)s entries removed.") % {"count": purge.removed})
+            return redirect("audit-retention")
+    return _retention_page(request, RetentionPurgeForm(), form, status=400)

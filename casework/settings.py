@@ -346,6 +346,11 @@ BREAK_GLASS_MINUTES = int(os.environ.get("BREAK_GLASS_MINUTES", "60"))
 AUDIT_CHAIN_KEY = secret("AUDIT_CHAIN_KEY")
 AUDIT_ANCHOR_SIGNING_KEY = secret("AUDIT_ANCHOR_SIGNING_KEY")
 AUDIT_ANCHOR_FILE = Path(os.environ.get("AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))
+# Audit entries are kept this long (6 years by default); only an approved retention purge
+# (audit.retention) removes older ones, and never anything younger than 365 days.
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", 6 * 365))
+if AUDIT_RETENTION_DAYS < 365:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 365.")
 _OTHER_KEYS = {SECRET_KEY, BLIND_INDEX_KEY, *FIELD_ENCRYPTION_KEYS}
 if {AUDIT_CHAIN_KEY, AUDIT_ANCHOR_SIGNING_KEY} & _OTHER_KEYS:
     raise ImproperlyConfigured("The audit keys must differ from SECRET_KEY and the other keys.")

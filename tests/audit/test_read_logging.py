@@ -19,7 +19,8 @@ CASE_CONTENT = {
 # Pages that show no case content: forms, lists of references and stages, the audit log itself.
 NO_CASE_CONTENT = {
     "login", "dashboard", "referral-new", "audit-log", "audit-export", "audit-reviews",
-    "audit-record", "audit-user", "emergency-list", "emergency-request", "team-overview",
+    "audit-record", "audit-user", "audit-retention", "emergency-list", "emergency-request",
+    "team-overview",
     "notification-list", "referral-partner-new", "referral-mine", "referral-inbox",
     "referral-public", "bias-report", "bias-list", "bias-landscape",
 }
