@@ -64,6 +64,7 @@ _TEMPLATE = "{" + ",".join(
     f'"{key}":%s' for key in sorted((*_KEYS, "seq", "prev_hash", "v"))
 ) + "}"
 CHUNK = 2000
+WALK_BATCH = 10_000
 ORPHAN_GRACE_SECONDS = 1.0
 
 
@@ -106,11 +107,18 @@ def _utc(value: datetime) -> str:
 
 
 def _timestamp(value) -> str:
-    """ISO 8601 in UTC. PostgreSQL gives a datetime; SQLite the stored text, which Django
-    writes as naive UTC 'YYYY-MM-DD HH:MM:SS[.ffffff]' (the common case skips parsing)."""
+    """ISO 8601 in UTC, from the timestamp as text (both backends; see _columns) or, for
+    callers holding one, a datetime. SQLite stores naive UTC 'YYYY-MM-DD HH:MM:SS[.ffffff]';
+    PostgreSQL, whose connections Django sets to UTC, prints 'YYYY-MM-DD HH:MM:SS[.f]+00'
+    with trailing zeros of the fraction dropped. The common cases skip parsing."""
     if type(value) is str:
         if len(value) in (19, 26) and value[10] == " ":
             return f'"{value[:10]}T{value[11:]}+00:00"'
+        if value.endswith("+00") and value[10] == " ":
+            clock = value[11:-3]
+            if len(clock) > 8:  # a fraction: six digits, as isoformat() writes them
+                clock = clock.ljust(15, "0")
+            return f'"{value[:10]}T{clock}+00:00"'
         value = datetime.fromisoformat(value)
     return f'"{_utc(value)}"'
 
@@ -169,22 +177,40 @@ def link_hash(key: bytes, seq: int, prev_hash: str, row) -> str:
 
 def _columns(queryset, prefix: str = ""):
     """values_list of the entry's columns in ENTRY_FIELDS order (after any leading fields the
-    caller passes). On SQLite the timestamp is read as its stored text: Django's datetime
-    converter would cost more than everything else the verifier does per entry."""
-    connection = connections[queryset.db]
+    caller passes). The timestamp is read as text: parsing it into a datetime and printing
+    it again would cost more than everything else the verifier does per entry."""
     names = [prefix + column for column in _COLUMNS]
-    if connection.vendor == "sqlite":
-        queryset = queryset.annotate(_stamp=Cast(prefix + "timestamp", TextField()))
-        names[_TIMESTAMP] = "_stamp"
+    queryset = queryset.annotate(_stamp=Cast(prefix + "timestamp", TextField()))
+    names[_TIMESTAMP] = "_stamp"
     return queryset, names
 
 
-def _raw_rows(queryset):
+def _raw_rows(queryset, server_side: bool = True):
     """Rows exactly as the database driver returns them, fetched in chunks (a server-side
-    cursor on PostgreSQL), without Django's per-value converters."""
+    cursor on PostgreSQL unless told otherwise), without Django's per-value converters."""
     compiler = queryset.query.get_compiler(using=queryset.db)
-    for chunk in compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=CHUNK):
+    for chunk in compiler.execute_sql(MULTI, chunked_fetch=server_side, chunk_size=CHUNK):
         yield from chunk
+
+
+def _link_rows(start: int, end: int | None, using: str):
+    """(seq, prev_hash, hash, *entry columns) from `start` in seq order, a batch at a time by
+    keyset (seq > the last one seen): each batch is one short index range scan, and no
+    server-side cursor has to hold, or materialise, the whole chain."""
+    links = ChainLink.objects.using(using).order_by("seq")
+    if end is not None:
+        links = links.filter(seq__lte=end)
+    after = start - 1
+    while True:
+        batch, names = _columns(links.filter(seq__gt=after), prefix="entry__")
+        rows = list(
+            _raw_rows(batch.values_list("seq", "prev_hash", "hash", *names)[:WALK_BATCH],
+                      server_side=False)
+        )
+        yield from rows
+        if len(rows) < WALK_BATCH:
+            return
+        after = rows[-1][0]
 
 
 def _entry_rows(ids, using: str):
@@ -341,11 +367,7 @@ def _walk(
 
     The hot loop of the verifier, kept lean. Plain comparisons, not compare_digest: nobody can
     time this offline check, and a tampered non-ASCII value must be reported, not raise."""
-    links = ChainLink.objects.using(using).filter(seq__gte=start).order_by("seq")
-    if end is not None:
-        links = links.filter(seq__lte=end)
-    links, names = _columns(links, prefix="entry__")
-    rows = _raw_rows(links.values_list("seq", "prev_hash", "hash", *names))
+    rows = _link_rows(start, end, using)
     digest, sha256, encode = hmac.digest, hashlib.sha256, canonical
     expected = start
     matched_anchor = start - 1
