@@ -67,8 +67,12 @@ class Command(BaseCommand):
         out(f"generated {entries} entries in {generated:.1f} s; chained them in {chained:.1f} s "
             f"({entries / chained:,.0f} entries/s)")
 
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # fresh statistics, as autovacuum would give
+                cursor.execute("ANALYZE")
         if appends:
             out(self._time_appends(appends, actors))
+            out(self._time_read_logging(appends, actors[0]))
 
         started = time.perf_counter()
         result = chain.verify(orphan_grace=0)
@@ -161,6 +165,22 @@ class Command(BaseCommand):
         chain.append_many(ids)  # chain the plain ones afterwards, so the log still verifies
         return (f"append through auditlog, one transaction each: {chained:.2f} ms with the "
                 f"chain, {plain:.2f} ms without ({count} each)")
+
+    def _time_read_logging(self, count, actor):
+        """What logging a read adds to a page: one access entry and its link, written inside
+        the page's transaction (ATOMIC_REQUESTS), as audit.access_log.record_read does."""
+        from audit import access_log
+
+        timings = []
+        for _ in range(count):
+            with transaction.atomic():
+                started = time.perf_counter()
+                access_log.record_read(actor, part="benchmark page")
+                timings.append(time.perf_counter() - started)
+        timings.sort()
+        return (f"access logging per page read: median {statistics.median(timings) * 1000:.2f} "
+                f"ms, 95th percentile {timings[int(len(timings) * 0.95)] * 1000:.2f} ms "
+                f"({count} reads)")
 
     def _searches(self, actors, rng):
         """The auditor page's queries: the first page of 50, newest first, plus its count."""
