@@ -63,6 +63,8 @@ _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=Fal
 _TEMPLATE = "{" + ",".join(
     f'"{key}":%s' for key in sorted((*_KEYS, "seq", "prev_hash", "v"))
 ) + "}"
+# The append-only tables: triggers (migration 0002) and the app role's grants (grant_app_role).
+PROTECTED_TABLES = ("auditlog_logentry", "audit_chainlink")
 CHUNK = 2000
 WALK_BATCH = 10_000
 ORPHAN_GRACE_SECONDS = 1.0
