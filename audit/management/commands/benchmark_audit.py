@@ -1,6 +1,7 @@
 """Fill the current database with synthetic audit entries and time the verifier and searches.
 
     manage.py benchmark_audit --entries 100000 --yes
+    manage.py benchmark_audit --entries 0 --appends 0 --yes   # measure the log as it is
 
 It writes N fake entries (and up to 20 inactive "bench-actor-*" users) into whatever database
 DATABASE_URL points at, and they cannot be removed afterwards on PostgreSQL (the audit tables
@@ -8,6 +9,7 @@ are append-only): use a scratch database. Refused in production.
 """
 
 import datetime
+import os
 import random
 import statistics
 import time
@@ -41,8 +43,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--yes", action="store_true", help="Yes, write into this database.")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--workers", type=int, default=os.cpu_count() or 1,
+            help="Also time verification with this many processes (default: one per CPU).",
+        )
 
-    def handle(self, *args, entries, appends, yes, seed, **options):
+    def handle(self, *args, entries, appends, yes, seed, workers, **options):
         if getattr(settings, "PRODUCTION", False):
             raise CommandError("Refusing to write synthetic audit entries in production.")
         if not yes:
@@ -51,21 +57,22 @@ class Command(BaseCommand):
                 f"{connection.vendor} database {connection.settings_dict['NAME']!s}, for good "
                 "(the audit tables are append-only). Add --yes to go ahead."
             )
-        if entries < 1:
-            raise CommandError("--entries must be at least 1.")
+        if entries < 0:
+            raise CommandError("--entries must be 0 (measure the log as it is) or more.")
         rng = random.Random(seed)
         actors = self._actors()
         out = self.stdout.write
         out(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
 
-        started = time.perf_counter()
-        ids = self._generate(entries, actors, rng)
-        generated = time.perf_counter() - started
-        started = time.perf_counter()
-        chain.append_many(ids)
-        chained = time.perf_counter() - started
-        out(f"generated {entries} entries in {generated:.1f} s; chained them in {chained:.1f} s "
-            f"({entries / chained:,.0f} entries/s)")
+        if entries:
+            started = time.perf_counter()
+            ids = self._generate(entries, actors, rng)
+            generated = time.perf_counter() - started
+            started = time.perf_counter()
+            chain.append_many(ids)
+            chained = time.perf_counter() - started
+            out(f"generated {entries} entries in {generated:.1f} s; chained them in "
+                f"{chained:.1f} s ({entries / chained:,.0f} entries/s)")
 
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # fresh statistics, as autovacuum would give
@@ -74,12 +81,14 @@ class Command(BaseCommand):
             out(self._time_appends(appends, actors))
             out(self._time_read_logging(appends, actors[0]))
 
-        started = time.perf_counter()
-        result = chain.verify(orphan_grace=0)
-        elapsed = time.perf_counter() - started
-        status = "OK" if result.ok else f"FAILED at seq {result.first_bad_seq}: {result.problem}"
-        out(f"verify: {result.checked:,} entries in {elapsed:.2f} s = "
-            f"{result.checked / elapsed:,.0f} entries/s ({status})")
+        for processes in sorted({1, workers}):
+            started = time.perf_counter()
+            result = chain.verify(orphan_grace=0, workers=processes)
+            elapsed = time.perf_counter() - started
+            status = "OK" if result.ok else f"FAILED at {result.first_bad_seq}: {result.problem}"
+            out(f"verify ({processes} process{'es' if processes > 1 else ''}): {result.checked:,} "
+                f"entries in {elapsed:.2f} s = {result.checked / elapsed:,.0f} entries/s "
+                f"({status})")
 
         for line in self._searches(actors, rng):
             out(line)
