@@ -301,7 +301,295 @@ def can_read_audit_log(user) -> bool:
     return roles.has(user, roles.AUDITOR)
 
 
+# The providers directory: search, export, HSDS import, provider admins ------------------------
+
+
+def can_search_directory(user) -> bool:
+    """Search and export the directory: the people who plan services (case staff, the MDT, which
+    records actions) and the system admin. Provider staff see their own organisation only;
+    auditors read the log, not the directory."""
+    return roles.has(user, *roles.CASE_STAFF, roles.MDT, roles.ADMIN)
+
+
+def can_manage_directory(user) -> bool:
+    """Import an HSDS file and follow its progress: the system admin."""
+    return roles.has(user, roles.ADMIN)
+
+
+def can_administer_providers(user) -> bool:
+    """Reach the provider-admin pages at all (which organisations is then per membership)."""
+    return roles.has(user, roles.PROVIDER)
+
+
+def is_provider_admin_of(user, organization) -> bool:
+    """Whether `user` is provider staff and an admin of `organization`."""
+    if not can_administer_providers(user):
+        return False
+    return organization.memberships.filter(user=user, is_admin=True).exists()
+
+
+def administered_organizations(user) -> QuerySet:
+    from providers.models import Organization
+
+    if not can_administer_providers(user):
+        return Organization.objects.none()
+    return Organization.objects.filter(memberships__user=user, memberships__is_admin=True)
+
+
+def access_administered_organization(user, organization_id: int):
+    """Return the organisation if `user` administers it; 404 otherwise, so ids reveal nothing."""
+    organization = administered_organizations(user).filter(pk=organization_id).first()
+    if organization is None:
+        raise Http404
+    return organization
+
+
 # Provider referrals (closed loop) and the provider portal ------------------------------------
+#
+# Two sides. The sender's side is the case's own staff (its caseworker and the team's
+# supervisor): they send and cancel, and see a case's referrals wherever they see the case.
+# The provider's side is provider staff who are members of the receiving organisation: they
+# see only referrals sent to their organisations, only the shared summary and only while an
+# active sharing consent and the organisation's data-sharing agreement stand
+# (ProviderReferralQuerySet.with_sharing), and they never reach a case.
+
+
+def provider_organization_ids(user) -> QuerySet:
+    """The organisations `user` works for, as a subquery (provider staff only)."""
+    from providers.models import Membership
+
+    if not roles.has(user, roles.PROVIDER):
+        return Membership.objects.none().values("organization_id")
+    return Membership.objects.filter(user=user).values("organization_id")
+
+
+def _member_of(user) -> set[int]:
+    """The ids of `user`'s organisations, cached on the user object for the request."""
+    cached = getattr(user, "_provider_organization_ids", None)
+    if cached is None:
+        cached = set(provider_organization_ids(user).values_list("organization_id", flat=True))
+        user._provider_organization_ids = cached
+    return cached
+
+
+def is_provider_staff(user) -> bool:
+    return roles.has(user, roles.PROVIDER)
+
+
+def can_use_provider_portal(user) -> bool:
+    return is_provider_staff(user)
+
+
+def portal_referrals(user) -> QuerySet:
+    """Referrals sent to `user`'s organisations, each marked `sharing_active`. One query."""
+    from referrals.models import ProviderReferral
+
+    if not is_provider_staff(user):
+        return ProviderReferral.objects.none()
+    return (
+        ProviderReferral.objects.filter(organization_id__in=provider_organization_ids(user))
+        .exclude(status=ProviderReferral.Status.DRAFT)
+        .with_sharing()
+    )
+
+
+def sent_provider_referrals(user) -> QuerySet:
+    """The provider referrals of the cases `user` may see (the sender's side)."""
+    from referrals.models import ProviderReferral
+
+    if not roles.has(user, *roles.CASE_STAFF):
+        return ProviderReferral.objects.none()
+    return ProviderReferral.objects.filter(case__in=visible_cases(user))
+
+
+def can_list_sent_provider_referrals(user) -> bool:
+    return roles.has(user, roles.CASEWORKER, roles.SUPERVISOR)
+
+
+def access_provider_referral(user, reference: str):
+    """Return the referral with `side` set to "sender" or "provider", else raise 404.
+
+    The provider side gets it annotated with `sharing_active`; when that is False the page
+    shows that access was withdrawn, and nothing of the summary.
+    """
+    referral = (
+        sent_provider_referrals(user)
+        .select_related("case", "service", "organization", "sent_by", "goal")
+        .filter(reference=reference)
+        .first()
+    )
+    if referral is not None:
+        access_log.note_relation(referral.case_id, relation_to_case(user, referral.case))
+        referral.side = "sender"
+        return referral
+    referral = (
+        portal_referrals(user).select_related("service", "organization")
+        .filter(reference=reference).first()
+    )
+    if referral is None:
+        raise Http404
+    access_log.note_relation(referral.case_id, "provider")
+    referral.side = "provider"
+    return referral
+
+
+def can_send_provider_referral(user, case: Case) -> bool:
+    """The case's caseworker or supervisor, while the case is open."""
+    return can_edit_records(user, case)
+
+
+def can_act_for_sender(user, referral) -> bool:
+    return user is not None and can_edit_case(user, referral.case)
+
+
+def can_act_for_provider(user, referral) -> bool:
+    """Provider staff of the receiving organisation, while the summary is shared with it."""
+    if user is None or not is_provider_staff(user):
+        return False
+    if referral.organization_id not in _member_of(user):
+        return False
+    sharing = getattr(referral, "sharing_active", None)
+    if sharing is None:
+        sharing = type(referral).objects.with_sharing().filter(pk=referral.pk).values_list(
+            "sharing_active", flat=True
+        ).first()
+    return bool(sharing)
 
 
 # MDT meetings: panel members' time-limited view of agenda cases -------------------------------
+#
+# Panel membership is per panel (PanelMember). Only MDT members and supervisors use the MDT pages
+# (403 for other roles on the list); a meeting, an item or a summary outside the user's panels
+# is a 404. Publishing the agenda opens members' view of each agenda case's meeting summary
+# (never full notes) until the minutes are finalised plus settings.MDT_GRACE_PERIOD_HOURS; a
+# member who declared a conflict on an item never sees it. The chair shapes and publishes the
+# agenda; the secretary records attendance, decisions, actions and minutes; a supervisor who
+# sits on the panel may do both. Decisions that move a case are also checked by the workflow.
+
+import datetime as _datetime  # noqa: E402
+
+from django.conf import settings as _settings  # noqa: E402
+from django.utils import timezone as _timezone  # noqa: E402
+
+from casework.models import AgendaItem, ConflictDeclaration, Meeting, PanelMember  # noqa: E402
+
+MDT_ORGANISERS = {PanelMember.Role.CHAIR, PanelMember.Role.SECRETARY}
+
+
+def can_use_mdt(user) -> bool:
+    return roles.has(user, roles.MDT, roles.SUPERVISOR)
+
+
+def mdt_panel_ids(user) -> QuerySet:
+    return PanelMember.objects.filter(user=user, is_active=True).values("panel_id")
+
+
+def visible_meetings(user) -> QuerySet:
+    """The meetings of the active panels `user` sits on (one query, indexed subquery)."""
+    if not can_use_mdt(user):
+        return Meeting.objects.none()
+    return Meeting.objects.filter(panel__in=mdt_panel_ids(user), panel__is_active=True)
+
+
+def access_meeting(user, meeting_id: int) -> Meeting:
+    meeting = (
+        visible_meetings(user).select_related("panel", "minutes").filter(pk=meeting_id).first()
+    )
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def mdt_membership(user, meeting: Meeting) -> PanelMember | None:
+    cache = getattr(user, "_mdt_memberships", None)
+    if cache is None:
+        cache = user._mdt_memberships = {}
+    if meeting.panel_id not in cache:
+        cache[meeting.panel_id] = PanelMember.objects.filter(
+            user=user, panel_id=meeting.panel_id, is_active=True
+        ).first()
+    return cache[meeting.panel_id]
+
+
+def _mdt_role(user, meeting: Meeting) -> str | None:
+    member = mdt_membership(user, meeting) if can_use_mdt(user) else None
+    return member.role if member else None
+
+
+def can_chair(user, meeting: Meeting) -> bool:
+    """Draft, add and remove agenda items, and publish: the chair, or a supervisor member."""
+    role = _mdt_role(user, meeting)
+    if role is None:
+        return False
+    return role == PanelMember.Role.CHAIR or roles.SUPERVISOR in roles.of(user)
+
+
+def can_minute(user, meeting: Meeting) -> bool:
+    """Attendance, decisions, actions, minutes: the secretary, or a supervisor member."""
+    role = _mdt_role(user, meeting)
+    if role is None:
+        return False
+    return role == PanelMember.Role.SECRETARY or roles.SUPERVISOR in roles.of(user)
+
+
+def can_annotate(user, meeting: Meeting) -> bool:
+    return can_chair(user, meeting) or can_minute(user, meeting)
+
+
+def mdt_grace() -> _datetime.timedelta:
+    return _datetime.timedelta(hours=_settings.MDT_GRACE_PERIOD_HOURS)
+
+
+def mdt_window_open(meeting: Meeting, now=None) -> bool:
+    """Members see agenda cases from publication until finalisation plus the grace period."""
+    now = now or _timezone.now()
+    if meeting.published_at is None or now < meeting.published_at:
+        return False
+    finalised_at = meeting.minutes.finalised_at
+    return finalised_at is None or now < finalised_at + mdt_grace()
+
+
+def has_conflict(user, item: AgendaItem) -> bool:
+    return ConflictDeclaration.objects.filter(item=item, user=user).exists()
+
+
+def conflicted_item_ids(user, meeting: Meeting) -> set[int]:
+    return set(
+        ConflictDeclaration.objects.filter(item__meeting=meeting, user=user).values_list(
+            "item_id", flat=True
+        )
+    )
+
+
+def access_agenda_item(user, item_id: int, *, now=None) -> AgendaItem:
+    """Return a published agenda item whose summary `user` may see now, else raise 404."""
+    item = (
+        AgendaItem.objects.filter(meeting__in=visible_meetings(user), removed=False, pk=item_id)
+        .select_related("meeting__panel", "meeting__minutes", "case__person", "case__team")
+        .first()
+    )
+    if item is None:
+        raise Http404
+    if not mdt_window_open(item.meeting, now):
+        raise Http404
+    if has_conflict(user, item):
+        raise Http404
+    access_log.note_relation(item.case_id, "mdt panel")
+    return item
+
+
+def access_agenda_item_to_arrange(user, item_id: int) -> AgendaItem:
+    """An item of a meeting `user` sits on, for the chair's agenda work (no case content)."""
+    item = (
+        AgendaItem.objects.filter(meeting__in=visible_meetings(user), removed=False, pk=item_id)
+        .select_related("meeting__panel", "meeting__minutes")
+        .first()
+    )
+    if item is None:
+        raise Http404
+    return item
+
+
+def can_read_minutes(user, meeting: Meeting, now=None) -> bool:
+    """The chair and secretary keep the record; other members read it while the window is open."""
+    return can_annotate(user, meeting) or mdt_window_open(meeting, now)

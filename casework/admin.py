@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from casework.models import Domain, Factor, Instrument, Team, TeamMembership
+from casework.panels.models import Panel, PanelMember
 from casework.workflow import copy_instrument
 
 
@@ -137,3 +138,21 @@ class DomainAdmin(FrozenWhenPublished, admin.ModelAdmin):
         if db_field.name == "instrument":
             kwargs["queryset"] = Instrument.objects.filter(published_at__isnull=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# MDT panels: who sits on which panel, and when it meets. Meetings, agendas and minutes carry
+# case content and stay in the MDT pages, never here.
+
+
+class PanelMemberInline(admin.TabularInline):
+    model = PanelMember
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Panel)
+class PanelAdmin(admin.ModelAdmin):
+    list_display = ["name", "weekday", "time", "is_active"]
+    search_fields = ["name"]
+    filter_horizontal = ["teams"]
+    inlines = [PanelMemberInline]

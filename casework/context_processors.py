@@ -11,11 +11,17 @@ NAVIGATION = [
     ("referral-new", _("New referral"), access.can_enter_referral),
     ("referral-partner-new", _("Refer someone"), access.can_make_partner_referral),
     ("referral-mine", _("Referrals I made"), access.can_list_own_referrals),
+    ("provider-referral-sent", _("Referrals to providers"),
+     access.can_list_sent_provider_referrals),
+    ("provider-referral-portal", _("Referrals to us"), access.can_use_provider_portal),
     ("bias-list", _("Bias reports"), access.can_triage_bias_reports),
     ("bias-landscape", _("Landscape"), access.can_view_bias_landscape),
+    ("directory-search", _("Services directory"), access.can_search_directory),
+    ("directory-manage", _("My organisation"), access.can_administer_providers),
     ("audit-log", _("Audit log"), access.can_read_audit_log),
     ("emergency-list", _("Emergency access reviews"), breakglass.may_review),
     ("emergency-request", _("Emergency access"), breakglass.may_break_glass),
+    ("mdt-list", _("MDT meetings"), access.can_use_mdt),
 ]
 
 

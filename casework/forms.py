@@ -21,7 +21,7 @@ from casework.models import (
     ServicePlan,
     Team,
 )
-from providers.models import Service
+from providers.models import Organization, Service
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "usa-input"})
 
@@ -64,15 +64,63 @@ class AssignForm(forms.Form):
 
 
 class ConsentForm(forms.ModelForm):
+    """Consent for support, or for sharing with providers: one organisation or a category."""
+
     class Meta:
         model = Consent
-        fields = ["purpose", "method", "given_on"]
-        widgets = {"given_on": DATE_WIDGET}
+        fields = [
+            "purpose", "organization", "service_category", "given_by", "method", "given_on",
+            "expires_on",
+        ]
+        widgets = {"given_on": DATE_WIDGET, "expires_on": DATE_WIDGET}
+        help_texts = {
+            "organization": _("For sharing: the organisation the person agreed to share with."),
+            "service_category": _("Or, for sharing: every provider of this kind of service."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = Organization.objects.filter(is_active=True)
+        # Most consent is the person's own: unsaid, it is theirs.
+        self.fields["given_by"].required = False
+        self.fields["service_category"] = forms.ChoiceField(
+            label=_("Service category"), required=False,
+            choices=[("", _("Any (choose an organisation instead)"))]
+            + list(Service.Category.choices),
+            help_text=self.fields["service_category"].help_text,
+        )
 
     def clean_given_on(self):
         value = self.cleaned_data["given_on"]
         not_in_future(value)
         return value
+
+    def clean_given_by(self):
+        return self.cleaned_data.get("given_by") or Consent.GivenBy.PERSON
+
+    def clean(self):
+        data = super().clean()
+        sharing = data.get("purpose") == Consent.Purpose.PROVIDER_SHARING
+        organization, category = data.get("organization"), data.get("service_category")
+        if sharing and not (organization or category):
+            self.add_error("organization", _(
+                "Consent to share must name an organisation or a category of service."
+            ))
+        if sharing and organization and category:
+            self.add_error("service_category", _(
+                "Choose an organisation or a category, not both: record two consents if the "
+                "person agreed to both."
+            ))
+        if not sharing and (organization or category):
+            self.add_error("purpose", _(
+                "An organisation or category limits a consent to share: choose the purpose "
+                "\"Sharing with service providers\", or leave them empty."
+            ))
+        given_on, expires_on = data.get("given_on"), data.get("expires_on")
+        if given_on and expires_on and expires_on < given_on:
+            self.add_error("expires_on", _("The expiry date cannot be before the consent was "
+                                           "given."))
+        return data
 
 
 class AssessmentForm(forms.Form):

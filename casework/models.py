@@ -1084,3 +1084,7 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"reminder {self.pk}"
+
+
+# The weekly MDT review (casework/panels/models.py), registered under the casework app label.
+from casework.panels.models import *  # noqa: E402, F401, F403

@@ -389,6 +389,42 @@ CELERY_BEAT_SCHEDULE["casework-send-due-reminders"] = {
     "schedule": crontab(hour=6, minute=30),  # daily, before the working day
 }
 
+# Largest HSDS directory file the import accepts (providers/forms.py).
+PROVIDERS_IMPORT_MAX_BYTES = int(os.environ.get("PROVIDERS_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
+
+# --- Closed-loop provider referrals (referrals/outgoing.py, referrals/tasks.py) ----------------
+# Working days (Monday to Friday) from sending: the provider accepts or declines within the
+# first, makes first contact within the second; a request still unanswered after the third
+# expires and goes back to the caseworker to send elsewhere. Late ones escalate to the sender's
+# team supervisors, once each.
+PROVIDER_REFERRAL_RESPOND_DAYS = int(os.environ.get("PROVIDER_REFERRAL_RESPOND_DAYS", "3"))
+PROVIDER_REFERRAL_FIRST_CONTACT_DAYS = int(
+    os.environ.get("PROVIDER_REFERRAL_FIRST_CONTACT_DAYS", "10")
+)
+PROVIDER_REFERRAL_EXPIRE_DAYS = int(os.environ.get("PROVIDER_REFERRAL_EXPIRE_DAYS", "10"))
+CELERY_BEAT_SCHEDULE["referrals-provider-deadlines"] = {
+    "task": "referrals.tasks.sweep_provider_referral_deadlines",
+    "schedule": crontab(minute=15),  # hourly: deadlines fall at the time of day it was sent
+}
+
+# --- MDT reviews (casework/panels/) -----------------------------------------------------------
+# Panel members see agenda cases from publication until the minutes are finalised plus this
+# many hours (time to check the minutes against the summaries), then 404 again.
+MDT_GRACE_PERIOD_HOURS = float(os.environ.get("MDT_GRACE_PERIOD_HOURS", "24"))
+# Put plans awaiting approval on the agenda: on by default when the MDT approves plans.
+MDT_PLAN_APPROVAL_REQUIRED = env_bool(
+    "MDT_PLAN_APPROVAL_REQUIRED", CASEWORK_PLAN_APPROVAL == "mdt"
+)
+# New panels meet weekly on this weekday (0 = Monday) at this local time.
+MDT_MEETING_WEEKDAY = int(os.environ.get("MDT_MEETING_WEEKDAY", "2"))
+MDT_MEETING_TIME = os.environ.get("MDT_MEETING_TIME", "10:00")
+# The job drafts the agenda of each meeting due within this many days.
+MDT_AGENDA_LEAD_DAYS = int(os.environ.get("MDT_AGENDA_LEAD_DAYS", "3"))
+CELERY_BEAT_SCHEDULE["mdt-draft-agendas"] = {
+    "task": "casework.panels.tasks.draft_agendas",
+    "schedule": crontab(hour=6, minute=45),  # daily; drafting again only adds what is new
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -9,6 +9,11 @@ case_patterns = [
     path("<str:reference>/transition/", views.case_transition, name="case-transition"),
     path("<str:reference>/assign/", views.case_assign, name="case-assign"),
     path("<str:reference>/consent/", views.case_consent, name="case-consent"),
+    path(
+        "<str:reference>/consent/<int:consent_id>/withdraw/",
+        views.case_consent_withdraw,
+        name="case-consent-withdraw",
+    ),
     path("<str:reference>/assessment/", views.case_assessment, name="case-assessment"),
     path("<str:reference>/plan/", views.case_plan, name="case-plan"),
     path(

@@ -137,7 +137,7 @@ def _case_page(request, case: Case, *, status: int = 200, errors=(), **forms_):
         "closure_reasons": Case.ClosureReason.choices,
         "reason_required": workflow.REASON_REQUIRED,
         "errors": errors,
-        "consents": case.consents.all(),
+        "consents": case.consents.select_related("organization"),
         "assessments": completed,
         "latest_assessment": completed[0] if completed else None,
         "draft_assessment": draft,
@@ -250,6 +250,19 @@ def case_consent(request, reference):
         lambda case, form: workflow.record_consent(case, actor=request.user, **form.cleaned_data),
         _("Consent recorded."),
     )
+
+
+@require_POST
+def case_consent_withdraw(request, reference, consent_id):
+    """Withdraw a consent; providers relying on it lose access to the referral at once."""
+    case = access.access_case(request.user, reference, for_write=True)
+    consent = get_object_or_404(case.consents, pk=consent_id, withdrawn_at__isnull=True)
+    try:
+        workflow.withdraw_consent(consent, actor=request.user)
+    except workflow.TransitionRefused as refused:
+        return _case_page(request, case, status=400, errors=refused.messages)
+    messages.success(request, _("Consent withdrawn."))
+    return redirect(case)
 
 
 # Assessments --------------------------------------------------------------------------------

@@ -208,16 +208,34 @@ def _require_records(actor, case: Case) -> None:
 
 
 @transaction.atomic
-def record_consent(case: Case, *, actor, method: str, given_on, purpose: str) -> Consent:
+def record_consent(
+    case: Case,
+    *,
+    actor,
+    method: str,
+    given_on,
+    purpose: str,
+    organization=None,
+    service_category: str = "",
+    given_by: str = Consent.GivenBy.PERSON,
+    expires_on=None,
+) -> Consent:
+    """Record consent for support, or to share with one organisation or a category of service."""
     _require_records(actor, case)
     return Consent.objects.create(
-        case=case, method=method, given_on=given_on, purpose=purpose, recorded_by=actor
+        case=case, method=method, given_on=given_on, purpose=purpose, recorded_by=actor,
+        organization=organization, service_category=service_category or "", given_by=given_by,
+        expires_on=expires_on,
     )
 
 
 @transaction.atomic
 def withdraw_consent(consent: Consent, *, actor) -> Consent:
+    """Withdraw consent. A sharing consent's providers lose sight of the referrals it covered
+    at once: their access is computed from consents in force (referrals.models.with_sharing)."""
     _require_records(actor, consent.case)
+    if consent.withdrawn_at is not None:
+        raise TransitionRefused([_("This consent was already withdrawn.")])
     consent.withdrawn_at = timezone.now()
     consent.save(update_fields=["withdrawn_at"])
     return consent

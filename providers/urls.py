@@ -1,3 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from providers import views
+
+urlpatterns = [
+    path("", views.directory_search, name="directory-search"),
+    path("export.json", views.directory_export, name="directory-export"),
+    path("export.zip", views.directory_export_csv, name="directory-export-csv"),
+    path("import/", views.directory_import, name="directory-import"),
+    path("import/<int:run_id>/", views.directory_import_run, name="directory-import-run"),
+    path("manage/", views.directory_manage, name="directory-manage"),
+    path("manage/<int:organization_id>/", views.directory_organization,
+         name="directory-organization"),
+    path("manage/<int:organization_id>/staff/", views.directory_staff_add,
+         name="directory-staff-add"),
+    path("manage/<int:organization_id>/staff/<int:membership_id>/remove/",
+         views.directory_staff_remove, name="directory-staff-remove"),
+    path("manage/<int:organization_id>/services/<int:service_id>/capacity/",
+         views.directory_capacity, name="directory-capacity"),
+]

@@ -9,9 +9,12 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from casework import selectors as case_selectors
-        from referrals import selectors
+        from referrals import provider_selectors, selectors
 
-        # Screening decisions that opened or joined a case are on its timeline.
+        # Screening decisions that opened or joined a case are on its timeline, and so is each
+        # status change of the case's provider referrals.
         sources = case_selectors.TIMELINE_SOURCES
-        if selectors.screening_timeline not in sources:
-            sources.append(selectors.screening_timeline)
+        for source in (selectors.screening_timeline,
+                       provider_selectors.provider_referral_timeline):
+            if source not in sources:
+                sources.append(source)

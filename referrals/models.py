@@ -10,6 +10,9 @@ the permission, records a ScreeningDecision and puts the decision on the case ti
 Personal data and narrative are encrypted (casework.crypto); blind indexes let screening find
 possible duplicates without decrypting anything. `__str__` is always a reference, because
 auditlog stores it as the object's name.
+
+Outgoing, closed-loop referrals to providers (ProviderReferral) are at the end of this module;
+their verbs are in referrals.outgoing.
 """
 
 import datetime
@@ -17,6 +20,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -575,3 +579,368 @@ class BiasIncidentTriage(models.Model):
 
     def __str__(self):
         return f"bias incident triage {self.pk}"
+
+
+# Closed-loop referrals to providers -------------------------------------------------------------
+#
+# A ProviderReferral is the caseworker's request that a provider's service help a person, and
+# the provider's answer. Its status uses the HL7 FHIR Task status vocabulary (the SDOH
+# Clinical Care referral Task), so every state maps one-to-one onto the standard:
+#
+#   here          FHIR Task.status   how it gets there (referrals.outgoing)
+#   draft         draft              created by send_provider_referral, sent in the same step
+#   requested     requested          send: the caseworker sent it; the provider must answer
+#   accepted      accepted           accept: the provider will take the person on
+#   rejected      rejected           reject (coded reason): the provider will not
+#   in-progress   in-progress        start: first contact made, the service is under way
+#   on-hold       on-hold            hold: waitlisted (from accepted or in-progress); resume
+#   completed     completed          complete (outcome)
+#   failed        failed             fail (coded reason): it did not happen or did not finish
+#   cancelled     cancelled          cancel (either side, any open state), or expire: a request
+#                                    unanswered for PROVIDER_REFERRAL_EXPIRE_WORKING_DAYS; its
+#                                    Task.statusReason is "expired" (our status_reason)
+#
+# Coded reasons are Task.statusReason; the outcome on completion is Task.output.
+
+
+def new_provider_referral_reference() -> str:
+    # "PR-": distinct at a glance from people's "P-" references, read aloud on the phone.
+    return _reference("PR")
+
+
+def _sender_side(referral, user) -> bool:
+    from casework import access
+
+    return access.can_act_for_sender(user, referral)
+
+
+def _provider_side(referral, user) -> bool:
+    from casework import access
+
+    return access.can_act_for_provider(user, referral)
+
+
+def _either_side(referral, user) -> bool:
+    return _sender_side(referral, user) or _provider_side(referral, user)
+
+
+def _system(referral, user) -> bool:
+    """Time-driven moves (expiry) are taken by the beat task, never by a person."""
+    return user is None
+
+
+class ProviderReferralQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=ProviderReferral.OPEN)
+
+    def with_sharing(self, on: datetime.date | None = None):
+        """Annotate `sharing_active`: an active sharing consent covers the receiving organisation
+        (or its service's category) and the organisation's data-sharing agreement is active.
+
+        Two EXISTS subqueries on indexed columns, so a provider's list stays one query; the
+        provider's access is cut the moment either goes, with no job to run.
+        """
+        from django.db.models import Exists, OuterRef
+
+        from providers.models import Organization
+
+        on = on or timezone.localdate()
+        consent = Exists(covering_consents(
+            case=OuterRef("case_id"), organization=OuterRef("organization_id"),
+            category=OuterRef("service__category"), on=on,
+        ))
+        agreement = Exists(
+            Organization.objects.with_active_agreement(on=on).filter(pk=OuterRef("organization_id"))
+        )
+        return self.annotate(sharing_active=consent & agreement)
+
+
+def covering_consents(*, case, organization, category, on: datetime.date):
+    """The business rule for sharing: the case's sharing consents in force on `on` that name
+    `organization`, or name no organisation but the service `category`.
+
+    In force: recorded for the sharing purpose, given on or before `on`, not expired and not
+    withdrawn. Arguments may be values or OuterRefs (ProviderReferralQuerySet.with_sharing).
+    """
+    from django.db.models import Q
+
+    from casework.models import Consent
+
+    return (
+        Consent.objects.filter(
+            case=case, purpose=Consent.Purpose.PROVIDER_SHARING, withdrawn_at__isnull=True,
+            given_on__lte=on,
+        )
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+        .filter(Q(organization=organization)
+                | Q(organization__isnull=True, service_category=category))
+    )
+
+
+@audited
+class ProviderReferral(ConcurrentTransitionMixin, models.Model):
+    """A referral from a case to a provider's service, and its closed loop back.
+
+    The provider never sees the case: only the summary the caseworker chose at sending, copied
+    here (encrypted), and only while consent and the data-sharing agreement stand.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REQUESTED = "requested", _("Sent, awaiting an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Declined")
+        IN_PROGRESS = "in-progress", _("In progress")
+        ON_HOLD = "on-hold", _("On hold (waitlisted)")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Not completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Reason(models.TextChoices):
+        NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+        NO_CAPACITY = "no_capacity", _("No capacity")
+        COULD_NOT_CONTACT = "could_not_contact", _("Could not contact")
+        CLIENT_DECLINED = "client_declined", _("Client declined")
+        REFERRED_ELSEWHERE = "referred_elsewhere", _("Referred elsewhere")
+        EXPIRED = "expired", _("Expired unanswered")
+        OTHER = "other", _("Other")
+
+    class Outcome(models.TextChoices):
+        GOAL_MET = "goal_met", _("Service delivered, goal met")
+        PARTLY_MET = "partly_met", _("Service delivered, goal partly met")
+        DELIVERED = "delivered", _("Service delivered")
+        OTHER = "other", _("Other")
+
+    class Share(models.TextChoices):
+        FIRST_NAME = "first_name", _("First name")
+        CONTACT = "contact", _("Contact preference")
+        NEED = "need", _("The need")
+        GOAL = "goal", _("The goal")
+        ASSESSMENT = "assessment", _("Assessment summary")
+        NOTE = "note", _("A note for the provider")
+
+    class Contact(models.TextChoices):
+        CASEWORKER = "caseworker", _("Through the caseworker")
+        PHONE = "phone", _("By phone")
+        EMAIL = "email", _("By email")
+
+    OPEN = (Status.DRAFT, Status.REQUESTED, Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD)
+    CLOSED = (Status.REJECTED, Status.COMPLETED, Status.FAILED, Status.CANCELLED)
+    # The minimum-necessary summary: shared unless the caseworker takes it out.
+    DEFAULT_SHARE = (Share.FIRST_NAME, Share.CONTACT, Share.NEED, Share.GOAL)
+    # Coded reasons a person may give (expiry is the system's own).
+    CHOSEN_REASONS = (Reason.NOT_ELIGIBLE, Reason.NO_CAPACITY, Reason.COULD_NOT_CONTACT,
+                      Reason.CLIENT_DECLINED, Reason.REFERRED_ELSEWHERE, Reason.OTHER)
+
+    reference = models.CharField(
+        _("reference"), max_length=12, unique=True, default=new_provider_referral_reference,
+        editable=False,
+    )
+    case = models.ForeignKey(
+        "casework.Case", on_delete=models.PROTECT, related_name="provider_referrals"
+    )
+    service = models.ForeignKey(
+        "providers.Service", on_delete=models.PROTECT, related_name="provider_referrals",
+        verbose_name=_("service"),
+    )
+    # Denormalised from the service: the provider's list and access join on it directly.
+    organization = models.ForeignKey(
+        "providers.Organization", on_delete=models.PROTECT, related_name="provider_referrals",
+        editable=False,
+    )
+    goal = models.ForeignKey(
+        "casework.PlanGoal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("plan goal"),
+    )
+    status = FSMField(_("status"), max_length=20, choices=Status, default=Status.DRAFT)
+    status_reason = models.CharField(_("reason"), max_length=30, choices=Reason, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome, blank=True)
+
+    # The snapshot the provider sees, taken at sending. Encrypted; blank when not shared.
+    shared = models.CharField(_("shared fields"), max_length=200, blank=True, editable=False)
+    shared_first_name = EncryptedCharField(max_length=100, blank=True, default="")
+    shared_contact = EncryptedCharField(max_length=300, blank=True, default="")
+    shared_need = EncryptedTextField(blank=True, default="")
+    shared_goal = EncryptedTextField(blank=True, default="")
+    shared_assessment = EncryptedTextField(blank=True, default="")
+    shared_note = EncryptedTextField(blank=True, default="")
+
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    respond_by = models.DateTimeField(_("answer due"), null=True, blank=True)
+    first_contact_by = models.DateTimeField(_("first contact due"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires if unanswered"), null=True, blank=True)
+    started_at = models.DateTimeField(_("first contact"), null=True, blank=True)
+    # Escalations to the sender's supervisors, each sent once (referrals.tasks).
+    response_escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    contact_escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ProviderReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        indexes = [
+            # Serves the provider portal: organization_id IN (my organisations) by status.
+            models.Index(fields=["organization", "status"], name="prov_referral_org_status"),
+            # Serves the case page and the caseworker's list: a case's referrals.
+            models.Index(fields=["case", "status"], name="prov_referral_case_status"),
+            # Serves the deadline job: open requests by due time.
+            models.Index(fields=["status", "respond_by"], name="prov_referral_status_due"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self):
+        return reverse("provider-referral-detail", args=[self.reference])
+
+    @property
+    def shared_fields(self) -> list[str]:
+        return [name for name in self.shared.split(",") if name]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+    def is_overdue(self, now=None) -> bool:
+        """Past its answer deadline unanswered, or accepted without first contact in time."""
+        now = now or timezone.now()
+        if self.status == self.Status.REQUESTED:
+            return self.respond_by is not None and self.respond_by < now
+        if self.status in (self.Status.ACCEPTED, self.Status.ON_HOLD) and not self.started_at:
+            return self.first_contact_by is not None and self.first_contact_by < now
+        return False
+
+    def _changed(self):
+        self.status_changed_at = timezone.now()
+
+    @transition(field=status, source=Status.DRAFT, target=Status.REQUESTED,
+                permission=_sender_side)
+    def send(self):
+        """Send the request to the provider."""
+        self._changed()
+
+    @transition(field=status, source=Status.REQUESTED, target=Status.ACCEPTED,
+                permission=_provider_side)
+    def accept(self):
+        """The provider will take the person on."""
+        self._changed()
+
+    @transition(field=status, source=Status.REQUESTED, target=Status.REJECTED,
+                permission=_provider_side)
+    def reject(self):
+        """The provider will not take the person on (with a coded reason)."""
+        self._changed()
+
+    @transition(field=status, source=Status.ACCEPTED, target=Status.IN_PROGRESS,
+                permission=_provider_side)
+    def start(self):
+        """First contact made: the service is under way."""
+        self._changed()
+        if self.started_at is None:
+            self.started_at = timezone.now()
+
+    @transition(field=status, source=[Status.ACCEPTED, Status.IN_PROGRESS],
+                target=Status.ON_HOLD, permission=_provider_side)
+    def hold(self):
+        """Waitlist: accepted, but no place yet (or paused)."""
+        self._changed()
+
+    @transition(field=status, source=Status.ON_HOLD, target=Status.IN_PROGRESS,
+                permission=_provider_side)
+    def resume(self):
+        """A place came up: back under way."""
+        self._changed()
+        if self.started_at is None:
+            self.started_at = timezone.now()
+
+    @transition(field=status, source=Status.IN_PROGRESS, target=Status.COMPLETED,
+                permission=_provider_side)
+    def complete(self):
+        """Finished, with an outcome."""
+        self._changed()
+
+    @transition(field=status, source=[Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD],
+                target=Status.FAILED, permission=_provider_side)
+    def fail(self):
+        """It did not happen or did not finish (with a coded reason)."""
+        self._changed()
+
+    @transition(field=status, source=list(OPEN), target=Status.CANCELLED,
+                permission=_either_side)
+    def cancel(self):
+        """Either side withdraws the referral."""
+        self._changed()
+
+    @transition(field=status, source=Status.REQUESTED, target=Status.CANCELLED,
+                permission=_system)
+    def expire(self):
+        """Nobody answered in time: back to the caseworker to send elsewhere."""
+        self._changed()
+        self.status_reason = self.Reason.EXPIRED
+
+
+@audited
+class ProviderReferralEvent(models.Model):
+    """One status change of a provider referral: who, when, from, to, coded reason and note."""
+
+    referral = models.ForeignKey(
+        ProviderReferral, on_delete=models.CASCADE, related_name="events"
+    )
+    name = models.CharField(max_length=20)
+    source = models.CharField(max_length=20, choices=ProviderReferral.Status)
+    target = models.CharField(max_length=20, choices=ProviderReferral.Status)
+    # None: the system (expiry by the beat task).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(
+        _("reason"), max_length=30, choices=ProviderReferral.Reason, blank=True
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=ProviderReferral.Outcome, blank=True
+    )
+    note = EncryptedTextField(_("note"), blank=True, default="")
+    # Denormalised: the case timeline reads a case's events with one indexed query.
+    case = models.ForeignKey(
+        "casework.Case", on_delete=models.CASCADE, related_name="+", editable=False
+    )
+
+    timeline_template = "referrals/timeline_provider_referral.html"
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["referral", "at"], name="prov_referral_event_at"),
+            # Serves the case timeline.
+            models.Index(fields=["case", "at"], name="prov_referral_event_case_at"),
+        ]
+
+    def __str__(self):
+        return f"provider referral event {self.pk}"
+
+
+@audited
+class ProviderReferralAttendance(models.Model):
+    """An appointment the provider offered, and whether the person came."""
+
+    referral = models.ForeignKey(
+        ProviderReferral, on_delete=models.CASCADE, related_name="attendance"
+    )
+    on = models.DateField(_("date"))
+    attended = models.BooleanField(_("attended"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-on", "-pk"]
+
+    def __str__(self):
+        return f"attendance {self.pk}"

@@ -98,3 +98,105 @@ def send_referral_acknowledgement(referral_id: int) -> None:
     )
     referral.acknowledged_at = timezone.now()
     referral.save(update_fields=["acknowledged_at"])
+
+
+# Closed-loop provider referrals ------------------------------------------------------------------
+
+
+def _provider_staff(organization_id):
+    return get_user_model().objects.filter(
+        is_active=True, groups__name=roles.PROVIDER,
+        provider_memberships__organization_id=organization_id,
+    ).distinct()
+
+
+def _sender_side(referral):
+    """The case's caseworker and whoever sent the referral (if still on the case's team)."""
+    user_ids = {uid for uid in (referral.case.caseworker_id, referral.sent_by_id) if uid}
+    return get_user_model().objects.filter(pk__in=user_ids, is_active=True)
+
+
+@shared_task(acks_late=True)
+def notify_provider_referral_event(event_id: int) -> None:
+    """Tell the other side about a status change: the reference and the new status only."""
+    from providers.models import Membership
+    from referrals.models import ProviderReferralEvent
+
+    event = (
+        ProviderReferralEvent.objects.filter(pk=event_id)
+        .select_related("referral__case").first()
+    )
+    if event is None:
+        return
+    referral = event.referral
+    by_provider = event.actor_id is not None and Membership.objects.filter(
+        organization_id=referral.organization_id, user_id=event.actor_id
+    ).exists()
+    if event.name == "expire":
+        message = _("Provider referral %(ref)s expired unanswered: send it elsewhere.")
+    elif event.name == "send":
+        message = _("New provider referral %(ref)s: please accept or decline it.")
+    else:
+        message = _("Provider referral %(ref)s is now: %(status)s.")
+    message = message % {"ref": referral.reference,
+                         "status": str(event.get_target_display()).lower()}
+    if event.name == "send" or (event.actor_id is not None and not by_provider):
+        recipients = _provider_staff(referral.organization_id)
+    else:
+        recipients = _sender_side(referral)
+    _notify(recipients, message, referral.get_absolute_url(), _("Provider referral update"))
+
+
+@shared_task(acks_late=True)
+def notify_provider_referral_escalation(referral_id: int, kind: str) -> None:
+    """Tell the sender's team supervisors a provider is late (their task is already made)."""
+    from casework.models import TeamMembership as Membership
+    from referrals.models import ProviderReferral
+
+    referral = ProviderReferral.objects.filter(pk=referral_id).select_related("case").first()
+    if referral is None:
+        return
+    supervisors = get_user_model().objects.filter(
+        is_active=True, team_memberships__team_id=referral.case.team_id,
+        team_memberships__role=Membership.Role.SUPERVISOR,
+    ).distinct()
+    message = (
+        _("Provider referral %(ref)s has had no answer by its deadline: chase the provider.")
+        if kind == "response" else
+        _("Provider referral %(ref)s has had no first contact by its deadline: chase the "
+          "provider.")
+    ) % {"ref": referral.reference}
+    _notify(supervisors, message, referral.get_absolute_url(), _("A provider referral is late"))
+
+
+@shared_task(acks_late=True)
+def sweep_provider_referral_deadlines(now_iso: str = "") -> dict[str, int]:
+    """The beat job: escalate late referrals to the sender's supervisors, once each, then expire
+    requests unanswered past their time, handing them back to the caseworker.
+
+    Each referral is handled in its own transaction through referrals.outgoing, which re-reads
+    it under a lock; a rerun does nothing twice. `now_iso` lets tests set the clock.
+    """
+    import datetime
+
+    from referrals import outgoing
+    from referrals.models import ProviderReferral
+
+    now = datetime.datetime.fromisoformat(now_iso) if now_iso else timezone.now()
+    counts = {"escalated": 0, "expired": 0}
+    Status = ProviderReferral.Status
+    late_answers = ProviderReferral.objects.filter(
+        status=Status.REQUESTED, respond_by__lt=now, response_escalated_at__isnull=True
+    ).only("pk")
+    late_contacts = ProviderReferral.objects.filter(
+        status__in=(Status.ACCEPTED, Status.ON_HOLD), started_at__isnull=True,
+        first_contact_by__lt=now, contact_escalated_at__isnull=True,
+    ).only("pk")
+    for referral in late_answers:
+        counts["escalated"] += outgoing.escalate(referral, "response", now=now)
+    for referral in late_contacts:
+        counts["escalated"] += outgoing.escalate(referral, "contact", now=now)
+    expiring = ProviderReferral.objects.filter(status=Status.REQUESTED, expires_at__lt=now)
+    for referral in expiring.only("pk"):
+        counts["expired"] += outgoing.expire(referral, now=now)
+    return counts

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from referrals import views
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("partner/new/", views.referral_partner_new, name="referral-partner-new"),
     path("mine/", views.referral_mine, name="referral-mine"),
     path("inbox/", views.referral_inbox, name="referral-inbox"),
+    # Closed-loop referrals to providers, and the provider portal (referrals/provider_urls.py).
+    path("provider/", include("referrals.provider_urls")),
     # Public: no account (login_not_required on the views).
     path("public/", views.referral_public, name="referral-public"),
     path("public/sent/", views.referral_public_sent, name="referral-public-sent"),

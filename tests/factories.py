@@ -96,3 +96,140 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     pathway = "prevention"
     urgency = "routine"
     concern = "Test concern."
+
+
+# Closed-loop provider referrals ------------------------------------------------------------------
+
+
+def partner_organization(name="Test Mentoring Org", *, agreement_expires_on=None, staff=()):
+    """A provider organisation with an active data-sharing agreement and the given staff."""
+    from providers.models import Membership
+
+    org = OrganizationFactory(name=name)
+    org.agreement_status = Organization.Agreement.ACTIVE
+    org.agreement_expires_on = agreement_expires_on
+    org.save()
+    for user in staff:
+        Membership.objects.get_or_create(organization=org, user=user)
+    return org
+
+
+def sharing_consent(case, *, by, organization=None, category="", expires_on=None,
+                    given_on=None):
+    """A consent, in force, to share the case's summary with `organization` or `category`."""
+    from django.utils import timezone
+
+    from casework.models import Consent
+
+    return Consent.objects.create(
+        case=case, purpose=Consent.Purpose.PROVIDER_SHARING, organization=organization,
+        service_category=category, method=Consent.Method.WRITTEN,
+        given_on=given_on or timezone.localdate(), expires_on=expires_on, recorded_by=by,
+    )
+
+
+def sent_provider_referral(case, service, *, by, consent=True, **kwargs):
+    """A referral sent through the real verb (with a covering consent unless told otherwise)."""
+    from referrals import outgoing
+
+    if consent:
+        sharing_consent(case, by=by, organization=service.organization)
+    kwargs.setdefault("share", ["first_name", "contact", "need"])
+    kwargs.setdefault("need", "Test need: a mentor.")
+    return outgoing.send_provider_referral(case, actor=by, service=service, **kwargs)
+
+
+# MDT review (casework/panels) ------------------------------------------------------------------
+
+
+class PanelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.Panel"
+        django_get_or_create = ("name",)
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Panel {n}")
+
+    @factory.post_generation
+    def teams(self, create, extracted, **kwargs):
+        for team in extracted or ():
+            self.teams.add(team)
+
+
+def seat(panel, user, role="social_services"):
+    """Seat `user` on `panel` in `role` (PanelMember.Role value)."""
+    from casework.models import PanelMember
+
+    return PanelMember.objects.create(panel=panel, user=user, role=role)
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    """A meeting with its (empty, draft) minutes, as services.schedule_meeting makes it."""
+
+    class Meta:
+        model = "casework.Meeting"
+        skip_postgeneration_save = True
+
+    panel = factory.SubFactory(PanelFactory)
+    scheduled_for = factory.Sequence(
+        lambda n: datetime.datetime(2026, 12, 2, 10, 0, tzinfo=datetime.UTC)
+        + datetime.timedelta(days=7 * n)
+    )
+
+    @factory.post_generation
+    def minutes(self, create, extracted, **kwargs):
+        from casework.models import Minutes
+
+        Minutes.objects.get_or_create(meeting=self)
+
+
+class AgendaItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.AgendaItem"
+
+    meeting = factory.SubFactory(MeetingFactory)
+    case = factory.SubFactory(CaseFactory)
+    reasons = factory.LazyFunction(lambda: ["manual"])
+    order = factory.Sequence(lambda n: n + 1)
+
+
+# --- The providers directory (providers/models.py) -----------------------------------------
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "providers.Location"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Site {n}")
+    address_1 = factory.Sequence(lambda n: f"{n} Test Street")
+    city = "Riverside"
+    postal_code = "90501"
+
+
+class ServiceLanguageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "providers.ServiceLanguage"
+
+    service = factory.SubFactory(ServiceFactory)
+    code = "en"
+    name = "English"
+
+
+class ServiceAtLocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "providers.ServiceAtLocation"
+
+    service = factory.SubFactory(ServiceFactory)
+    location = factory.SubFactory(
+        LocationFactory, organization=factory.SelfAttribute("..service.organization")
+    )
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "providers.Membership"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory, roles=["provider_staff"])
+    is_admin = False

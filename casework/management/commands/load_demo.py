@@ -15,8 +15,10 @@ from django.utils import timezone
 
 from casework import roles, selectors, workflow
 from casework.models import Case, Instrument, Task, Team, TeamMembership
+from casework.panels.demo import load_demo_panel
 from casework.tasks import send_due_reminders
-from providers.models import Membership, Organization, Service
+from providers import demo as demo_directory
+from referrals.demo import load_demo_provider_referrals
 from referrals.models import Referral
 
 DEMO_PASSWORD = "demo-casework-2026"
@@ -51,14 +53,6 @@ PEOPLE = [
 NEW_REFERRALS = [
     ("Sorrel", "Hazelwood", "2000-05-05", "prevention", "immediate"),
     ("Tobias", "Kettleburn", "1983-03-14", "reentry", "routine"),
-]
-
-PROVIDERS = [
-    ("Riverside Counselling Collective", "health", [("Talking therapy", "mental_health")]),
-    ("Harbour Housing Trust", "nonprofit", [("Supported housing", "housing")]),
-    ("Second Chance Works", "nonprofit", [("Job readiness programme", "employment"),
-                                          ("Peer mentoring", "mentoring")]),
-    ("Lantern Youth Centre", "faith", [("Youth mentoring", "youth")]),
 ]
 
 STAGE_PATH = ["intake", "assessment", "service_plan", "follow_up", "closed"]
@@ -129,6 +123,8 @@ class Command(BaseCommand):
             case.stage_entered_at = timezone.now() - datetime.timedelta(days=index % 6)
             case.save(update_fields=["stage_entered_at"])
         self.show_more(users)
+        load_demo_provider_referrals(caseworker=users["caseworker"], provider=users["provider"])
+        load_demo_panel(team=team, mdt_user=users["mdt"], supervisor=users["supervisor"])
         for first, last, dob, pathway, urgency in NEW_REFERRALS:
             Referral.objects.create(
                 source=Referral.Source.FAMILY, first_name=first, last_name=last,
@@ -152,15 +148,9 @@ class Command(BaseCommand):
         return users
 
     def make_providers(self, provider_user):
-        services = []
-        for name, kind, offered in PROVIDERS:
-            org = Organization.objects.create(name=name, kind=kind)
-            for service_name, category in offered:
-                services.append(
-                    Service.objects.create(organization=org, name=service_name, category=category)
-                )
-        Membership.objects.create(organization=services[0].organization, user=provider_user)
-        return services
+        """The sample HSDS directory (providers/samples/); `provider` administers the first
+        service's organisation."""
+        return demo_directory.load_directory(provider_user)
 
     def walk(self, case, stage, worker, supervisor, service):
         """Take `case` along the normal path to `stage`, as the people who would do it."""

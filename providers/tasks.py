@@ -1,0 +1,15 @@
+"""Background work for the directory. Tasks take ids and re-read state."""
+
+from celery import shared_task
+
+from providers import hsds
+from providers.models import ImportRun
+
+
+@shared_task(acks_late=True)
+def import_directory(run_id: int) -> None:
+    """Run a queued HSDS import; a run that has already started is left alone (redelivery)."""
+    run = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.PENDING).first()
+    if run is None:
+        return
+    hsds.run_import(run)
