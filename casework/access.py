@@ -5,19 +5,36 @@ Need-to-know, deny by default:
   revokes it; later features such as shared or emergency access add grants of their own);
 - a supervisor sees every case of the teams they supervise;
 - an intake coordinator sees cases while they are at intake;
-- nobody else (MDT, provider staff, auditors, admins, superusers) sees case content.
+- nobody else (MDT, provider staff, auditors, admins, superusers) sees case content: MDT panel
+  members see the meeting summary of agenda cases for the length of a meeting, and provider staff
+  the summary shared with their organisation (the sections at the end of this module).
 
 Visibility is computed with indexed subqueries, never by loading cases and testing each one,
 so a caseload costs the same at a thousand cases or a million. Anything out of reach is a 404.
 """
 
+import datetime
+
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from audit import access_log
 from audit.emergency import EmergencyAccess
 from casework import roles
-from casework.models import Case, CaseNote, CaseUserObjectPermission, Task, Team, TeamMembership
+from casework.models import (
+    AgendaItem,
+    Case,
+    CaseNote,
+    CaseUserObjectPermission,
+    ConflictDeclaration,
+    Meeting,
+    PanelMember,
+    Task,
+    Team,
+    TeamMembership,
+)
 
 VIEW_CASE = "view_case"
 
@@ -466,13 +483,6 @@ def can_act_for_provider(user, referral) -> bool:
 # agenda; the secretary records attendance, decisions, actions and minutes; a supervisor who
 # sits on the panel may do both. Decisions that move a case are also checked by the workflow.
 
-import datetime as _datetime  # noqa: E402
-
-from django.conf import settings as _settings  # noqa: E402
-from django.utils import timezone as _timezone  # noqa: E402
-
-from casework.models import AgendaItem, ConflictDeclaration, Meeting, PanelMember  # noqa: E402
-
 MDT_ORGANISERS = {PanelMember.Role.CHAIR, PanelMember.Role.SECRETARY}
 
 
@@ -536,13 +546,13 @@ def can_annotate(user, meeting: Meeting) -> bool:
     return can_chair(user, meeting) or can_minute(user, meeting)
 
 
-def mdt_grace() -> _datetime.timedelta:
-    return _datetime.timedelta(hours=_settings.MDT_GRACE_PERIOD_HOURS)
+def mdt_grace() -> datetime.timedelta:
+    return datetime.timedelta(hours=settings.MDT_GRACE_PERIOD_HOURS)
 
 
 def mdt_window_open(meeting: Meeting, now=None) -> bool:
     """Members see agenda cases from publication until finalisation plus the grace period."""
-    now = now or _timezone.now()
+    now = now or timezone.now()
     if meeting.published_at is None or now < meeting.published_at:
         return False
     finalised_at = meeting.minutes.finalised_at
