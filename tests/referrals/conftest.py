@@ -5,8 +5,15 @@ import datetime
 import pytest
 from django.core.cache import cache
 
+from casework import roles
 from casework.models import PersonAlias
-from tests.factories import PersonFactory, ReferralFactory
+from tests.factories import (
+    PersonFactory,
+    ReferralFactory,
+    ServiceFactory,
+    UserFactory,
+    partner_organization,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +38,24 @@ def new_referral(alice):
     """A routine referral alice entered, awaiting screening."""
     return ReferralFactory(entered_by=alice)
 
+
+
+# Provider referrals: pat works for the mentoring organisation, quinn for another one.
+
+
+@pytest.fixture
+def quinn(db):
+    """Provider staff of another organisation."""
+    user = UserFactory(username="quinn", roles=[roles.PROVIDER])
+    partner_organization("Other Provider Org", staff=[user])
+    return user
+
+
+@pytest.fixture
+def mentors(pat):
+    return partner_organization("Test Mentoring Org", staff=[pat])
+
+
+@pytest.fixture
+def mentoring(mentors):
+    return ServiceFactory(organization=mentors, name="Youth mentoring", category="mentoring")

@@ -13,31 +13,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import roles
 from casework.models import Assessment, Case, CaseNote
 from referrals import outgoing
 from tests.factories import (
     CaseFactory,
     ServiceFactory,
-    UserFactory,
-    partner_organization,
     sent_provider_referral,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def quinn(db):
-    user = UserFactory(username="quinn", roles=[roles.PROVIDER])
-    partner_organization("Other Provider Org", staff=[user])
-    return user
-
-
-@pytest.fixture
-def mentoring(pat):
-    org = partner_organization("Test Mentoring Org", staff=[pat])
-    return ServiceFactory(organization=org, name="Youth mentoring", category="mentoring")
 
 
 @pytest.fixture

@@ -11,15 +11,12 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import roles
 from casework import workflow as case_workflow
 from casework.models import Case, Notification
 from providers.models import Organization
 from referrals import outgoing
 from referrals.models import ProviderReferral, ProviderReferralEvent
 from tests.factories import (
-    ServiceFactory,
-    UserFactory,
     partner_organization,
     sent_provider_referral,
     sharing_consent,
@@ -28,24 +25,6 @@ from tests.factories import (
 CANARY_LAST_NAME = "Zyxcanaryson"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def quinn(db):
-    """Provider staff of another organisation."""
-    user = UserFactory(username="quinn", roles=[roles.PROVIDER])
-    partner_organization("Other Provider Org", staff=[user])
-    return user
-
-
-@pytest.fixture
-def mentors(pat):
-    return partner_organization("Test Mentoring Org", staff=[pat])
-
-
-@pytest.fixture
-def mentoring(mentors):
-    return ServiceFactory(organization=mentors, name="Youth mentoring", category="mentoring")
 
 
 @pytest.fixture
