@@ -468,8 +468,9 @@ class AddendumForm(forms.Form):
     )
 
 
-class TaskForm(forms.Form):
-    title = forms.CharField(label=_("What needs doing"), max_length=200)
+class OwnedWorkForm(forms.Form):
+    """Work for one of the given `owners`, due on a date not yet past (a task, an MDT action)."""
+
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=get_user_model().objects.none())
     due_on = forms.DateField(label=_("Due on"), widget=DATE_WIDGET)
 
@@ -484,6 +485,12 @@ class TaskForm(forms.Form):
         if value < timezone.localdate():
             raise forms.ValidationError(_("The due date cannot be in the past."))
         return value
+
+
+class TaskForm(OwnedWorkForm):
+    title = forms.CharField(label=_("What needs doing"), max_length=200)
+
+    field_order = ["title", "owner", "due_on"]
 
 
 SORTS = [

@@ -1,13 +1,11 @@
 """Parsing and field validation for the MDT pages. Every "bad input" message lives here."""
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.forms import OwnedWorkForm
 from casework.models import Case
 from casework.panels.models import Attendance, Decision
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "usa-input"})
 
 
 class AddItemForm(forms.Form):
@@ -40,24 +38,14 @@ class DecisionForm(forms.Form):
         return data
 
 
-class ActionForm(forms.Form):
+class ActionForm(OwnedWorkForm):
     description = forms.CharField(label=_("Action"), max_length=180)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, empty_label=_("Choose"))
-    due_on = forms.DateField(label=_("Due on"), widget=DATE_WIDGET)
 
-    def __init__(self, *args, owners=(), **kwargs):
+    field_order = ["description", "owner", "due_on"]
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from django.contrib.auth import get_user_model
-
-        self.fields["owner"].queryset = get_user_model().objects.filter(
-            pk__in=[owner.pk for owner in owners]
-        ).order_by("username")
-
-    def clean_due_on(self):
-        due_on = self.cleaned_data["due_on"]
-        if due_on < timezone.localdate():
-            raise forms.ValidationError(_("The due date cannot be in the past."))
-        return due_on
+        self.fields["owner"].empty_label = _("Choose")
 
 
 class AttendanceForm(forms.Form):
