@@ -96,7 +96,19 @@ def references_for(reference: str) -> list[str]:
     return [reference, *cases.values_list("reference", flat=True)]
 
 
-class EmergencyAccessForm(forms.Form):
+class StepUpForm(forms.Form):
+    """The password again, before a power that is used rarely and reviewed always."""
+
+    password = forms.CharField(
+        label=_("Your password, to confirm it is you"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
+    )
+
+
+class EmergencyAccessForm(StepUpForm):
+    field_order = ["reference", "reason", "password"]
+
     reference = forms.RegexField(
         label=_("Case reference"),
         regex=r"^[Cc]-[0-9A-Za-z]{8}$",
@@ -109,11 +121,6 @@ class EmergencyAccessForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Your supervisor is told at once, and an auditor reviews every use."),
-    )
-    password = forms.CharField(
-        label=_("Your password, to confirm it is you"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        strip=False,
     )
 
     def clean_reference(self):
@@ -141,12 +148,4 @@ class RetentionPurgeForm(forms.Form):
         label=_("Reason (no personal data)"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class PurgeApprovalForm(forms.Form):
-    password = forms.CharField(
-        label=_("Your password, to confirm it is you"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        strip=False,
     )

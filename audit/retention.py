@@ -24,14 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from audit.breakglass import StepUpFailed  # the same refusal as for emergency access
 from audit.registry import audited
 
 FLOOR_DAYS = 365  # the database function's own floor (checklist 32: at least a year)
 CHUNK = 900
-
-
-class StepUpFailed(Exception):
-    """The approver's password was wrong."""
 
 
 @audited

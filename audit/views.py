@@ -18,8 +18,8 @@ from audit.forms import (
     EmergencyAccessForm,
     EmergencyReviewForm,
     LogFilterForm,
-    PurgeApprovalForm,
     RetentionPurgeForm,
+    StepUpForm,
     references_for,
 )
 from casework import access
@@ -188,7 +188,7 @@ def audit_retention(request):
         else:
             messages.success(request, _("Purge requested: a second auditor must approve it."))
             return redirect("audit-retention")
-    return _retention_page(request, form, PurgeApprovalForm(), status=400 if form.is_bound else 200)
+    return _retention_page(request, form, StepUpForm(), status=400 if form.is_bound else 200)
 
 
 def _retention_page(request, form, approval_form, status=200):
@@ -206,13 +206,13 @@ def _retention_page(request, form, approval_form, status=200):
 def audit_retention_approve(request, pk):
     _require_auditor(request)
     purge = get_object_or_404(retention.RetentionPurge, pk=pk)
-    form = PurgeApprovalForm(request.POST)
+    form = StepUpForm(request.POST)
     if form.is_valid():
         try:
             purge = retention.approve_purge(
                 purge, actor=request.user, password=form.cleaned_data["password"]
             )
-        except retention.StepUpFailed:
+        except breakglass.StepUpFailed:
             form.add_error("password", _("That password is not correct."))
         except ValidationError as error:
             form.add_error(None, error)
