@@ -442,16 +442,15 @@ def _ranges(start: int, head_seq: int, parts: int) -> list[tuple[int, int | None
 
 
 def _walk_range(job) -> tuple:
+    """One range. In a worker process it runs on a connection of its own, closed afterwards."""
+    import multiprocessing
+
     key, first, prev, anchored, using, end = job
-    return _walk(key, first, prev, anchored, using, end)
-
-
-def _walk_range_in_child(job) -> tuple:
-    """One range in a worker process, on a connection of its own that it closes afterwards."""
     try:
-        return _walk_range(job)
+        return _walk(key, first, prev, anchored, using, end)
     finally:
-        connections[job[4]].close()
+        if multiprocessing.parent_process() is not None:
+            connections[using].close()
 
 
 def _walk_parallel(key, start, prev, anchored, using, head_seq, workers, run=None):
@@ -496,10 +495,10 @@ def _process_map(workers: int):
     never share the parent's socket."""
     import multiprocessing
 
-    def run(_walk_range, jobs):  # children run it wrapped, to close their connection after
+    def run(function, jobs):
         connections.close_all()
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_walk_range_in_child, jobs, chunksize=1)
+            return pool.map(function, jobs, chunksize=1)
 
     return run
 
