@@ -123,6 +123,12 @@ def record_anchor(using: str = DEFAULT_DB_ALIAS, *, purge: tuple[int, str] | Non
         os.fsync(fd)
     finally:
         os.close(fd)
+    if kind == "head":  # lets the sequencer tell when the next anchor is due
+        from audit.models import ChainHead
+
+        ChainHead.objects.using(using).filter(pk=ChainHead.HEAD_PK).update(
+            anchored_at=datetime.fromisoformat(at)
+        )
     return Anchor(seq=seq, hash=digest, at=at, line=0, kind=kind)
 
 

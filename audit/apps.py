@@ -13,14 +13,14 @@ class AuditConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_save, pre_delete
 
-        from audit import anchors, chain, signals  # noqa: F401  (signals: sign-in events)
+        from audit import anchors, chain, sequencer, signals  # noqa: F401  (signals: sign-ins)
 
         if admin.site.is_registered(LogEntry):
             admin.site.unregister(LogEntry)
 
-        # Every new entry is chained in the transaction that writes it (audit.chain).
+        # Every new entry is queued for the sequencer in the transaction that writes it.
         post_save.connect(
-            chain.on_log_entry_saved, sender=LogEntry, dispatch_uid="audit.chain.append"
+            sequencer.queue_entry, sender=LogEntry, dispatch_uid="audit.chain.append"
         )
         # Deleting a user would rewrite their entries' actor (SET_NULL): refused.
         pre_delete.connect(

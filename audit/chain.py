@@ -1,11 +1,14 @@
-"""The hash chain over the audit log: canonical form, append and verify.
+"""The hash chain over the audit log: canonical form, sealing and verify.
 
 Each LogEntry gets a ChainLink at the next position (seq) with
     hash = HMAC-SHA256(AUDIT_CHAIN_KEY, canonical(seq, prev_hash, entry))
-where prev_hash is the hash of the link before it (64 zeros for seq 1). The key lives outside the
-database, so someone who can only write to the database cannot recompute the hashes after an
-edit; signed anchors of the head kept outside the database (audit.anchors) catch what a chain
-alone cannot: removal of the newest entries, and a rewrite by someone holding the key.
+where prev_hash is the hash of the link before it (64 zeros for seq 1). Links are written by the
+sequencer (audit.sequencer) after the entry's transaction commits; until then the entry waits
+with a MAC of its own (entry_mac), which is what keeps an insertion evident. The key lives
+outside the database, so someone who can only write to the database cannot recompute the
+hashes after an edit; signed anchors of the head kept outside the database (audit.anchors)
+catch what a chain alone cannot: removal of the newest entries, and a rewrite by someone
+holding the key.
 
 Problems are reported by position and entry id only, never by content: an alert must not carry
 personal data.
@@ -28,8 +31,9 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import ProtectedError, TextField
 from django.db.models.functions import Cast
 from django.db.models.sql.constants import MULTI
+from django.utils import timezone
 
-from audit.models import GENESIS_HASH, ChainHead, ChainLink, Verification
+from audit.models import GENESIS_HASH, ChainHead, ChainLink, UnsealedEntry, Verification
 
 FORMAT_VERSION = 1
 
@@ -220,24 +224,29 @@ def _entry_rows(ids, using: str):
     return _raw_rows(queryset.values_list(*names))
 
 
-# Appending ------------------------------------------------------------------------------------
+# Sealing --------------------------------------------------------------------------------------
+# Entries reach the chain through the sequencer (audit.sequencer), which calls seal_rows under
+# its lock; append_many is the same path for bulk loads that write entries without a queue row.
+
+
+def entry_mac(key: bytes, row) -> str:
+    """The write-time MAC of one entry (its columns as fetched, ENTRY_FIELDS order): the link
+    form with seq 0, which no link has, so the one can never pass for the other."""
+    return hmac.digest(key, canonical(0, "", row), hashlib.sha256).hex()
 
 
 class _Statements:
-    """The four statements of an append, compiled once per database: appends run on every
-    audited write, and Django's per-query overhead would cost several times the SQL itself."""
+    """Statements compiled once per database: they run on every audited write, and Django's
+    per-query overhead would cost several times the SQL itself."""
 
     def __init__(self, using: str):
         connection = connections[using]
         quote = connection.ops.quote_name
-        head, link = quote(ChainHead._meta.db_table), quote(ChainLink._meta.db_table)
+        head = quote(ChainHead._meta.db_table)
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         # Table names from the models, quoted; every value goes in as a parameter.
         self.lock_head = f"SELECT seq, hash FROM {head} WHERE id = %s{lock}"  # noqa: S608
         self.move_head = f"UPDATE {head} SET seq = %s, hash = %s WHERE id = %s"  # noqa: S608
-        self.insert_link = (
-            f"INSERT INTO {link} (entry_id, seq, prev_hash, hash) VALUES (%s, %s, %s, %s)"  # noqa: S608
-        )
         entries, names = _columns(LogEntry.objects.using(using).filter(pk=0).order_by())
         self.read_entry, params = entries.values_list(*names).query.sql_with_params()
         assert list(params) == [0], params  # the entry id is the only parameter
@@ -250,6 +259,12 @@ class _Statements:
 
 
 _STATEMENTS: dict[str, _Statements] = {}
+
+
+def read_entry(cursor, entry_id: int, using: str = DEFAULT_DB_ALIAS):
+    """One entry's columns exactly as stored, read the way the verifier reads them."""
+    cursor.execute(_Statements.get(using).read_entry, [entry_id])
+    return cursor.fetchone()
 
 
 def _locked_head(cursor, statements: _Statements, using: str) -> tuple[int, str]:
@@ -272,47 +287,45 @@ def _locked_head(cursor, statements: _Statements, using: str) -> tuple[int, str]
     return row[0], row[1]
 
 
-def append(entry: LogEntry, using: str = DEFAULT_DB_ALIAS) -> int:
-    """Chain one new entry; returns its seq. Inside the caller's transaction when there is one
-    (the entry and its link commit or roll back together); the head stays locked until then."""
-    statements = _Statements.get(using)
-    key = chain_key()
-    with (
-        transaction.atomic(using=using, savepoint=False),
-        connections[using].cursor() as cursor,
-    ):
-        head_seq, head_hash = _locked_head(cursor, statements, using)
-        # Read the row back rather than hash the values in memory: both sides then hash
-        # exactly what the database stored, read the way the verifier reads it.
-        cursor.execute(statements.read_entry, [entry.pk])
-        row = cursor.fetchone()
-        seq = head_seq + 1
-        digest = link_hash(key, seq, head_hash, row)
-        cursor.execute(statements.insert_link, [entry.pk, seq, head_hash, digest])
-        cursor.execute(statements.move_head, [seq, digest, ChainHead.HEAD_PK])
+def seal_rows(rows, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Link entries (their columns as fetched, in the order given) onto the head, in the
+    caller's transaction if there is one. Returns the new head seq."""
+    mac = Mac(chain_key())
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        seq, prev = _locked_head(cursor, _Statements.get(using), using)
+        links = []
+        for row in rows:
+            seq += 1
+            digest = mac(seq, prev, row)
+            links.append(ChainLink(entry_id=row[_ENTRY_ID], seq=seq, prev_hash=prev, hash=digest))
+            prev = digest
+        if links:
+            ChainLink.objects.using(using).bulk_create(links, batch_size=900)
+            cursor.execute(_Statements.get(using).move_head, [seq, prev, ChainHead.HEAD_PK])
     return seq
 
 
+def entry_rows(ids, using: str = DEFAULT_DB_ALIAS) -> dict:
+    """{entry id: columns as fetched} for the given ids, a chunk at a time."""
+    ids = list(ids)
+    rows = {}
+    for start in range(0, len(ids), 900):  # stays under SQLite's bound-parameter limit
+        rows.update((row[_ENTRY_ID], row) for row in _entry_rows(ids[start : start + 900], using))
+    return rows
+
+
 def append_many(entry_ids, using: str = DEFAULT_DB_ALIAS) -> int:
-    """Chain existing entries in the given order, in one transaction (bulk loads, adoption of
-    entries written before the chain existed). Returns how many were chained."""
-    mac = Mac(chain_key())
+    """Seal existing entries in the given order, in one transaction (bulk loads that write
+    entries without queueing them, and adoption of entries written before the chain existed).
+    Returns how many were chained."""
     ids = list(entry_ids)
     if not ids:
         return 0
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        seq, prev = _locked_head(cursor, _Statements.get(using), using)
-        for start in range(0, len(ids), 900):  # stays under SQLite's bound-parameter limit
-            chunk = ids[start : start + 900]
-            rows = {row[_ENTRY_ID]: row for row in _entry_rows(chunk, using)}
-            links = []
-            for entry_id in chunk:
-                seq += 1
-                digest = mac(seq, prev, rows[entry_id])
-                links.append(ChainLink(entry_id=entry_id, seq=seq, prev_hash=prev, hash=digest))
-                prev = digest
-            ChainLink.objects.using(using).bulk_create(links)
-        ChainHead.objects.using(using).filter(pk=ChainHead.HEAD_PK).update(seq=seq, hash=prev)
+    with transaction.atomic(using=using):
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            rows = entry_rows(chunk, using)
+            seal_rows([rows[entry_id] for entry_id in chunk], using)
     return len(ids)
 
 
@@ -327,12 +340,6 @@ def adopt_unchained(using: str = DEFAULT_DB_ALIAS) -> int:
         .values_list("pk", flat=True)
     )
     return append_many(ids.iterator(chunk_size=CHUNK), using=using)
-
-
-def on_log_entry_saved(sender, instance, created, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
-    """post_save receiver for LogEntry (connected in AuditConfig.ready)."""
-    if created and not raw:  # raw: loaded from a fixture, links come with it
-        append(instance, using=using)
 
 
 def refuse_deleting_actors(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
@@ -358,6 +365,7 @@ class VerifyResult:
     problem: str = ""
     last_seq: int = 0
     anchor_seq: int | None = None
+    unsealed: int = 0  # entries committed and waiting for the sequencer, within its bound
 
 
 def _walk(
@@ -517,12 +525,39 @@ def can_walk_in_parallel(using: str = DEFAULT_DB_ALIAS) -> bool:
 
 
 def _orphans(using: str, limit: int = 100) -> list[int]:
+    """Entries neither in the chain nor waiting to be sealed: put there, not written."""
     return list(
         LogEntry.objects.using(using)
-        .filter(chain_link__isnull=True)
+        .filter(chain_link__isnull=True, unsealed__isnull=True)
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def _check_unsealed(key: bytes, using: str) -> tuple[int, str]:
+    """(how many entries wait for the sequencer, a problem or ""). A waiting entry must carry
+    the MAC its writer computed, and none may wait longer than AUDIT_SEAL_ALERT_SECONDS."""
+    waiting = UnsealedEntry.objects.using(using).order_by("entry_id")
+    count, bad, after = 0, [], 0
+    while batch := list(waiting.filter(entry_id__gt=after).values_list("entry_id", "mac")[:CHUNK]):
+        rows = entry_rows([entry_id for entry_id, _ in batch], using)
+        bad += [entry_id for entry_id, mac in batch if entry_mac(key, rows[entry_id]) != mac]
+        count += len(batch)
+        after = batch[-1][0]
+    if bad:
+        shown = ", ".join(str(pk) for pk in bad[:10])
+        return count, (
+            f"log entries waiting to be sealed fail their write-time MAC (inserted or edited "
+            f"before sealing): id {shown}" + (" and more" if len(bad) > 10 else "")
+        )
+    oldest = waiting.values_list("written_at", flat=True).first()
+    bound = settings.AUDIT_SEAL_ALERT_SECONDS
+    if oldest is not None and (timezone.now() - oldest).total_seconds() > bound:
+        return count, (
+            f"{count} log entries have waited more than {bound} s to be sealed (the oldest "
+            f"since {oldest.isoformat()}): the sequencer is not running or is failing"
+        )
+    return count, ""
 
 
 def verify(
@@ -557,7 +592,7 @@ def verify(
     latest = anchor_log.latest
     anchor_seq = latest.seq if latest else None
 
-    def result(checked, last_seq, bad_seq=None, problem=""):
+    def result(checked, last_seq, bad_seq=None, problem="", unsealed=0):
         return VerifyResult(
             ok=not problem,
             checked=checked,
@@ -565,6 +600,7 @@ def verify(
             problem=problem,
             last_seq=last_seq,
             anchor_seq=anchor_seq,
+            unsealed=unsealed,
         )
 
     prev = GENESIS_HASH
@@ -654,9 +690,13 @@ def verify(
             f"id {shown}" + (" and more" if len(orphans) > 10 else ""),
         )
 
+    unsealed, problem = _check_unsealed(key, using)
+    if problem:
+        return result(checked, last_seq, last_seq + 1, problem, unsealed)
     if anchor_log.problems:
-        return result(checked, last_seq, None, "anchor file: " + "; ".join(anchor_log.problems))
-    return result(checked, last_seq)
+        problem = "anchor file: " + "; ".join(anchor_log.problems)
+        return result(checked, last_seq, None, problem, unsealed)
+    return result(checked, last_seq, unsealed=unsealed)
 
 
 def run_verification(start: int = 1, **kwargs) -> tuple[VerifyResult, Verification]:
@@ -669,5 +709,6 @@ def run_verification(start: int = 1, **kwargs) -> tuple[VerifyResult, Verificati
         anchor_seq=outcome.anchor_seq,
         first_bad_seq=outcome.first_bad_seq,
         problem=outcome.problem,
+        unsealed=outcome.unsealed,
     )
     return outcome, record

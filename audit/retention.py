@@ -87,7 +87,7 @@ def request_purge(*, actor, before: datetime.date, reason: str) -> RetentionPurg
 
 def approve_purge(purge: RetentionPurge, *, actor, password: str) -> RetentionPurge:
     """The second auditor's approval, which carries the purge out."""
-    from audit import anchors, chain
+    from audit import anchors, chain, sequencer
 
     if not may_purge(actor) or actor.pk == purge.requested_by_id:
         raise PermissionDenied(_("A purge needs a second auditor, not the one who asked."))
@@ -97,6 +97,7 @@ def approve_purge(purge: RetentionPurge, *, actor, password: str) -> RetentionPu
         raise ValidationError(_("This purge has already been carried out."))
     if purge.before > latest_allowed_cutoff():
         raise ValidationError(_("The cut-off is now inside the retention period."))
+    sequencer.seal()  # the whole committed log, not only what is sealed so far
     result = chain.verify()
     if not result.ok:
         raise ValidationError(

@@ -337,12 +337,14 @@ AUDIT_WORKING_HOURS = (7, 19)
 # How long emergency ("break-glass") access to a case lasts.
 BREAK_GLASS_MINUTES = int(os.environ.get("BREAK_GLASS_MINUTES", "60"))
 
-# --- Audit integrity (audit/chain.py, audit/anchors.py) --------------------------------------
-# Each audit entry is chained with HMAC-SHA256 under AUDIT_CHAIN_KEY (outside the database).
-# Every hour the chain head is signed with Ed25519 (AUDIT_ANCHOR_SIGNING_KEY: base64 of a raw
-# 32-byte private key) and appended to AUDIT_ANCHOR_FILE, which belongs off the database host
-# (ship it to append-only storage). Every day the chain is verified against the anchors; a
-# failure logs an ERROR on the "audit.alerts" logger. Both keys are required in production.
+# --- Audit integrity (audit/chain.py, audit/sequencer.py, audit/anchors.py) -----------------
+# Each audit entry is chained with HMAC-SHA256 under AUDIT_CHAIN_KEY (outside the database) by
+# the sequencer, after the entry's transaction commits: requests never queue on the chain.
+# The chain head is signed with Ed25519 (AUDIT_ANCHOR_SIGNING_KEY: base64 of a raw 32-byte
+# private key) every AUDIT_ANCHOR_INTERVAL_SECONDS and appended to AUDIT_ANCHOR_FILE, which
+# belongs off the database host (ship it to append-only storage). Every day the chain is
+# verified against the anchors; a failure logs an ERROR on the "audit.alerts" logger. Both keys
+# are required in production.
 AUDIT_CHAIN_KEY = secret("AUDIT_CHAIN_KEY")
 AUDIT_ANCHOR_SIGNING_KEY = secret("AUDIT_ANCHOR_SIGNING_KEY")
 AUDIT_ANCHOR_FILE = Path(os.environ.get("AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))
@@ -356,9 +358,24 @@ if {AUDIT_CHAIN_KEY, AUDIT_ANCHOR_SIGNING_KEY} & _OTHER_KEYS:
     raise ImproperlyConfigured("The audit keys must differ from SECRET_KEY and the other keys.")
 if AUDIT_CHAIN_KEY == AUDIT_ANCHOR_SIGNING_KEY:
     raise ImproperlyConfigured("AUDIT_CHAIN_KEY and AUDIT_ANCHOR_SIGNING_KEY must differ.")
+# Seal right after each audited commit (without waiting if another seal runs); the sweep seals
+# what that leaves every AUDIT_SEAL_INTERVAL_SECONDS and alerts on an entry that has waited
+# AUDIT_SEAL_ALERT_SECONDS (the bound on the delay between commit and seal).
+AUDIT_SEAL_ON_COMMIT = env_bool("AUDIT_SEAL_ON_COMMIT", True)
+AUDIT_SEAL_INTERVAL_SECONDS = float(os.environ.get("AUDIT_SEAL_INTERVAL_SECONDS", "5"))
+AUDIT_SEAL_ALERT_SECONDS = float(os.environ.get("AUDIT_SEAL_ALERT_SECONDS", "60"))
+# A seal signs a new anchor when the last is older than this; the beat job does too.
+AUDIT_ANCHOR_INTERVAL_SECONDS = int(os.environ.get("AUDIT_ANCHOR_INTERVAL_SECONDS", "300"))
+if AUDIT_SEAL_ALERT_SECONDS <= AUDIT_SEAL_INTERVAL_SECONDS:
+    raise ImproperlyConfigured("AUDIT_SEAL_ALERT_SECONDS must exceed AUDIT_SEAL_INTERVAL_SECONDS.")
+CELERY_BEAT_SCHEDULE["seal-audit-log"] = {
+    "task": "audit.tasks.seal_audit_log",
+    "schedule": AUDIT_SEAL_INTERVAL_SECONDS,
+    "options": {"expires": AUDIT_SEAL_INTERVAL_SECONDS},  # a backlog of sweeps is pointless
+}
 CELERY_BEAT_SCHEDULE["record-audit-anchor"] = {
     "task": "audit.tasks.record_audit_anchor",
-    "schedule": crontab(minute=5),  # hourly
+    "schedule": AUDIT_ANCHOR_INTERVAL_SECONDS,
 }
 CELERY_BEAT_SCHEDULE["verify-audit-log"] = {
     "task": "audit.tasks.verify_audit_log",

@@ -46,6 +46,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def anchor_path(tmp_path, settings):
+    """Every test gets its own anchor file, never ./var's (a seal may sign an anchor)."""
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "anchors" / "audit-anchors.jsonl"
+    # Tests sign anchors when they mean to (tests/audit/test_sequencer.py covers anchor-on-seal).
+    settings.AUDIT_ANCHOR_INTERVAL_SECONDS = 0
+    return settings.AUDIT_ANCHOR_FILE
+
+
+@pytest.fixture(autouse=True)
 def _fresh_content_type_cache():
     """A transactional test's flush recreates content types under new ids on PostgreSQL; a
     cached old id would then break the audit log's foreign key in the next test."""

@@ -8,16 +8,9 @@ from auditlog.models import LogEntry
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from audit import chain
+from audit import chain, sequencer
 
 HERE = Path(__file__).parent
-
-
-@pytest.fixture(autouse=True)
-def anchor_path(tmp_path, settings):
-    """Every test gets its own anchor file, never ./var's."""
-    settings.AUDIT_ANCHOR_FILE = tmp_path / "anchors" / "audit-anchors.jsonl"
-    return settings.AUDIT_ANCHOR_FILE
 
 
 @pytest.fixture(autouse=True)
@@ -29,12 +22,12 @@ def _no_orphan_grace(monkeypatch):
 
 @pytest.fixture
 def make_entries(db):
-    """Write n ordinary entries through auditlog (each chained by the post_save receiver)."""
+    """Write n ordinary entries through auditlog, then seal them into the chain."""
     from tests.factories import UserFactory
 
     def make(n, subject=None):
         subject = subject or UserFactory()
-        return [
+        made = [
             LogEntry.objects.log_create(
                 subject,
                 action=LogEntry.Action.ACCESS,
@@ -44,6 +37,8 @@ def make_entries(db):
             )
             for i in range(n)
         ]
+        sequencer.seal()  # as the sequencer would once they commit
+        return made
 
     return make
 

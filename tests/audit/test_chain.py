@@ -24,8 +24,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from audit import anchors, chain, tasks
-from audit.models import GENESIS_HASH, ChainHead, ChainLink, Verification
+from audit import anchors, chain, sequencer, tasks
+from audit.models import GENESIS_HASH, ChainHead, ChainLink, UnsealedEntry, Verification
 from casework import workflow
 from tests.factories import PersonFactory, UserFactory
 
@@ -103,6 +103,7 @@ def varied_log(db, client, alice, north):
         serialized_data={"fields": {"stage": "intake"}}, changes_text="legacy text",
     )
     assert LogEntry.objects.count() >= 8
+    sequencer.seal()
     return case
 
 
@@ -147,15 +148,17 @@ def test_the_verifier_can_start_part_way(make_entries, verify_command):
 
 
 @pytest.mark.django_db
-def test_the_link_commits_or_rolls_back_with_its_entry(alices_case, alice):
-    before = (LogEntry.objects.count(), ChainLink.objects.count())
+def test_the_queue_row_commits_or_rolls_back_with_its_entry(alices_case, alice):
+    before = (LogEntry.objects.count(), UnsealedEntry.objects.count())
     with pytest.raises(workflow.TransitionRefused):
         workflow.take_transition(alices_case, "begin_assessment", actor=alice)
     with pytest.raises(RuntimeError), transaction.atomic():
-        LogEntry.objects.log_create(alice, action=LogEntry.Action.ACCESS, force_log=True)
-        assert ChainLink.objects.count() == before[1] + 1
+        entry = LogEntry.objects.log_create(alice, action=LogEntry.Action.ACCESS, force_log=True)
+        assert UnsealedEntry.objects.filter(entry=entry).exists()
+        assert not ChainLink.objects.filter(entry=entry).exists()  # sealed only once committed
         raise RuntimeError
-    assert (LogEntry.objects.count(), ChainLink.objects.count()) == before
+    assert (LogEntry.objects.count(), UnsealedEntry.objects.count()) == before
+    sequencer.seal()
     assert chain.verify().ok
 
 
@@ -492,17 +495,20 @@ def test_an_anchor_signed_with_another_key_or_unreadable_is_reported(
 # Scheduling, alerting and the record of verifications -----------------------------------------
 
 
-def test_the_beat_schedule_anchors_hourly_and_verifies_daily():
+def test_the_beat_schedule_seals_in_seconds_anchors_in_minutes_and_verifies_daily():
     from casework.celery import app
 
     schedule = settings.CELERY_BEAT_SCHEDULE
+    seal = schedule["seal-audit-log"]
     anchor, verify = schedule["record-audit-anchor"], schedule["verify-audit-log"]
+    assert seal["task"] == "audit.tasks.seal_audit_log"
     assert anchor["task"] == "audit.tasks.record_audit_anchor"
     assert verify["task"] == "audit.tasks.verify_audit_log"
-    assert anchor["schedule"].hour == set(range(24)) and len(anchor["schedule"].minute) == 1
+    assert seal["schedule"] <= 10 < settings.AUDIT_SEAL_ALERT_SECONDS
+    assert 60 <= anchor["schedule"] <= 15 * 60  # the unanchored window is minutes
     assert len(verify["schedule"].hour) == 1 and len(verify["schedule"].minute) == 1
     app.loader.import_default_modules()
-    assert {anchor["task"], verify["task"]} <= set(app.tasks)
+    assert {seal["task"], anchor["task"], verify["task"]} <= set(app.tasks)
 
 
 @pytest.mark.django_db
@@ -562,13 +568,18 @@ def test_each_verification_is_recorded_for_the_workspace(make_entries, tamper, v
 
 
 @pytest.mark.django_db
-def test_an_entry_chained_a_moment_after_it_commits_is_not_an_insertion(make_entries, monkeypatch):
-    """Outside a transaction auditlog's entry commits before its link: the verifier looks again."""
+def test_an_entry_queued_a_moment_after_it_commits_is_not_an_insertion(make_entries, monkeypatch):
+    """Outside a transaction auditlog's entry commits before its queue row: the verifier looks
+    again before calling it an insertion."""
     make_entries(2)
     late = forged_entry()
     monkeypatch.setattr(chain, "ORPHAN_GRACE_SECONDS", 0.01)
-    monkeypatch.setattr(chain.time, "sleep", lambda seconds: chain.append(late))
-    assert chain.verify().ok
+    monkeypatch.setattr(
+        chain.time, "sleep",
+        lambda seconds: sequencer.queue_entry(LogEntry, late, created=True),
+    )
+    result = chain.verify()
+    assert result.ok and result.unsealed == 1
 
 
 # Configuration -----------------------------------------------------------------------------------
@@ -654,7 +665,7 @@ def test_the_benchmark_runs_small_and_refuses_without_consent(settings):
     out = io.StringIO()
     call_command("benchmark_audit", entries=200, appends=5, yes=True, stdout=out)
     report = out.getvalue()
-    assert "verify (1 process): 215 entries" in report and "(OK)" in report  # 200, 2 x 5 appends, 5 reads
+    assert "verify (1 process): 215 entries" in report and "(OK)" in report, report  # 200, 2 x 5 appends, 5 reads
     assert "access logging per page read: median" in report
     assert "search by actor" in report and "indexes on auditlog_logentry" in report
     settings.PRODUCTION = True
@@ -696,7 +707,7 @@ def test_postgres_refuses_update_delete_and_truncate(make_entries, table, replic
     for sql in (
         f"UPDATE {table} SET {column}",
         f"DELETE FROM {table}",
-        "TRUNCATE auditlog_logentry, audit_chainlink",  # both, so no foreign key gets in first
+        "TRUNCATE auditlog_logentry, audit_chainlink, audit_unsealedentry",  # both, so no foreign key gets in first
     ):
         error = _refused(sql, *setup)
         assert error and "audit records are append-only" in error, sql
@@ -722,7 +733,7 @@ def test_postgres_flush_escape_is_for_the_table_owner_only(make_entries):
     """The test database's flush may TRUNCATE (the owner, with audit.allow_truncate on); a role
     that was merely granted TRUNCATE may not, setting or not."""
     make_entries(2)
-    truncate = "TRUNCATE auditlog_logentry, audit_chainlink"
+    truncate = "TRUNCATE auditlog_logentry, audit_chainlink, audit_unsealedentry"
     immediate = "SET CONSTRAINTS ALL IMMEDIATE"  # finish the inserts' deferred checks first
     assert _refused(truncate, immediate, "SET LOCAL audit.allow_truncate = 'on'") is None
     intruder = f"audit_test_{uuid.uuid4().hex[:12]}"
@@ -730,7 +741,8 @@ def test_postgres_flush_escape_is_for_the_table_owner_only(make_entries):
         truncate,
         immediate,
         f"CREATE ROLE {intruder} NOLOGIN",
-        f"GRANT SELECT, TRUNCATE ON auditlog_logentry, audit_chainlink TO {intruder}",
+        f"GRANT SELECT, TRUNCATE ON auditlog_logentry, audit_chainlink, audit_unsealedentry "
+        f"TO {intruder}",
         f"SET LOCAL ROLE {intruder}",
         "SET LOCAL audit.allow_truncate = 'on'",
     )
@@ -738,7 +750,7 @@ def test_postgres_flush_escape_is_for_the_table_owner_only(make_entries):
     assert LogEntry.objects.count() >= 2
 
 
-# PostgreSQL: concurrent writers queue on the head, never fork the chain ----------------------------
+# PostgreSQL: concurrent writers never fork the chain ---------------------------------------------
 
 
 # serialized_rollback, like the browser tests: the flush afterwards then leaves the database
@@ -774,6 +786,7 @@ def test_concurrent_appends_never_fork_the_chain():
     for worker in workers:
         worker.join()
     assert errors == []
+    sequencer.seal()  # what the after-commit nudges left to the sweep
     chained = links()
     total = before + threads * each
     assert LogEntry.objects.count() == total == len(chained)
@@ -788,6 +801,7 @@ def test_concurrent_appends_never_fork_the_chain():
 def test_reading_a_case_page_is_chained(client, alices_case, alice):
     client.force_login(alice)
     client.get(alices_case.get_absolute_url())
+    sequencer.seal()
     entry = LogEntry.objects.filter(action=LogEntry.Action.ACCESS).latest("pk")
     assert entry.chain_link.seq == ChainHead.objects.get().seq
     assert chain.verify().ok

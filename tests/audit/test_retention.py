@@ -10,7 +10,7 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from audit import anchors, chain, retention
+from audit import anchors, chain, retention, sequencer
 from audit.models import ChainLink, RetentionPurge
 from casework import roles
 from tests.factories import UserFactory
@@ -33,7 +33,7 @@ def old_entries(n, when=YEARS_AGO_7):
     """Entries written years ago (auditlog takes the timestamp it is given)."""
     subject = UserFactory()
     user_type = ContentType.objects.get_for_model(subject)
-    return [
+    made = [
         LogEntry.objects.create(
             content_type=user_type, object_pk=str(subject.pk), object_repr=f"user {subject.pk}",
             action=LogEntry.Action.ACCESS, timestamp=when + datetime.timedelta(seconds=i),
@@ -41,6 +41,8 @@ def old_entries(n, when=YEARS_AGO_7):
         )
         for i in range(n)
     ]
+    sequencer.seal()
+    return made
 
 
 def cutoff_inside_policy():

@@ -41,8 +41,9 @@ class Command(BaseCommand):
         anchor = "no anchor yet"
         if result.anchor_seq is not None:
             anchor = f"anchor at seq {result.anchor_seq}"
+        waiting = f"; {result.unsealed} waiting to be sealed" if result.unsealed else ""
         self.stdout.write(
-            f"OK: {result.checked} entries verified up to seq {result.last_seq} ({anchor})"
+            f"OK: {result.checked} entries verified up to seq {result.last_seq} ({anchor}{waiting})"
         )
         if options["verbosity"] > 1:
             rate = result.checked / elapsed if elapsed else 0
