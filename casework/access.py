@@ -9,8 +9,9 @@ Need-to-know, deny by default:
   members see the meeting summary of agenda cases for the length of a meeting, and provider staff
   the summary shared with their organisation (the sections at the end of this module).
 
-Visibility is computed with indexed subqueries, never by loading cases and testing each one,
-so a caseload costs the same at a thousand cases or a million. Anything out of reach is a 404.
+Visibility is computed as a UNION of indexed id sets (visible_case_ids), never by loading cases
+and testing each one, so a caseload costs what its rows cost at a thousand cases or a million.
+Anything out of reach is a 404.
 """
 
 import datetime
@@ -64,18 +65,32 @@ def granted_case_ids(user) -> QuerySet:
     ).values("content_object_id")
 
 
-def visible_cases(user) -> QuerySet:
-    """Return the cases `user` may see, as one query with indexed subqueries."""
+def visible_case_ids(user) -> QuerySet | None:
+    """The ids of the cases `user` may see: a UNION of one indexed id set per relationship.
+
+    A UNION rather than an OR of `pk IN (...)` filters: PostgreSQL can only answer an OR of
+    subqueries by testing every row of the case table (a sequential scan, 31 ms at 250,000
+    cases), while each arm of the UNION is an index lookup bounded by its own answer, so the
+    cost follows the caseload, not the table. None when the user has no case role at all.
+    """
     held = roles.of(user)
     if not held & roles.CASE_STAFF:
-        return Case.objects.none()
-    reach = Q(pk__in=granted_case_ids(user))
+        return None
+    ids = granted_case_ids(user).order_by()
+    arms = [emergency_case_ids(user).order_by()]
     if roles.SUPERVISOR in held:
-        reach |= Q(team_id__in=supervised_team_ids(user))
+        arms.append(Case.objects.filter(team_id__in=supervised_team_ids(user)).values("pk"))
     if roles.INTAKE in held:
-        reach |= Q(stage=Case.Stage.INTAKE)
-    reach |= Q(pk__in=emergency_case_ids(user))
-    return Case.objects.filter(reach)
+        arms.append(Case.objects.filter(stage=Case.Stage.INTAKE).values("pk"))
+    return ids.union(*arms)
+
+
+def visible_cases(user) -> QuerySet:
+    """Return the cases `user` may see: the case table entered by primary key from the ids."""
+    ids = visible_case_ids(user)
+    if ids is None:
+        return Case.objects.none()
+    return Case.objects.filter(pk__in=ids)
 
 
 def emergency_case_ids(user) -> QuerySet:
@@ -193,6 +208,15 @@ def can_read_note(user, case: Case, note: CaseNote) -> bool:
 def can_know_note_exists(user, case: Case, note: CaseNote) -> bool:
     """Compartment notes show who holds them and when; restricted notes are simply absent."""
     return note.sensitivity != CaseNote.Sensitivity.RESTRICTED or can_read_note(user, case, note)
+
+
+def visible_notes(user, case: Case) -> QuerySet:
+    """The notes on `case` that `user` (who sees the case) may know exist, as a query: the same
+    rule as can_know_note_exists, so a timeline can be cut to a page in the database."""
+    notes = case.notes.all()
+    if not {roles.CASEWORKER, roles.SUPERVISOR} & roles_on_case(user, case):
+        notes = notes.exclude(sensitivity=CaseNote.Sensitivity.RESTRICTED)
+    return notes
 
 
 def note_levels_for(user, case: Case) -> list[str]:
