@@ -17,7 +17,7 @@ Anything out of reach is a 404.
 import datetime
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -139,12 +139,17 @@ def roles_on_case(user, case: Case) -> set[str]:
     return related
 
 
-def is_supervisor_of(user, case: Case) -> bool:
+def supervised_team_id_set(user) -> set[int]:
+    """The ids of the teams `user` supervises, read once and kept on the user for the request."""
     cache = getattr(user, "_supervised_team_ids", None)
     if cache is None:
         cache = set(supervised_team_ids(user).values_list("team_id", flat=True))
         user._supervised_team_ids = cache
-    return case.team_id in cache
+    return cache
+
+
+def is_supervisor_of(user, case: Case) -> bool:
+    return case.team_id in supervised_team_id_set(user)
 
 
 def can_take_transition(user, case: Case, name: str) -> bool:
@@ -249,6 +254,15 @@ def can_complete_task(user, case: Case, task: Task) -> bool:
     return task.owner_id == user.pk or roles.SUPERVISOR in roles_on_case(user, case)
 
 
+def team_cases(user) -> QuerySet:
+    """The cases of the teams `user` supervises: the supervisor's part of visible_cases, for the
+    team view. The team ids are read first (one small query, kept for the request), so the case
+    query is a plain team_id filter that a page reads in order from the case_team_age index."""
+    if roles.SUPERVISOR not in roles.of(user):
+        return Case.objects.none()
+    return Case.objects.filter(team_id__in=sorted(supervised_team_id_set(user)))
+
+
 def supervised_teams(user) -> QuerySet:
     if roles.SUPERVISOR not in roles.of(user):
         return Team.objects.none()
@@ -275,7 +289,13 @@ def visible_referrals(user) -> QuerySet:
     if roles.has(user, roles.INTAKE, roles.SUPERVISOR):
         return Referral.objects.all()
     if can_enter_referral(user):
-        return Referral.objects.filter(Q(entered_by=user) | Q(case__in=visible_cases(user)))
+        # A UNION, as in visible_case_ids: an OR with a subquery would scan every referral.
+        entered = Referral.objects.filter(entered_by=user).order_by().values("pk")
+        case_ids = visible_case_ids(user)
+        if case_ids is None:
+            return Referral.objects.filter(pk__in=entered)
+        on_cases = Referral.objects.filter(case_id__in=case_ids).order_by().values("pk")
+        return Referral.objects.filter(pk__in=entered.union(on_cases))
     if can_make_partner_referral(user):
         return Referral.objects.filter(entered_by=user)
     return Referral.objects.none()

@@ -176,13 +176,13 @@ CASELOAD_ORDER = {
 }
 
 
-def caseload_queryset(user, filters: CaseloadFilter) -> QuerySet:
-    """The cases of `user`'s caseload, filtered and ordered, each with its latest risk level and
-    next due date: each per-row subquery appears once, and the order ends on the primary key so
-    pages never overlap."""
+def caseload_queryset(user, filters: CaseloadFilter, *, cases=None) -> QuerySet:
+    """The cases of `user`'s caseload (or `cases`, a part of it), filtered and ordered, each with
+    its latest risk level and next due date: each per-row subquery appears once, and the order
+    ends on the primary key so pages never overlap."""
     today = timezone.localdate()
     cases = (
-        access.visible_cases(user)
+        (access.visible_cases(user) if cases is None else cases)
         .select_related("team", "caseworker")
         .annotate(risk=latest_risk_level(), next_due_on=_next_open_task("due_on"))
     )
@@ -232,9 +232,9 @@ def caseload_rows(cases) -> list[CaseloadRow]:
     ]
 
 
-def caseload_page(request, user, filters: CaseloadFilter) -> Page:
+def caseload_page(request, user, filters: CaseloadFilter, *, cases=None) -> Page:
     """One page of the caseload: a count, the rows and their due items, whatever the total."""
-    page = paginate(request, caseload_queryset(user, filters))
+    page = paginate(request, caseload_queryset(user, filters, cases=cases))
     page.object_list = caseload_rows(page.object_list)
     return page
 

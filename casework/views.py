@@ -110,7 +110,9 @@ def team_overview(request):
     context = {
         "overview": overview,
         "stages": [Case.Stage(stage).label for stage in selectors.WORKLOAD_STAGES],
-        "cases": selectors.caseload_page(request, request.user, filters),
+        "cases": selectors.caseload_page(
+            request, request.user, filters, cases=access.team_cases(request.user)
+        ),
         "caseworkers": overview.caseworkers,
     }
     return render(request, "casework/team.html", context)
