@@ -55,11 +55,15 @@ def test_it_finds_a_caseworkers_open_tasks_without_reading_the_case_table(big_ta
     assert_no_case_table_scan(explain(tasks))
 
 
-def test_it_answers_a_supervisors_first_caseload_page_from_the_team_index(big_table):
-    """A 5,000-case team: the first page is read in stage-age order and stopped at 50 rows."""
-    page = selectors.caseload_queryset(big_table["supervisor"], selectors.CaseloadFilter())[:50]
+def test_it_reads_a_supervisors_first_team_page_in_order_from_the_team_index(big_table):
+    """A 5,000-case team: the team view's first page walks case_team_age and stops at 50."""
+    supervisor = big_table["supervisor"]
+    cases = access.team_cases(supervisor)
+    page = selectors.caseload_queryset(supervisor, selectors.CaseloadFilter(), cases=cases)[:50]
     plan = explain(page)
     assert "Limit" in plan.splitlines()[0], plan
+    assert "Index Scan using case_team_age on casework_case" in plan, plan
+    assert_no_case_table_scan(plan)
 
 
 def test_it_checks_one_case_by_reference_through_the_unique_index(big_table):
