@@ -239,6 +239,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["caseworker", "stage_entered_at"], name="case_caseworker_age"),
             # Serves the supervisor's team view and the intake list: team_id/stage filters.
             models.Index(fields=["team", "stage"], name="case_team_stage"),
+            # Serves the team view's first page: team_id = ? ordered by stage age, stopped at 50.
+            models.Index(fields=["team", "stage_entered_at"], name="case_team_age"),
             models.Index(fields=["stage", "stage_entered_at"], name="case_stage_age"),
         ]
 

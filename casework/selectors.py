@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.paginator import Page
 from django.db.models import Case as SqlCase
 from django.db.models import (
     Count,
@@ -14,10 +15,12 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +41,7 @@ from casework.models import (
     Task,
     TeamMembership,
 )
+from casework.pagination import paginate
 
 
 def add_working_days(start: datetime.date, days: int) -> datetime.date:
@@ -102,12 +106,26 @@ def _next_open_task(field: str) -> Subquery:
 
 
 RISK_RANK = SqlCase(
-    When(risk="high", then=Value(0)),
-    When(risk="moderate", then=Value(1)),
-    When(risk="low", then=Value(2)),
+    When(risk_level="high", then=Value(0)),
+    When(risk_level="moderate", then=Value(1)),
+    When(risk_level="low", then=Value(2)),
     default=Value(3),
     output_field=IntegerField(),
 )
+
+
+def latest_risk_rank() -> Coalesce:
+    """The latest risk level as a sort key (high first, unassessed last), ranked inside the
+    subquery: a CASE over the `risk` annotation would repeat its subquery once per WHEN."""
+    return Coalesce(
+        Subquery(
+            Assessment.objects.filter(case=OuterRef("pk"), completed_at__isnull=False)
+            .order_by("-completed_at", "-pk")
+            .annotate(rank=RISK_RANK)
+            .values("rank")[:1]
+        ),
+        Value(3),
+    )
 
 
 @dataclass(frozen=True)
@@ -154,26 +172,22 @@ CASELOAD_ORDER = {
     "stage_age": ("stage_entered_at", "pk"),
     "next_due": (F("next_due_on").asc(nulls_last=True), "stage_entered_at", "pk"),
     "risk": ("risk_rank", "stage_entered_at", "pk"),
-    "reference": ("reference",),
+    "reference": ("reference", "pk"),
 }
 
 
-def caseload_for(
-    user, *, include_closed: bool = False, filters: CaseloadFilter | None = None
-) -> list[CaseloadRow]:
-    """The cases `user` may see with their deadlines, risk and next due item: one query."""
-    filters = filters or CaseloadFilter(include_closed=include_closed)
+def caseload_queryset(user, filters: CaseloadFilter, *, cases=None) -> QuerySet:
+    """The cases of `user`'s caseload (or `cases`, a part of it), filtered and ordered, each with
+    its latest risk level and next due date: each per-row subquery appears once, and the order
+    ends on the primary key so pages never overlap."""
     today = timezone.localdate()
     cases = (
-        access.visible_cases(user)
+        (access.visible_cases(user) if cases is None else cases)
         .select_related("team", "caseworker")
-        .annotate(
-            risk=latest_risk_level(),
-            next_due_on=_next_open_task("due_on"),
-            next_due_kind=_next_open_task("kind"),
-        )
-        .annotate(risk_rank=RISK_RANK)
+        .annotate(risk=latest_risk_level(), next_due_on=_next_open_task("due_on"))
     )
+    if filters.sort == "risk":
+        cases = cases.annotate(risk_rank=latest_risk_rank())
     if not filters.include_closed:
         cases = cases.open()
     if filters.stage:
@@ -190,7 +204,21 @@ def caseload_for(
         cases = cases.filter(caseworker_id=filters.caseworker)
     if filters.overdue:
         cases = cases.filter(stage_overdue_q(today) | Q(next_due_on__lt=today))
-    order = CASELOAD_ORDER.get(filters.sort, CASELOAD_ORDER["stage_age"])
+    return cases.order_by(*CASELOAD_ORDER.get(filters.sort, CASELOAD_ORDER["stage_age"]))
+
+
+def caseload_rows(cases) -> list[CaseloadRow]:
+    """Rows for a page of `caseload_queryset`: one more query for the next due items' kinds."""
+    cases = list(cases)
+    kinds = {}
+    open_tasks = (
+        Task.objects.filter(case__in=[case.pk for case in cases], done_at__isnull=True)
+        .order_by("case_id", "-due_on", "-pk")
+        .values_list("case_id", "kind")
+    )
+    for case_id, kind in open_tasks if cases else ():
+        kinds[case_id] = kind  # ordered so the earliest due (the next one) is written last
+    today = timezone.localdate()
     return [
         CaseloadRow(
             case=case,
@@ -198,17 +226,34 @@ def caseload_for(
             due_on=stage_due_on(case),
             risk_level=case.risk or "",
             next_due_on=case.next_due_on,
-            next_due_kind=case.next_due_kind or "",
+            next_due_kind=kinds.get(case.pk, ""),
         )
-        for case in cases.order_by(*order)
+        for case in cases
     ]
 
 
-def open_tasks_for(user) -> list[Task]:
-    return list(
+def caseload_page(request, user, filters: CaseloadFilter, *, cases=None) -> Page:
+    """One page of the caseload: a count, the rows and their due items, whatever the total."""
+    page = paginate(request, caseload_queryset(user, filters, cases=cases))
+    page.object_list = caseload_rows(page.object_list)
+    return page
+
+
+def caseload_for(
+    user, *, include_closed: bool = False, filters: CaseloadFilter | None = None
+) -> list[CaseloadRow]:
+    """The whole caseload as rows (for jobs and tests; pages use `caseload_page`)."""
+    filters = filters or CaseloadFilter(include_closed=include_closed)
+    return caseload_rows(caseload_queryset(user, filters))
+
+
+def open_tasks_for(user) -> QuerySet:
+    """`user`'s open tasks on cases they may see, soonest due first (a queryset to page)."""
+    return (
         Task.objects.filter(owner=user, done_at__isnull=True)
         .filter(case__in=access.visible_cases(user))
         .select_related("case")
+        .order_by("due_on", "pk")
     )
 
 
@@ -236,7 +281,7 @@ def referral_inbox(user):
         access.visible_referrals(user)
         .filter(status=Referral.Status.NEW)
         .annotate(urgency_rank=URGENCY_RANK)
-        .order_by("urgency_rank", "received_at")
+        .order_by("urgency_rank", "received_at", "pk")
     )
 
 
@@ -519,54 +564,82 @@ class TimelineEntry:
 
 
 # Other apps add entries to the timeline (provider referral updates, for instance) by appending a
-# function (case, viewer) -> iterable of TimelineEntry; each must cost a fixed number of queries.
+# function (case, viewer, limit=None) -> iterable of TimelineEntry, newest first, at most `limit`
+# of them when given; each must cost a fixed number of queries.
 TIMELINE_SOURCES: list = []
 
 
-def case_timeline(case: Case, viewer) -> list[TimelineEntry]:
-    """Everything that happened on the case, newest first: one query per kind of record."""
+def case_timeline(case: Case, viewer, *, limit: int | None = None) -> list[TimelineEntry]:
+    """Everything that happened on the case, newest first: one query per kind of record.
+
+    With `limit`, each kind reads only its newest `limit` rows (in the database), so the cost
+    stays the same however long the history: the newest `limit` entries overall are among them.
+    """
+    def newest(rows, *order):
+        rows = rows.order_by(*order)
+        return rows if limit is None else rows[:limit]
+
     entries = [TimelineEntry(at=case.opened_at, kind="opened", item=case)]
     entries += [
         TimelineEntry(at=step.at, kind="transition", item=step)
-        for step in case.transitions.select_related("actor")
+        for step in newest(case.transitions.select_related("actor"), "-at", "-pk")
     ]
-    entries += _note_entries(case, viewer)
-    for follow_up in case.follow_ups.select_related("recorded_by"):
-        entries.append(TimelineEntry(
-            at=follow_up.recorded_at or follow_up.created_at, kind="follow_up", item=follow_up
-        ))
+    entries += _note_entries(case, viewer, limit)
+    follow_ups = case.follow_ups.select_related("recorded_by").annotate(
+        at=Coalesce("recorded_at", "created_at")
+    )
+    for follow_up in newest(follow_ups, "-at", "-pk"):
+        entries.append(TimelineEntry(at=follow_up.at, kind="follow_up", item=follow_up))
     # A scheduled contact's task is the contact's own entry: not listed twice.
-    for task in case.tasks.filter(follow_up__isnull=True).select_related("owner"):
-        entries.append(TimelineEntry(at=task.done_at or task.created_at, kind="task", item=task))
-    for assessment in case.assessments.filter(completed_at__isnull=False).select_related(
+    tasks = case.tasks.filter(follow_up__isnull=True).select_related("owner").annotate(
+        at=Coalesce("done_at", "created_at")
+    )
+    for task in newest(tasks, "-at", "-pk"):
+        entries.append(TimelineEntry(at=task.at, kind="task", item=task))
+    assessments = case.assessments.filter(completed_at__isnull=False).select_related(
         "completed_by", "signed_off_by"
-    ):
+    )
+    for assessment in newest(assessments, "-completed_at", "-pk"):
         entries.append(TimelineEntry(at=assessment.completed_at, kind="assessment",
                                      item=assessment))
-    for plan in case.plans.select_related("created_by", "approved_by"):
-        entries.append(TimelineEntry(at=plan.approved_at or plan.created_at, kind="plan",
-                                     item=plan))
+    plans = case.plans.select_related("created_by", "approved_by").annotate(
+        at=Coalesce("approved_at", "created_at")
+    )
+    for plan in newest(plans, "-at", "-pk"):
+        entries.append(TimelineEntry(at=plan.at, kind="plan", item=plan))
     for source in TIMELINE_SOURCES:
-        entries += list(source(case, viewer))
+        entries += list(source(case, viewer, limit=limit))
     # Newest first; the opening entry always last, whatever its time.
     entries.sort(key=lambda e: (e.kind != "opened", e.at), reverse=True)
-    return entries
+    return entries if limit is None else entries[:limit]
 
 
-def _note_entries(case: Case, viewer) -> list[TimelineEntry]:
-    notes = list(case.notes.select_related("author").order_by("written_at", "pk"))
-    originals: dict[int, TimelineEntry] = {}
-    for note in notes:
-        if not access.can_know_note_exists(viewer, case, note):
-            continue
-        readable = access.can_read_note(viewer, case, note)
-        if note.amends_id is None:
-            originals[note.pk] = TimelineEntry(
-                at=note.written_at, kind="note", item=note, readable=readable
-            )
-        elif note.amends_id in originals:
-            originals[note.amends_id].addenda.append(note)
-    return list(originals.values())
+# The case page shows this many timeline entries, and this many more for each "show older".
+TIMELINE_PAGE = 30
+
+
+def case_timeline_page(case: Case, viewer, pages: int = 1) -> tuple[list[TimelineEntry], bool]:
+    """The newest `pages` x TIMELINE_PAGE entries, and whether older ones remain."""
+    shown = TIMELINE_PAGE * pages
+    entries = case_timeline(case, viewer, limit=shown + 1)
+    return entries[:shown], len(entries) > shown
+
+
+def _note_entries(case: Case, viewer, limit: int | None = None) -> list[TimelineEntry]:
+    """Notes newest first with their addenda; notes the viewer may not know of are left out in
+    the query (access.visible_notes), so a limit counts only what they see."""
+    notes = access.visible_notes(viewer, case).select_related("author")
+    originals = notes.filter(amends__isnull=True).order_by("-written_at", "-pk")
+    originals = list(originals if limit is None else originals[:limit])
+    entries = {
+        note.pk: TimelineEntry(at=note.written_at, kind="note", item=note,
+                               readable=access.can_read_note(viewer, case, note))
+        for note in originals
+    }
+    addenda = notes.filter(amends_id__in=list(entries)).order_by("written_at", "pk")
+    for addendum in addenda if entries else ():
+        entries[addendum.amends_id].addenda.append(addendum)
+    return list(entries.values())
 
 
 # The supervisor's view ----------------------------------------------------------------------
@@ -608,10 +681,7 @@ class TeamOverview:
     plans_to_approve: list[ServicePlan]
     assessments_to_sign_off: list[Assessment]
     caseworkers: list
-
-    @property
-    def awaiting_count(self) -> int:
-        return len(self.plans_to_approve) + len(self.assessments_to_sign_off)
+    awaiting_count: int = 0
 
 
 def team_overview(user) -> TeamOverview:
@@ -619,14 +689,8 @@ def team_overview(user) -> TeamOverview:
     teams = list(access.supervised_teams(user))
     team_ids = [team.pk for team in teams]
     open_cases = Case.objects.filter(team_id__in=team_ids).open()
-    members = get_user_model().objects.filter(
-        is_active=True, groups__name=roles.CASEWORKER, team_memberships__team_id__in=team_ids
-    ).values("pk")
-    caseworkers = list(
-        get_user_model()
-        .objects.filter(pk__in=members)
-        .order_by("username")
-    )
+    members = _team_members(team_ids)
+    caseworkers = list(get_user_model().objects.filter(pk__in=members).order_by("username"))
     # Everyone holding an open case of the team, members or not (someone may have moved on).
     holders = get_user_model().objects.filter(
         Q(pk__in=members) | Q(pk__in=open_cases.values("caseworker_id"))
@@ -657,31 +721,51 @@ def team_overview(user) -> TeamOverview:
             rows[count["owner_id"]].overdue_tasks = count["n"]
     unassigned = rows.pop(None)
     workload = list(rows.values()) + ([unassigned] if unassigned.total else [])
-    plans = list(
-        ServicePlan.objects.filter(
-            case__in=Case.objects.filter(team_id__in=team_ids),
-            approved_at__isnull=True,
-            superseded_at__isnull=True,
-        )
-        .select_related("case", "created_by")
-        .order_by("created_at")
-    )
-    assessments = list(
-        Assessment.objects.filter(
-            case__in=Case.objects.filter(team_id__in=team_ids),
-            completed_at__isnull=False,
-            signed_off_at__isnull=True,
-        )
-        .select_related("case", "completed_by")
-        .order_by("completed_at")
-    )
+    plans, assessments = _awaiting_approval(team_ids)
     return TeamOverview(
         teams=teams,
         workload=workload,
-        plans_to_approve=plans,
-        assessments_to_sign_off=assessments,
+        plans_to_approve=list(plans.select_related("case", "created_by")[:AWAITING_SHOWN]),
+        assessments_to_sign_off=list(
+            assessments.select_related("case", "completed_by")[:AWAITING_SHOWN]
+        ),
         caseworkers=caseworkers,
+        awaiting_count=plans.count() + assessments.count(),
     )
+
+
+# The approvals list shows the oldest this many of each kind; the count says how many wait.
+AWAITING_SHOWN = 50
+
+
+def _team_members(team_ids) -> QuerySet:
+    return get_user_model().objects.filter(
+        is_active=True, groups__name=roles.CASEWORKER, team_memberships__team_id__in=team_ids
+    ).values("pk")
+
+
+def _awaiting_approval(team_ids) -> tuple[QuerySet, QuerySet]:
+    """Plans to approve and assessments to sign off on the teams' cases, oldest first."""
+    team_cases = Case.objects.filter(team_id__in=team_ids)
+    plans = ServicePlan.objects.filter(
+        case__in=team_cases, approved_at__isnull=True, superseded_at__isnull=True
+    ).order_by("created_at", "pk")
+    assessments = Assessment.objects.filter(
+        case__in=team_cases, completed_at__isnull=False, signed_off_at__isnull=True
+    ).order_by("completed_at", "pk")
+    return plans, assessments
+
+
+def team_caseworkers(user) -> list:
+    """The caseworkers of the teams `user` supervises, for filters and reassignment."""
+    members = _team_members(access.supervised_teams(user).values("pk"))
+    return list(get_user_model().objects.filter(pk__in=members).order_by("username"))
+
+
+def awaiting_approval_count(user) -> int:
+    """How many plans and assessments on `user`'s teams wait for a supervisor: two counts."""
+    plans, assessments = _awaiting_approval(access.supervised_teams(user).values("pk"))
+    return plans.count() + assessments.count()
 
 
 # Search -------------------------------------------------------------------------------------

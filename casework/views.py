@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.access_log import record_read
 from casework import access, forms, roles, selectors, workflow
 from casework.models import Case, FollowUp, Instrument, Intervention, Notification, ServicePlan
+from casework.pagination import paginate
 
 
 class SignOutView(auth_views.LogoutView):
@@ -30,24 +31,29 @@ class SignOutView(auth_views.LogoutView):
 
 def _dashboard_context(request, *, search_form=None, results=None):
     user = request.user
-    overview = selectors.team_overview(user) if access.can_view_team(user) else None
+    can_view_team = access.can_view_team(user)
     filter_form = forms.CaseloadFilterForm(
-        request.GET or None, caseworkers=overview.caseworkers if overview else ()
+        request.GET or None, caseworkers=selectors.team_caseworkers(user) if can_view_team else ()
     )
     return {
-        "caseload": selectors.caseload_for(user, filters=filter_form.filters()),
+        "caseload": selectors.caseload_page(request, user, filter_form.filters()),
         "filter_form": filter_form,
-        "filtered": bool(request.GET),
+        "filtered": bool(set(request.GET) - PAGE_PARAMS),
         "search_form": search_form or forms.CaseSearchForm(),
         "results": results,
-        "tasks": selectors.open_tasks_for(user),
+        "tasks": paginate(request, selectors.open_tasks_for(user), param="tasks_page"),
         "today": timezone.localdate(),
         "notifications": Notification.objects.filter(user=user, read_at__isnull=True)[:5],
-        "inbox": selectors.referral_inbox(user)[:50] if access.can_open_cases(user) else None,
+        "inbox": paginate(request, selectors.referral_inbox(user), param="inbox_page")
+        if access.can_open_cases(user) else None,
         "is_case_staff": roles.has(user, *roles.CASE_STAFF),
-        "awaiting_approval": overview.awaiting_count if overview else 0,
-        "can_view_team": overview is not None,
+        "awaiting_approval": selectors.awaiting_approval_count(user) if can_view_team else 0,
+        "can_view_team": can_view_team,
     }
+
+
+# The dashboard's lists page independently; their page numbers are not filters.
+PAGE_PARAMS = {"page", "tasks_page", "inbox_page"}
 
 
 @require_GET
@@ -73,7 +79,7 @@ def case_search(request):
 
 
 def _notification_page(request):
-    notifications = Notification.objects.filter(user=request.user)[:100]
+    notifications = paginate(request, Notification.objects.filter(user=request.user))
     return render(request, "casework/notifications.html", {"notifications": notifications})
 
 
@@ -104,7 +110,9 @@ def team_overview(request):
     context = {
         "overview": overview,
         "stages": [Case.Stage(stage).label for stage in selectors.WORKLOAD_STAGES],
-        "cases": selectors.caseload_for(request.user, filters=filters),
+        "cases": selectors.caseload_page(
+            request, request.user, filters, cases=access.team_cases(request.user)
+        ),
         "caseworkers": overview.caseworkers,
     }
     return render(request, "casework/team.html", context)
@@ -113,31 +121,48 @@ def team_overview(request):
 # The case page ------------------------------------------------------------------------------
 
 
+# Lists on the case page show at most this many rows (soonest due, or newest, first), so the page
+# costs the same however long the case's history; the timeline pages with "Show older entries".
+CASE_PAGE_ROWS = 20
+
+
+def _timeline_pages(request) -> int:
+    """How many timeline pages to show: ?timeline=N, 1 when absent or not a small number."""
+    value = request.GET.get("timeline", "")
+    return min(int(value), 100) if value.isdigit() and int(value) > 0 else 1
+
+
 def _case_page(request, case: Case, *, status: int = 200, errors=(), **forms_):
     user = request.user
     can_edit = access.can_edit_records(user, case)
-    plans = list(case.plans.select_related("created_by", "approved_by"))
+    # The newest versions only: the plan in force and one awaiting approval are always among
+    # them (a new version supersedes the old on approval), older ones are on the timeline.
+    plans = list(case.plans.select_related("created_by", "approved_by")[:CASE_PAGE_ROWS])
     current = next((plan for plan in plans if plan.is_current), None)
     awaiting = next((plan for plan in plans if plan.is_awaiting_approval), None)
     for plan in (current, awaiting):
         if plan is not None:
             selectors.plan_with_goals(plan)
-    assessments = list(case.assessments.select_related("completed_by", "signed_off_by"))
+    assessments = list(
+        case.assessments.select_related("completed_by", "signed_off_by")[:CASE_PAGE_ROWS]
+    )
     completed = [a for a in assessments if a.is_complete]
     draft = next((a for a in assessments if not a.is_complete), None)
     needs = selectors.assessed_needs(case) if case.stage == Case.Stage.SERVICE_PLAN else []
     owners = selectors.task_owners(case)
-    timeline = selectors.case_timeline(case, user)
+    pages = _timeline_pages(request)
+    timeline, older = selectors.case_timeline_page(case, user, pages)
     context = {
         "case": case,
         "person": case.person,
         "due_on": selectors.stage_due_on(case),
         "timeline": timeline,
+        "timeline_older": pages + 1 if older else None,
         "transitions": workflow.available_transitions(case, user),
         "closure_reasons": Case.ClosureReason.choices,
         "reason_required": workflow.REASON_REQUIRED,
         "errors": errors,
-        "consents": case.consents.select_related("organization"),
+        "consents": case.consents.select_related("organization").order_by("pk")[:CASE_PAGE_ROWS],
         "assessments": completed,
         "latest_assessment": completed[0] if completed else None,
         "draft_assessment": draft,
@@ -145,9 +170,14 @@ def _case_page(request, case: Case, *, status: int = 200, errors=(), **forms_):
         "current_plan": current,
         "awaiting_plan": awaiting,
         "scheduled": list(
-            case.follow_ups.filter(outcome=FollowUp.Outcome.SCHEDULED).order_by("due_on", "pk")
+            case.follow_ups.filter(outcome=FollowUp.Outcome.SCHEDULED).order_by("due_on", "pk")[
+                :CASE_PAGE_ROWS
+            ]
         ),
-        "open_tasks": list(case.tasks.filter(done_at__isnull=True).select_related("owner")),
+        "open_tasks": list(
+            case.tasks.filter(done_at__isnull=True).select_related("owner")
+            .order_by("due_on", "pk")[:CASE_PAGE_ROWS]
+        ),
         "today": timezone.localdate(),
         "can_edit": can_edit,
         "can_revise_plan": can_edit and case.stage in workflow.PLAN_STAGES,

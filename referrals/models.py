@@ -633,6 +633,16 @@ class ProviderReferralQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=ProviderReferral.OPEN)
 
+    def overdue(self, now=None):
+        """ProviderReferral.is_overdue as a filter, so an overdue list is cut in the database."""
+        now = now or timezone.now()
+        status = ProviderReferral.Status
+        return self.filter(
+            models.Q(status=status.REQUESTED, respond_by__lt=now)
+            | models.Q(status__in=(status.ACCEPTED, status.ON_HOLD), started_at__isnull=True,
+                       first_contact_by__lt=now)
+        )
+
     def with_sharing(self, on: datetime.date | None = None):
         """Annotate `sharing_active`: an active sharing consent covers the receiving organisation
         (or its service's category) and the organisation's data-sharing agreement is active.

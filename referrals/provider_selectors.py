@@ -6,6 +6,8 @@ decrypted only on a referral's own page, where each provider read is logged.
 
 from dataclasses import dataclass
 
+from django.db.models import Case as SqlCase
+from django.db.models import IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from casework import access
@@ -37,17 +39,58 @@ def _rows(referrals, now, *, provider: bool) -> list[Row]:
     ]
 
 
-def portal_rows(user, *, now=None) -> list[Row]:
-    """The provider's list: referrals to their organisations, overdue first, newest next."""
-    now = now or timezone.now()
-    referrals = access.portal_referrals(user).select_related("service", "organization").only(
+def portal_referral_list(user) -> QuerySet:
+    """The provider's list: referrals to their organisations, newest first (a query to page)."""
+    return access.portal_referrals(user).select_related("service", "organization").only(
         *LIST_COLUMNS
     ).order_by("-sent_at", "-pk")
-    rows = _rows(referrals, now, provider=True)
+
+
+def portal_rows(user, *, now=None) -> list[Row]:
+    """The provider's whole list as rows, overdue first, newest next (pages use the query)."""
+    now = now or timezone.now()
+    rows = _rows(portal_referral_list(user), now, provider=True)
     return sorted(rows, key=lambda row: not row.overdue)  # stable: newest first within each
 
 
-def sent_rows(user, *, now=None) -> list[Row]:
+def overdue_rows(referrals, *, provider: bool, now=None) -> list[Row]:
+    """The oldest OVERDUE_SHOWN overdue referrals of `referrals`: one query, however many."""
+    now = now or timezone.now()
+    overdue = referrals.overdue(now)
+    if provider:
+        overdue = overdue.filter(sharing_active=True)
+    rows = _rows(overdue.order_by("sent_at", "pk")[:OVERDUE_SHOWN], now, provider=provider)
+    return rows
+
+
+# The "Overdue" box above a referral list shows this many, oldest first; the list pages.
+OVERDUE_SHOWN = 50
+
+
+def sent_referral_list(user) -> QuerySet:
+    """The caseworker's list: the provider referrals of the cases they may see, open first,
+    newest next (a query to page)."""
+    still_open = SqlCase(
+        When(status__in=ProviderReferral.OPEN, then=Value(0)), default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        access.sent_provider_referrals(user)
+        .select_related("service", "organization", "case")
+        # case__stage too: an FSM model reads its state when loaded (ConcurrentTransitionMixin).
+        .only(*LIST_COLUMNS, "case__reference", "case__stage")
+        .annotate(closed_rank=still_open)
+        .order_by("closed_rank", "-sent_at", "-pk")
+    )
+
+
+def page_rows(page, *, provider: bool, now=None):
+    """Turn a page of referrals into a page of rows (no query beyond the page's own)."""
+    page.object_list = _rows(page.object_list, now or timezone.now(), provider=provider)
+    return page
+
+
+def sent_rows(user, *, now=None) -> list[Row]:  # the whole list (jobs and tests)
     """The caseworker's list: the provider referrals of the cases they may see, open first."""
     now = now or timezone.now()
     referrals = (
@@ -61,18 +104,24 @@ def sent_rows(user, *, now=None) -> list[Row]:
     return sorted(rows, key=lambda row: (not row.overdue, not row.referral.is_open))
 
 
-def case_rows(case, *, now=None) -> list[Row]:
-    """A case's provider referrals, for its page. One query."""
+def case_rows(case, *, now=None, limit: int | None = None) -> list[Row]:
+    """A case's provider referrals, newest first (at most `limit`), for its page. One query."""
     now = now or timezone.now()
     referrals = (
         case.provider_referrals.select_related("service", "organization")
         .only(*LIST_COLUMNS).order_by("-sent_at", "-pk")
     )
-    return _rows(referrals, now, provider=False)
+    return _rows(referrals if limit is None else referrals[:limit], now, provider=False)
 
 
-def provider_referral_timeline(case, viewer) -> list:
-    """Each provider referral's status changes on the case timeline. One query.
+# The case page lists this many provider referrals, newest first; the rest are on the
+# "Referrals to providers" list, which pages.
+CASE_ROWS_SHOWN = 20
+
+
+def provider_referral_timeline(case, viewer, limit=None) -> list:
+    """Each provider referral's status changes on the case timeline (the newest `limit`). One
+    query.
 
     Registered in casework.selectors.TIMELINE_SOURCES (referrals.apps); whoever sees the case
     timeline sees who moved which referral, when, from what to what, and why.
@@ -80,9 +129,10 @@ def provider_referral_timeline(case, viewer) -> list:
     from casework.selectors import TimelineEntry
 
     entries = []
-    for event in ProviderReferralEvent.objects.filter(case=case).select_related(
+    events = ProviderReferralEvent.objects.filter(case=case).select_related(
         "actor", "referral__service__organization"
-    ):
+    ).order_by("-at", "-pk")
+    for event in events if limit is None else events[:limit]:
         entry = TimelineEntry(at=event.at, kind="provider_referral", item=event)
         entry.template = event.timeline_template
         entries.append(entry)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.access_log import record_read
 from casework import access
+from casework.pagination import paginate
 from referrals import outgoing, provider_forms, provider_selectors
 
 
@@ -23,10 +24,10 @@ def portal(request):
     """Provider staff: the referrals sent to their organisations, overdue first."""
     if not access.can_use_provider_portal(request.user):
         raise PermissionDenied
-    rows = provider_selectors.portal_rows(request.user)
+    referrals = provider_selectors.portal_referral_list(request.user)
     context = {
-        "rows": rows,
-        "overdue": [row for row in rows if row.overdue and row.shared],
+        "rows": provider_selectors.page_rows(paginate(request, referrals), provider=True),
+        "overdue": provider_selectors.overdue_rows(referrals, provider=True),
         "can_refer_in": access.can_make_partner_referral(request.user),
     }
     return render(request, "referrals/provider/portal.html", context)
@@ -37,8 +38,11 @@ def sent(request):
     """Caseworkers and supervisors: where each provider referral of their cases stands."""
     if not access.can_list_sent_provider_referrals(request.user):
         raise PermissionDenied
-    rows = provider_selectors.sent_rows(request.user)
-    context = {"rows": rows, "overdue": [row for row in rows if row.overdue]}
+    referrals = provider_selectors.sent_referral_list(request.user)
+    context = {
+        "rows": provider_selectors.page_rows(paginate(request, referrals), provider=False),
+        "overdue": provider_selectors.overdue_rows(referrals, provider=False),
+    }
     return render(request, "referrals/provider/sent.html", context)
 
 

@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Case as SqlCase
-from django.db.models import Count, F, IntegerField, Q, Value, When
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -46,19 +46,28 @@ class InboxRow:
         return None if hours is None else divmod(hours, 24)
 
 
-def intake_inbox(user) -> list[InboxRow]:
-    """Referrals awaiting a screening decision: most urgent first, then oldest. One query."""
-    now = timezone.now()
-    referrals = (
+def intake_queue(user) -> QuerySet:
+    """Referrals awaiting a screening decision: most urgent first, then oldest (a query to page)."""
+    return (
         access.visible_referrals(user)
         .awaiting_screening()
         .only(*LIST_COLUMNS)
         .annotate(urgency_rank=URGENCY_RANK)
         .order_by("urgency_rank", "received_at", "pk")
     )
+
+
+def inbox_rows(referrals) -> list[InboxRow]:
+    """Rows with the time left to decide, for a page of `intake_queue`."""
+    now = timezone.now()
     return [
         InboxRow(referral=r, time_left=(r.due_at - now) if r.due_at else None) for r in referrals
     ]
+
+
+def intake_inbox(user) -> list[InboxRow]:
+    """The whole inbox as rows (jobs and tests; the page uses intake_queue). One query."""
+    return inbox_rows(intake_queue(user))
 
 
 @dataclass(frozen=True)
@@ -86,9 +95,9 @@ def screening_performance(user, *, days: int = 30) -> Performance:
     return Performance(days=days, decided=figures["decided"], in_time=figures["in_time"])
 
 
-def referrals_made_by(user) -> list[Referral]:
-    """The referrals `user` entered (staff) or sent (partners), newest first. One query."""
-    return list(
+def referrals_made_by(user) -> QuerySet:
+    """The referrals `user` entered (staff) or sent (partners), newest first (a query to page)."""
+    return (
         access.visible_referrals(user)
         .filter(entered_by=user)
         .only(*LIST_COLUMNS)
@@ -96,14 +105,14 @@ def referrals_made_by(user) -> list[Referral]:
     )
 
 
-def bias_incident_queue(user) -> list[BiasIncident]:
-    """Reports for triage: untriaged first, then the rest, newest first. One query."""
+def bias_incident_queue(user) -> QuerySet:
+    """Reports for triage: untriaged first, then the rest, newest first (a query to page)."""
     untriaged = SqlCase(
         When(status=BiasIncident.Status.RECEIVED, then=Value(0)),
         default=Value(1),
         output_field=IntegerField(),
     )
-    return list(
+    return (
         access.visible_bias_incidents(user)
         .only("reference", "kind", "motivation", "occurred_on", "neighbourhood", "status",
               "received_at")
@@ -112,8 +121,9 @@ def bias_incident_queue(user) -> list[BiasIncident]:
     )
 
 
-def screening_timeline(case, viewer) -> list:
-    """The screening decisions that opened or joined `case`, as case timeline entries.
+def screening_timeline(case, viewer, limit=None) -> list:
+    """The screening decisions that opened or joined `case` (the newest `limit`), as case
+    timeline entries.
 
     Registered in casework.selectors.TIMELINE_SOURCES (referrals.apps); one query. Whoever sees
     the case timeline sees these: the decision, who took it, when and why.
@@ -121,8 +131,10 @@ def screening_timeline(case, viewer) -> list:
     from casework.selectors import TimelineEntry
 
     entries = []
-    for decision in ScreeningDecision.objects.filter(case=case).select_related("actor",
-                                                                                "referral"):
+    decisions = ScreeningDecision.objects.filter(case=case).select_related(
+        "actor", "referral"
+    ).order_by("-at", "-pk")
+    for decision in decisions if limit is None else decisions[:limit]:
         entry = TimelineEntry(at=decision.at, kind="screening", item=decision)
         # The case timeline includes `template` for kinds it does not know itself.
         entry.template = decision.timeline_template

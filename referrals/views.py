@@ -18,6 +18,7 @@ from django_fsm import can_proceed
 
 from audit.access_log import record_read
 from casework import access
+from casework.pagination import paginate
 from referrals import conf, forms, matching, ratelimit, selectors, workflow
 from referrals.models import BiasIncident, Referral
 
@@ -108,7 +109,7 @@ def referral_mine(request):
     """The referrals this person made, with what policy lets a referrer know of each."""
     if not access.can_list_own_referrals(request.user):
         raise PermissionDenied
-    context = {"referrals": selectors.referrals_made_by(request.user)}
+    context = {"referrals": paginate(request, selectors.referrals_made_by(request.user))}
     return render(request, "referrals/referral_mine.html", context)
 
 
@@ -120,11 +121,17 @@ def referral_inbox(request):
     if not access.can_screen_referrals(request.user):
         raise PermissionDenied
     context = {
-        "rows": selectors.intake_inbox(request.user),
+        "rows": _inbox_page(request),
         "performance": selectors.screening_performance(request.user),
         "working_days": conf.intake_working_days(),
     }
     return render(request, "referrals/inbox.html", context)
+
+
+def _inbox_page(request):
+    page = paginate(request, selectors.intake_queue(request.user))
+    page.object_list = selectors.inbox_rows(page.object_list)
+    return page
 
 
 def _referral_page(request, referral: Referral, *, status: int = 200, errors=(), **bound):
@@ -292,7 +299,7 @@ def bias_report_sent(request):
 def bias_list(request):
     if not access.can_triage_bias_reports(request.user):
         raise PermissionDenied
-    context = {"incidents": selectors.bias_incident_queue(request.user)}
+    context = {"incidents": paginate(request, selectors.bias_incident_queue(request.user))}
     return render(request, "referrals/bias_list.html", context)
 
 

@@ -9,7 +9,7 @@ outcome; not what was said).
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from casework import access
@@ -20,11 +20,12 @@ from casework.panels.models import Action, AgendaItem, Attendance, Meeting, Pane
 RECENT_CONTACTS = 5
 
 
-def meetings_for(user) -> list[Meeting]:
-    return list(
+def meetings_for(user) -> QuerySet:
+    """The meetings of `user`'s panels, newest first (a query to page)."""
+    return (
         access.visible_meetings(user)
         .select_related("panel", "minutes")
-        .order_by("-scheduled_for", "-pk")[:100]
+        .order_by("-scheduled_for", "-pk")
     )
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.access_log import record_read
 from casework import access, selectors
+from casework.pagination import paginate
 from casework.panels import forms, pdf, services
 from casework.panels import selectors as panel_selectors
 from casework.workflow import TransitionRefused
@@ -43,7 +44,7 @@ def _refused(request, meeting, refused: TransitionRefused):
 def meeting_list(request):
     if not access.can_use_mdt(request.user):
         raise PermissionDenied
-    meetings = panel_selectors.meetings_for(request.user)
+    meetings = paginate(request, panel_selectors.meetings_for(request.user))
     return render(request, "mdt/list.html", {"meetings": meetings})
 
 

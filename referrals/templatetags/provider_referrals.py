@@ -11,9 +11,12 @@ register = template.Library()
 @register.inclusion_tag("referrals/provider/_case_section.html", takes_context=True)
 def provider_referrals_section(context, case):
     user = context["request"].user
+    shown = provider_selectors.CASE_ROWS_SHOWN
+    rows = provider_selectors.case_rows(case, limit=shown + 1)
     return {
         "case": case,
-        "rows": provider_selectors.case_rows(case),
+        "rows": rows[:shown],
+        "more": len(rows) > shown,
         "can_send": access.can_send_provider_referral(user, case),
     }
 

@@ -50,7 +50,7 @@ def test_restricted_notes_are_absent_for_others_and_addenda_sit_with_their_note(
 
 def test_other_apps_add_entries_through_the_sources_hook(client, alices_case, alice,
                                                           monkeypatch):
-    def provider_updates(case, viewer):
+    def provider_updates(case, viewer, limit=None):
         yield selectors.TimelineEntry(at=timezone.now(), kind="provider_referral",
                                       text="Referral accepted by the provider")
 

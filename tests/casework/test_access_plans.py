@@ -1,0 +1,73 @@
+"""Plan shape on PostgreSQL: "which cases may I see" is index lookups bounded by the answer.
+
+A 50,000-case table is built with raw INSERT ... SELECT (tests/casework/scale_data.py) and
+analysed, so the planner sees real row counts. A caseworker holding 150 cases must never make
+PostgreSQL read the whole case table, whatever the query built on top of visible_cases.
+"""
+
+import pytest
+
+from casework import access, roles, selectors
+from casework.models import TeamMembership
+from tests.casework.scale_data import explain, fill_cases
+from tests.factories import TeamFactory, UserFactory, join_team
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+CASES = 50_000
+
+
+@pytest.fixture
+def big_table(django_user_model):
+    """50,000 cases on 10 teams; 20 caseworkers hold 150 each; one supervisor per team."""
+    teams = [TeamFactory(name=f"Scale {n}") for n in range(10)]
+    workers = [UserFactory(username=f"scale-worker-{n}", roles=[roles.CASEWORKER])
+               for n in range(20)]
+    for n, worker in enumerate(workers):
+        join_team(worker, teams[n % 10])
+    supervisor = UserFactory(username="scale-supervisor", roles=[roles.SUPERVISOR])
+    join_team(supervisor, teams[0], role=TeamMembership.Role.SUPERVISOR)
+    fill_cases(cases=CASES, caseworkers=[w.pk for w in workers], teams=[t.pk for t in teams])
+    return {"worker": workers[3], "supervisor": supervisor}
+
+
+def assert_no_case_table_scan(plan: str):
+    assert "Seq Scan on casework_case " not in plan + " ", plan
+
+
+def test_it_answers_a_caseworkers_cases_without_reading_the_case_table(big_table):
+    worker = big_table["worker"]
+    cases = access.visible_cases(worker)
+    assert cases.count() == 150
+    assert_no_case_table_scan(explain(cases))
+
+
+def test_it_lists_a_caseworkers_caseload_page_without_reading_the_case_table(big_table):
+    page = selectors.caseload_queryset(big_table["worker"], selectors.CaseloadFilter())[:50]
+    assert_no_case_table_scan(explain(page))
+
+
+def test_it_finds_a_caseworkers_open_tasks_without_reading_the_case_table(big_table):
+    from casework.models import Task
+
+    tasks = Task.objects.filter(owner=big_table["worker"], case__in=access.visible_cases(
+        big_table["worker"]))
+    assert_no_case_table_scan(explain(tasks))
+
+
+def test_it_reads_a_supervisors_first_team_page_in_order_from_the_team_index(big_table):
+    """A 5,000-case team: the team view's first page walks case_team_age and stops at 50."""
+    supervisor = big_table["supervisor"]
+    cases = access.team_cases(supervisor)
+    page = selectors.caseload_queryset(supervisor, selectors.CaseloadFilter(), cases=cases)[:50]
+    plan = explain(page)
+    assert "Limit" in plan.splitlines()[0], plan
+    assert "Index Scan using case_team_age on casework_case" in plan, plan
+    assert_no_case_table_scan(plan)
+
+
+def test_it_checks_one_case_by_reference_through_the_unique_index(big_table):
+    worker = big_table["worker"]
+    reference = access.visible_cases(worker).values_list("reference", flat=True).first()
+    plan = explain(access.visible_cases(worker).filter(reference=reference))
+    assert_no_case_table_scan(plan)
