@@ -124,6 +124,9 @@ INSTALLED_APPS = [
     "guardian",
     "auditlog",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_htmx",
     "casework",
@@ -142,6 +145,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "casework.middleware.SessionLifetimeMiddleware",
+    "casework.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -222,6 +226,18 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 # Lock the account, not the address: partner offices share one NAT address, and locking it
 # after five mistakes would lock out every colleague behind it. (axes warns about this choice.)
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# --- Accounts: second factor, step-up, powers (casework/accounts/, docs/authentication.md) ---
+# A session counts as signed in only after the second factor (TOTP or a recovery code).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Casework")
+# After this many wrong codes in a row no code is checked for MFA_HOLD_SECONDS (django-otp's
+# own back-off of 1, 2, 4 ... seconds between tries applies before that).
+MFA_MAX_FAILURES = 5
+MFA_HOLD_SECONDS = 15 * 60
+# Sensitive actions (break-glass, exports, retention, powers, your own factors and password)
+# ask for the second factor again when it was last given longer ago than this.
+MFA_STEP_UP_SECONDS = int(os.environ.get("MFA_STEP_UP_SECONDS", "300"))
+# --- end of accounts ---------------------------------------------------------------------------
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None

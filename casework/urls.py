@@ -106,6 +106,7 @@ urlpatterns = [
     path("notifications/read/", views.notification_read, name="notification-read"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
+    path("account/", include("casework.accounts.urls")),
     path("cases/", include(case_patterns)),
     path("referrals/", include("referrals.urls")),
     path("providers/", include("providers.urls")),

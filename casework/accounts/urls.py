@@ -1,0 +1,12 @@
+from django.urls import path
+
+from casework.accounts import views
+
+urlpatterns = [
+    path("verify/", views.mfa_verify, name="mfa-verify"),
+    path("setup/", views.mfa_setup, name="mfa-setup"),
+    path("", views.account_security, name="account-security"),
+    path("recovery-codes/", views.mfa_recovery_codes, name="mfa-recovery-codes"),
+    path("password/", views.password_change, name="password-change"),
+    path("sessions/end/", views.sign_out_other_sessions, name="account-sessions-end"),
+]
