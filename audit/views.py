@@ -23,6 +23,7 @@ from audit.forms import (
     references_for,
 )
 from casework import access
+from casework.accounts.stepup import require_recent_second_factor
 
 REVIEW_WINDOW = datetime.timedelta(days=7)
 EXPORT_LIMIT = 100_000
@@ -55,6 +56,7 @@ def audit_log(request):
 
 
 @require_GET
+@require_recent_second_factor
 def audit_export(request):
     """The current search as CSV; the export itself goes on the record."""
     _require_auditor(request)
@@ -127,6 +129,7 @@ def _with_header(header, rows):
     yield from rows
 
 
+@require_recent_second_factor
 def emergency_request(request):
     """Break-glass: open a case you do not hold, with a reason and your password."""
     if not breakglass.may_break_glass(request.user):
@@ -203,6 +206,7 @@ def _retention_page(request, form, approval_form, status=200):
 
 
 @require_POST
+@require_recent_second_factor
 def audit_retention_approve(request, pk):
     _require_auditor(request)
     purge = get_object_or_404(retention.RetentionPurge, pk=pk)

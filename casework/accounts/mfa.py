@@ -68,7 +68,7 @@ def has_authenticator(user) -> bool:
 
 
 def pending_authenticator(user) -> TOTPDevice:
-    """Return the authenticator being enrolled (a new secret on first call, kept until confirmed)."""
+    """Return the authenticator being enrolled: a new secret at first, kept until confirmed."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
@@ -108,10 +108,11 @@ def verify(request, code: str, *, purpose: str = "sign_in"):
     with transaction.atomic():
         devices = _devices(user)
         until = _hold_until(devices)
-        if until is not None:
-            events.record(events.MFA_THROTTLED, instance=user, actor=user, purpose=purpose)
-            raise Throttled(until)
-        device = next((d for d in devices if d.verify_token(code)), None)
+        device = None if until else next((d for d in devices if d.verify_token(code)), None)
+    # Recorded outside the block above, so that raising does not roll the entry back.
+    if until is not None:
+        events.record(events.MFA_THROTTLED, instance=user, actor=user, purpose=purpose)
+        raise Throttled(until)
     if device is None:
         events.record(events.MFA_FAILED, instance=user, actor=user, purpose=purpose)
         raise CodeRefused
@@ -124,7 +125,6 @@ def verify(request, code: str, *, purpose: str = "sign_in"):
     return device
 
 
-@transaction.atomic
 def confirm_authenticator(request, code: str) -> list[str]:
     """Confirm the pending authenticator with its first code; return fresh recovery codes."""
     user = request.user
@@ -132,6 +132,12 @@ def confirm_authenticator(request, code: str) -> list[str]:
     if not device.verify_token("".join(code.split())):
         events.record(events.MFA_FAILED, instance=user, actor=user, purpose="enrolment")
         raise CodeRefused
+    with transaction.atomic():
+        return _confirm(request, device)
+
+
+def _confirm(request, device) -> list[str]:
+    user = request.user
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from casework.accounts import forms, mfa, sessions
 from casework.accounts.stepup import require_recent_second_factor
@@ -75,14 +75,18 @@ def mfa_setup(request):
     return render(request, "accounts/setup.html", context, status=status)
 
 
+@require_GET
 def account_security(request):
     """Your sign-in: the second factor, recovery codes, password, other sessions."""
-    context = {
+    return render(request, "accounts/security.html", _security_context(request))
+
+
+def _security_context(request) -> dict:
+    return {
         "has_authenticator": mfa.has_authenticator(request.user),
         "codes_left": mfa.recovery_codes_left(request.user),
         "other_sessions": sessions.other_session_count(request),
     }
-    return render(request, "accounts/security.html", context)
 
 
 @require_POST
@@ -91,8 +95,7 @@ def mfa_recovery_codes(request):
     """Replace your recovery codes (the old ones stop working) and show the new ones once."""
     if not mfa.has_authenticator(request.user):
         messages.error(request, _("Set up an authenticator before recovery codes."))
-        return render(request, "accounts/security.html", {"has_authenticator": False},
-                      status=400)
+        return render(request, "accounts/security.html", _security_context(request), status=400)
     codes = mfa.new_recovery_codes(request.user, actor=request.user)
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": "dashboard"})
 

@@ -2,14 +2,12 @@
 
 import re
 
-import pytest
 from django.contrib.auth import SESSION_KEY
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RegexPattern
 
 from audit import events
-from tests.accounts.conftest import password_only, second_factor
-from tests.accounts.conftest import entries
+from tests.accounts.conftest import entries, password_only, second_factor
 
 # The routes a half-signed-in session may use, and those public to everyone.
 OPEN_TO_HALF_SIGNED_IN = {"mfa-verify", "mfa-setup", "logout"}
