@@ -23,7 +23,7 @@ from audit.forms import (
     references_for,
 )
 from casework import access
-from casework.accounts.stepup import require_recent_second_factor
+from casework.accounts.stepup import record_failed_step_up, require_recent_second_factor
 
 REVIEW_WINDOW = datetime.timedelta(days=7)
 EXPORT_LIMIT = 100_000
@@ -143,6 +143,7 @@ def emergency_request(request):
                 password=data["password"],
             )
         except breakglass.StepUpFailed:
+            record_failed_step_up(request)
             form.add_error("password", _("That password is not correct."))
         else:
             messages.warning(request, _("Emergency access granted until %(time)s. It is being "
@@ -217,6 +218,7 @@ def audit_retention_approve(request, pk):
                 purge, actor=request.user, password=form.cleaned_data["password"]
             )
         except breakglass.StepUpFailed:
+            record_failed_step_up(request)
             form.add_error("password", _("That password is not correct."))
         except ValidationError as error:
             form.add_error(None, error)

@@ -23,6 +23,7 @@ NAVIGATION = [
     ("emergency-list", _("Emergency access reviews"), breakglass.may_review),
     ("emergency-request", _("Emergency access"), breakglass.may_break_glass),
     ("mdt-list", _("MDT meetings"), access.can_use_mdt),
+    ("account-lockouts", _("Sign-in locks"), lambda u: roles.has(u, roles.ADMIN)),
     ("account-security", _("Your sign-in"), lambda u: True),
 ]
 

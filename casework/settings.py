@@ -9,6 +9,7 @@ Every variable is listed, with a comment, in .env.example.
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -216,16 +217,23 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Lockout: five failures in a row lock the account until an admin releases it.
+# Lockout (CJIS AC-7): five failures lock that user name from that address for 15 minutes, or
+# until an admin releases it (/account/lockouts/). Keyed on both: a stranger typing someone's
+# user name elsewhere cannot lock them out, and colleagues behind one office address are not
+# locked together.
 AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = None
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOCKOUT_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
-# Lock the account, not the address: partner offices share one NAT address, and locking it
-# after five mistakes would lock out every colleague behind it. (axes warns about this choice.)
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# The notice on the sign-in page (AC-8); set it to your organisation's approved wording.
+SYSTEM_USE_NOTICE = os.environ.get("SYSTEM_USE_NOTICE", "") or _(
+    "This system holds confidential information about people receiving support. Use is "
+    "restricted to authorised staff for their assigned work. Every access is recorded and may "
+    "be reviewed; misuse may lead to disciplinary or legal action. By signing in you "
+    "acknowledge these conditions."
+)
 
 # --- Accounts: second factor, step-up, powers (casework/accounts/, docs/authentication.md) ---
 # A session counts as signed in only after the second factor (TOTP or a recovery code).

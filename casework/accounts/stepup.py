@@ -23,3 +23,16 @@ def require_recent_second_factor(view):
         return redirect(reverse("mfa-verify") + "?" + urlencode({"next": back, "step_up": 1}))
 
     return wrapper
+
+
+def record_failed_step_up(request) -> None:
+    """A wrong password at step-up: on the record, and one failure toward the sign-in lock."""
+    from django.contrib.auth.signals import user_login_failed
+
+    from audit import events
+
+    events.record(events.STEP_UP_FAILED, instance=request.user, actor=request.user,
+                  path=request.path)
+    # django-axes counts this like a failed sign-in for this user name from this address.
+    user_login_failed.send(sender=__name__, request=request,
+                           credentials={"username": request.user.get_username()})

@@ -2,13 +2,15 @@
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from casework.accounts import forms, mfa, sessions
+from casework.accounts import forms, lockouts, mfa, powers, sessions
 from casework.accounts.stepup import require_recent_second_factor
 
 
@@ -121,3 +123,21 @@ def sign_out_other_sessions(request):
     ended = sessions.end_other_sessions(request)
     messages.success(request, _("Signed out of %(count)d other session(s).") % {"count": ended})
     return redirect("account-security")
+
+
+@require_GET
+def account_lockouts(request):
+    """Sign-in locks in force, for a system admin to release (paginated: one query a page)."""
+    if not powers.may_administer(request.user):
+        raise PermissionDenied
+    page = Paginator(lockouts.current_lockouts(), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/lockouts.html", {"page": page})
+
+
+@require_POST
+def account_lockout_release(request, attempt_id):
+    if not powers.may_administer(request.user):
+        raise PermissionDenied
+    lockouts.release(attempt_id, actor=request.user)
+    messages.success(request, _("Lock released."))
+    return redirect("account-lockouts")

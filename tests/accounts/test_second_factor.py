@@ -149,3 +149,19 @@ def test_demo_code_refuses_other_accounts_and_production(dana, danas_phone, sett
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="refuses in production"):
         call_command("demo_code", "caseworker", stdout=io.StringIO())
+
+
+def test_a_wrong_step_up_password_is_on_the_record_and_counts_toward_the_lock(
+    client, dana, alices_case
+):
+    from axes.models import AccessAttempt
+
+    client.force_login(dana)
+    response = client.post(reverse("emergency-request"), {
+        "reference": alices_case.reference, "reason": "An emergency reason, long enough.",
+        "password": "not the password"}, REMOTE_ADDR="192.0.2.20")
+
+    assert response.status_code == 400
+    assert entries(events.STEP_UP_FAILED).filter(actor=dana).count() == 1
+    attempt = AccessAttempt.objects.get(username="dana")
+    assert (attempt.ip_address, attempt.failures_since_start) == ("192.0.2.20", 1)

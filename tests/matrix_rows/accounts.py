@@ -18,12 +18,17 @@ MATRIX: dict = {
     "mfa-recovery-codes": {"GET": signed_in(405), "POST": signed_in(400)},
     "password-change": {"GET": signed_in(200), "POST": signed_in(400)},
     "account-sessions-end": {"GET": signed_in(405), "POST": signed_in(302)},
+    # Sign-in locks: the system admin's (and the installation's superuser's) screen.
+    "account-lockouts": {"GET": signed_in(403, adam=200, root=200), "POST": signed_in(405)},
+    "account-lockout-release": {"GET": signed_in(405), "POST": signed_in(403, adam=302, root=302)},
 }
-MUTATING_ROUTES: tuple = ("mfa-recovery-codes", "account-sessions-end")
+MUTATING_ROUTES: tuple = ("mfa-recovery-codes", "account-sessions-end", "account-lockout-release")
 OBJECT_ROUTES: tuple = ()
-MAIN_PAGES: tuple = ("mfa-setup", "account-security", "password-change")
+MAIN_PAGES: tuple = ("mfa-setup", "account-security", "password-change", "account-lockouts")
 CASE_CONTENT: set = set()
-NO_CASE_CONTENT: set = {"mfa-verify", "mfa-setup", "account-security", "password-change"}
+NO_CASE_CONTENT: set = {
+    "mfa-verify", "mfa-setup", "account-security", "password-change", "account-lockouts",
+}
 
 POSTS = {
     "mfa-verify": {"code": "000000"},
@@ -33,11 +38,22 @@ POSTS = {
 
 
 def arrange(route, people, north) -> Target:
+    if route == "account-lockout-release":
+        from axes.models import AccessAttempt
+
+        attempt = AccessAttempt.objects.create(
+            username="someone", ip_address="192.0.2.1", user_agent="test", failures_since_start=5
+        )
+        return Target(reverse(route, args=[attempt.pk]), reverse(route, args=[999999]), {})
     return Target(reverse(route), reverse(route), POSTS.get(route, {}))
 
 
 def state() -> dict:
     from auditlog.models import LogEntry
+    from axes.models import AccessAttempt
 
-    return {"sessions_ended": LogEntry.objects.filter(
-        additional_data__event=events.SESSIONS_ENDED).count()}
+    return {
+        "sessions_ended": LogEntry.objects.filter(
+            additional_data__event=events.SESSIONS_ENDED).count(),
+        "sign_in_locks": AccessAttempt.objects.count(),
+    }
