@@ -52,3 +52,4 @@ LOCKOUT_RELEASED = "lockout_released"
 SESSIONS_ENDED = "sessions_ended"
 PASSWORD_CHANGED = "password_changed"
 STEP_UP_FAILED = "step_up_failed"
+AUDIT_LOOKED = "audit_looked"  # an auditor's own search or page: what, and how many rows

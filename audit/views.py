@@ -34,6 +34,12 @@ def _require_auditor(request):
         raise PermissionDenied
 
 
+def _record_look(request, page: str, **details) -> None:
+    """Auditors are audited too: each search and page is an entry of what was looked at."""
+    events.record(events.AUDIT_LOOKED, instance=request.user, actor=request.user, page=page,
+                  **details)
+
+
 def _filtered(request):
     form = LogFilterForm(request.GET or None)
     found = selectors.entries()
@@ -49,6 +55,8 @@ def audit_log(request):
     _require_auditor(request)
     form, found = _filtered(request)
     page = Paginator(found, 50).get_page(request.GET.get("page"))
+    _record_look(request, "search", rows=page.paginator.count,
+                 filters={k: v for k, v in request.GET.items() if k != "page"})
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
@@ -82,6 +90,7 @@ def audit_record(request, reference):
     _require_auditor(request)
     references = references_for(reference.upper())
     context = {"reference": reference.upper(), "rows": selectors.accesses_to(references)}
+    _record_look(request, "record", record=reference.upper(), rows=len(context["rows"]))
     return render(request, "audit/record.html", context)
 
 
@@ -90,6 +99,7 @@ def audit_user(request, username):
     """What this user did, newest first."""
     _require_auditor(request)
     page = Paginator(selectors.activity_of(username), 50).get_page(request.GET.get("page"))
+    _record_look(request, "user", username=username, rows=page.paginator.count)
     return render(request, "audit/user.html", {"username": username, "page": page})
 
 
@@ -107,6 +117,7 @@ def audit_reviews(request):
         "volumes": selectors.unusual_volumes(timezone.localdate()),
         "failed": selectors.failed_logins(since)[:100],
     }
+    _record_look(request, "reviews")
     return render(request, "audit/reviews.html", context)
 
 
