@@ -53,3 +53,6 @@ SESSIONS_ENDED = "sessions_ended"
 PASSWORD_CHANGED = "password_changed"
 STEP_UP_FAILED = "step_up_failed"
 AUDIT_LOOKED = "audit_looked"  # an auditor's own search or page: what, and how many rows
+KEY_ROTATION = "key_rotation"  # field-encryption re-encryption: started, finished or failed
+AUDIT_VERIFY_FAILED = "audit_verify_failed"
+AUDIT_ANCHOR_FAILED = "audit_anchor_failed"
