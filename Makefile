@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml requirements.lock
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	@echo "Sign in with a demo user name and password; for the second factor run, in another terminal:"
+	@echo "  $(BIN)/python manage.py demo_code USERNAME"
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 

@@ -37,3 +37,22 @@ def record(event: str, *, instance=None, model=None, reference: str = "", actor=
         actor=actor,
         cid=current_request_id(),
     )
+
+# Accounts (casework/accounts): the second factor and changes of powers.
+MFA_VERIFIED = "mfa_verified"
+MFA_FAILED = "mfa_failed"
+MFA_THROTTLED = "mfa_throttled"
+MFA_ENROLLED = "mfa_enrolled"
+MFA_RECOVERY_CODES = "mfa_recovery_codes"
+POWER_CHANGED = "power_changed"
+POWER_REQUESTED = "power_requested"
+POWER_APPROVED = "power_approved"
+POWER_REFUSED = "power_refused"
+LOCKOUT_RELEASED = "lockout_released"
+SESSIONS_ENDED = "sessions_ended"
+PASSWORD_CHANGED = "password_changed"
+STEP_UP_FAILED = "step_up_failed"
+AUDIT_LOOKED = "audit_looked"  # an auditor's own search or page: what, and how many rows
+KEY_ROTATION = "key_rotation"  # field-encryption re-encryption: started, finished or failed
+AUDIT_VERIFY_FAILED = "audit_verify_failed"
+AUDIT_ANCHOR_FAILED = "audit_anchor_failed"

@@ -5,7 +5,7 @@ import logging
 
 from celery import shared_task
 
-from audit import anchors, chain, sequencer
+from audit import anchors, chain, events, sequencer
 
 alerts = logging.getLogger("audit.alerts")
 
@@ -19,6 +19,9 @@ def alert(result: chain.VerifyResult) -> None:
         result.checked,
         result.problem,
     )
+    # On the record as well (a failed chain still takes new entries): positions, never content.
+    events.record(events.AUDIT_VERIFY_FAILED, reference="audit chain",
+                  first_bad_seq=result.first_bad_seq, checked=result.checked)
 
 
 @shared_task
@@ -30,7 +33,12 @@ def seal_audit_log() -> int:
 @shared_task
 def record_audit_anchor() -> dict:
     sequencer.seal()  # anchor what has committed, not only what happens to be sealed
-    anchor = anchors.record_anchor()
+    try:
+        anchor = anchors.record_anchor()
+    except Exception as error:
+        events.record(events.AUDIT_ANCHOR_FAILED, reference="audit chain",
+                      error=type(error).__name__)
+        raise
     return {"seq": anchor.seq, "at": anchor.at}
 
 

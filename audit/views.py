@@ -23,6 +23,7 @@ from audit.forms import (
     references_for,
 )
 from casework import access
+from casework.accounts.stepup import record_failed_step_up, require_recent_second_factor
 
 REVIEW_WINDOW = datetime.timedelta(days=7)
 EXPORT_LIMIT = 100_000
@@ -31,6 +32,12 @@ EXPORT_LIMIT = 100_000
 def _require_auditor(request):
     if not access.can_read_audit_log(request.user):
         raise PermissionDenied
+
+
+def _record_look(request, page: str, **details) -> None:
+    """Auditors are audited too: each search and page is an entry of what was looked at."""
+    events.record(events.AUDIT_LOOKED, instance=request.user, actor=request.user, page=page,
+                  **details)
 
 
 def _filtered(request):
@@ -48,6 +55,8 @@ def audit_log(request):
     _require_auditor(request)
     form, found = _filtered(request)
     page = Paginator(found, 50).get_page(request.GET.get("page"))
+    _record_look(request, "search", rows=page.paginator.count,
+                 filters={k: v for k, v in request.GET.items() if k != "page"})
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
@@ -55,6 +64,7 @@ def audit_log(request):
 
 
 @require_GET
+@require_recent_second_factor
 def audit_export(request):
     """The current search as CSV; the export itself goes on the record."""
     _require_auditor(request)
@@ -80,6 +90,7 @@ def audit_record(request, reference):
     _require_auditor(request)
     references = references_for(reference.upper())
     context = {"reference": reference.upper(), "rows": selectors.accesses_to(references)}
+    _record_look(request, "record", record=reference.upper(), rows=len(context["rows"]))
     return render(request, "audit/record.html", context)
 
 
@@ -88,6 +99,7 @@ def audit_user(request, username):
     """What this user did, newest first."""
     _require_auditor(request)
     page = Paginator(selectors.activity_of(username), 50).get_page(request.GET.get("page"))
+    _record_look(request, "user", username=username, rows=page.paginator.count)
     return render(request, "audit/user.html", {"username": username, "page": page})
 
 
@@ -105,6 +117,7 @@ def audit_reviews(request):
         "volumes": selectors.unusual_volumes(timezone.localdate()),
         "failed": selectors.failed_logins(since)[:100],
     }
+    _record_look(request, "reviews")
     return render(request, "audit/reviews.html", context)
 
 
@@ -127,6 +140,7 @@ def _with_header(header, rows):
     yield from rows
 
 
+@require_recent_second_factor
 def emergency_request(request):
     """Break-glass: open a case you do not hold, with a reason and your password."""
     if not breakglass.may_break_glass(request.user):
@@ -140,6 +154,7 @@ def emergency_request(request):
                 password=data["password"],
             )
         except breakglass.StepUpFailed:
+            record_failed_step_up(request)
             form.add_error("password", _("That password is not correct."))
         else:
             messages.warning(request, _("Emergency access granted until %(time)s. It is being "
@@ -203,6 +218,7 @@ def _retention_page(request, form, approval_form, status=200):
 
 
 @require_POST
+@require_recent_second_factor
 def audit_retention_approve(request, pk):
     _require_auditor(request)
     purge = get_object_or_404(retention.RetentionPurge, pk=pk)
@@ -213,6 +229,7 @@ def audit_retention_approve(request, pk):
                 purge, actor=request.user, password=form.cleaned_data["password"]
             )
         except breakglass.StepUpFailed:
+            record_failed_step_up(request)
             form.add_error("password", _("That password is not correct."))
         except ValidationError as error:
             form.add_error(None, error)

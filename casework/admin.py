@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from casework.accounts.admin import NoSelfChangeInline, save_team_memberships
 from casework.models import Domain, Factor, Instrument, Team, TeamMembership
 from casework.panels.models import Panel, PanelMember
 from casework.workflow import copy_instrument
 
 
-class TeamMembershipInline(admin.TabularInline):
+class TeamMembershipInline(NoSelfChangeInline):
     model = TeamMembership
     extra = 0
     autocomplete_fields = ["user"]
@@ -26,6 +27,11 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
     inlines = [TeamMembershipInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is TeamMembership:
+            return save_team_memberships(request, formset)  # a new supervisor waits for approval
+        return super().save_formset(request, form, formset, change)
 
 
 class FrozenWhenPublished:
@@ -144,7 +150,7 @@ class DomainAdmin(FrozenWhenPublished, admin.ModelAdmin):
 # case content and stay in the MDT pages, never here.
 
 
-class PanelMemberInline(admin.TabularInline):
+class PanelMemberInline(NoSelfChangeInline):
     model = PanelMember
     extra = 0
     autocomplete_fields = ["user"]

@@ -8,3 +8,4 @@ class CaseworkConfig(AppConfig):
 
     def ready(self):
         from casework import signals  # noqa: F401
+        from casework.accounts import signals as account_signals  # noqa: F401

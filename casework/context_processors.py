@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit import breakglass
 from casework import access, roles
+from casework.accounts import mfa
 
 # (URL name, label, who sees the link) in menu order; every link is also guarded by its view.
 NAVIGATION = [
@@ -22,6 +23,8 @@ NAVIGATION = [
     ("emergency-list", _("Emergency access reviews"), breakglass.may_review),
     ("emergency-request", _("Emergency access"), breakglass.may_break_glass),
     ("mdt-list", _("MDT meetings"), access.can_use_mdt),
+    ("account-lockouts", _("Sign-in locks"), lambda u: roles.has(u, roles.ADMIN)),
+    ("account-security", _("Your sign-in"), lambda u: True),
 ]
 
 
@@ -31,5 +34,7 @@ def navigation(request):
         return {}
     return {
         "user_roles": sorted(str(roles.LABELS[r]) for r in roles.of(user) if r in roles.LABELS),
-        "nav_links": [(name, label) for name, label, shown in NAVIGATION if shown(user)],
+        # Before the second factor every link would lead back to it: show none.
+        "nav_links": [(name, label) for name, label, shown in NAVIGATION if shown(user)]
+        if mfa.is_verified(request) else [],
     }

@@ -1089,4 +1089,6 @@ class Reminder(models.Model):
 
 
 # The weekly MDT review (casework/panels/models.py), registered under the casework app label.
+# Pending grants of powerful roles (casework/accounts/models.py), under the casework app label.
+from casework.accounts.models import *  # noqa: E402, F401, F403
 from casework.panels.models import *  # noqa: E402, F401, F403

@@ -9,6 +9,7 @@ Every variable is listed, with a comment, in .env.example.
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -124,6 +125,9 @@ INSTALLED_APPS = [
     "guardian",
     "auditlog",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_htmx",
     "casework",
@@ -142,6 +146,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "casework.middleware.SessionLifetimeMiddleware",
+    "casework.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -229,16 +234,35 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Lockout: five failures in a row lock the account until an admin releases it.
+# Lockout (CJIS AC-7): five failures lock that user name from that address for 15 minutes, or
+# until an admin releases it (/account/lockouts/). Keyed on both: a stranger typing someone's
+# user name elsewhere cannot lock them out, and colleagues behind one office address are not
+# locked together.
 AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = None
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOCKOUT_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
-# Lock the account, not the address: partner offices share one NAT address, and locking it
-# after five mistakes would lock out every colleague behind it. (axes warns about this choice.)
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# The notice on the sign-in page (AC-8); set it to your organisation's approved wording.
+SYSTEM_USE_NOTICE = os.environ.get("SYSTEM_USE_NOTICE", "") or _(
+    "This system holds confidential information about people receiving support. Use is "
+    "restricted to authorised staff for their assigned work. Every access is recorded and may "
+    "be reviewed; misuse may lead to disciplinary or legal action. By signing in you "
+    "acknowledge these conditions."
+)
+
+# --- Accounts: second factor, step-up, powers (casework/accounts/, docs/authentication.md) ---
+# A session counts as signed in only after the second factor (TOTP or a recovery code).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Casework")
+# After this many wrong codes in a row no code is checked for MFA_HOLD_SECONDS (django-otp's
+# own back-off of 1, 2, 4 ... seconds between tries applies before that).
+MFA_MAX_FAILURES = 5
+MFA_HOLD_SECONDS = 15 * 60
+# Sensitive actions (break-glass, exports, retention, powers, your own factors and password)
+# ask for the second factor again when it was last given longer ago than this.
+MFA_STEP_UP_SECONDS = int(os.environ.get("MFA_STEP_UP_SECONDS", "300"))
+# --- end of accounts ---------------------------------------------------------------------------
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -104,8 +105,15 @@ urlpatterns = [
     path("team/", views.team_overview, name="team-overview"),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/read/", views.notification_read, name="notification-read"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            extra_context={"system_use_notice": settings.SYSTEM_USE_NOTICE}
+        ),
+        name="login",
+    ),
     path("logout/", views.SignOutView.as_view(), name="logout"),
+    path("account/", include("casework.accounts.urls")),
     path("cases/", include(case_patterns)),
     path("referrals/", include("referrals.urls")),
     path("providers/", include("providers.urls")),

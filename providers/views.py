@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit import events
 from casework import access
+from casework.accounts.stepup import require_recent_second_factor
 from providers import hsds, selectors, workflow
 from providers.forms import CapacityForm, ImportForm, SearchForm, StaffAddForm
 from providers.models import ImportRun, Membership, Organization, Service
@@ -42,6 +43,7 @@ def directory_search(request):
 
 
 @require_GET
+@require_recent_second_factor
 def directory_export(request):
     """The whole directory as HSDS 3.0 JSON; the export goes on the record."""
     _require(access.can_search_directory(request.user))
@@ -58,6 +60,7 @@ def directory_export(request):
 
 
 @require_GET
+@require_recent_second_factor
 def directory_export_csv(request):
     """The whole directory as an HSDS tabular datapackage (zip of CSV files), on the record."""
     _require(access.can_search_directory(request.user))

@@ -64,6 +64,28 @@ def _fresh_content_type_cache():
 
 
 @pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` signs in fully: password and second factor.
+
+    Tests of the second factor itself sign in through the login page (or use
+    tests.accounts.password_only), which leaves the session half signed in.
+    """
+    from django.test import Client
+
+    from casework.accounts import mfa
+
+    force_login = Client.force_login
+
+    def force_login_with_second_factor(self, user, backend=None):
+        force_login(self, user, backend)
+        session = self.session
+        mfa.mark_verified(session)
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process(request):
     """Run tasks in-process, except in tests that exercise the real broker and worker."""
     from casework.celery import app

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
@@ -94,19 +95,49 @@ def test_the_login_page_shows_the_system_use_notice(client):
     assert "Authorised use only" in body and "Every access is recorded" in body
 
 
+def _sign_in(client, password, address):
+    return client.post(reverse("login"), {"username": "lockme", "password": password},
+                       REMOTE_ADDR=address)
+
+
 @pytest.mark.django_db
-def test_five_failures_lock_the_account_until_an_admin_releases_it(client):
-    from axes.utils import reset
+def test_five_failures_lock_that_user_name_from_that_address_for_the_cool_off(client):
+    import datetime
+
+    from django.utils import timezone
+    from freezegun import freeze_time
 
     UserFactory(username="lockme", password="a-long-enough-passphrase")
     for _ in range(5):
-        client.post(reverse("login"), {"username": "lockme", "password": "wrong"})
-    response = client.post(reverse("login"), {"username": "lockme", "password": "a-long-enough-passphrase"})
+        _sign_in(client, "wrong", "192.0.2.10")
+    response = _sign_in(client, "a-long-enough-passphrase", "192.0.2.10")
     assert response.status_code == 429
     assert "Account locked" in response.content.decode()
-    reset(username="lockme")
-    response = client.post(reverse("login"), {"username": "lockme", "password": "a-long-enough-passphrase"})
-    assert response.status_code == 302
+
+    # Another address is not locked: a stranger cannot lock someone out from elsewhere.
+    assert _sign_in(Client(), "a-long-enough-passphrase", "198.51.100.7").status_code == 302
+    with freeze_time(timezone.now() + datetime.timedelta(minutes=16)):
+        assert _sign_in(client, "a-long-enough-passphrase", "192.0.2.10").status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_admin_releases_a_lock_on_the_record(client, adam):
+    from auditlog.models import LogEntry
+
+    UserFactory(username="lockme", password="a-long-enough-passphrase")
+    for _ in range(5):
+        _sign_in(client, "wrong", "192.0.2.10")
+    admin = Client()
+    admin.force_login(adam)
+    page = admin.get(reverse("account-lockouts"))
+    assert page.status_code == 200 and b"lockme" in page.content
+    attempt = page.context["page"].object_list[0]
+
+    assert admin.post(reverse("account-lockout-release", args=[attempt.pk])).status_code == 302
+
+    assert _sign_in(client, "a-long-enough-passphrase", "192.0.2.10").status_code == 302
+    entry = LogEntry.objects.get(additional_data__event="lockout_released")
+    assert entry.actor == adam and entry.additional_data["address"] == "192.0.2.10"
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.access_log import record_read
 from casework import access, selectors
+from casework.accounts.stepup import require_recent_second_factor
 from casework.pagination import paginate
 from casework.panels import forms, pdf, services
 from casework.panels import selectors as panel_selectors
@@ -271,6 +272,7 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 
 
 @require_GET
+@require_recent_second_factor
 def agenda_pdf(request, meeting_id):
     meeting = _meeting_or_404(request, meeting_id)
     if not access.mdt_window_open(meeting):
@@ -283,6 +285,7 @@ def agenda_pdf(request, meeting_id):
 
 
 @require_GET
+@require_recent_second_factor
 def minutes_pdf(request, meeting_id):
     meeting = _meeting_or_404(request, meeting_id)
     if not access.can_read_minutes(request.user, meeting):

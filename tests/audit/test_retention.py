@@ -21,8 +21,13 @@ YEARS_AGO_7 = timezone.now() - datetime.timedelta(days=7 * 365)
 
 @pytest.fixture
 def auditors(db):
-    first = UserFactory(username="auditor-one", roles=[roles.AUDITOR])
-    second = UserFactory(username="auditor-two", roles=[roles.AUDITOR])
+    # Made long ago: their creation and roles are on the record too, first in the chain, and a
+    # purge removes only an unbroken run of old entries from the start.
+    from freezegun import freeze_time
+
+    with freeze_time(YEARS_AGO_7 - datetime.timedelta(days=1)):
+        first = UserFactory(username="auditor-one", roles=[roles.AUDITOR])
+        second = UserFactory(username="auditor-two", roles=[roles.AUDITOR])
     for user in (first, second):
         user.set_password(PASSWORD)
         user.save()
@@ -31,7 +36,10 @@ def auditors(db):
 
 def old_entries(n, when=YEARS_AGO_7):
     """Entries written years ago (auditlog takes the timestamp it is given)."""
-    subject = UserFactory()
+    from freezegun import freeze_time
+
+    with freeze_time(when - datetime.timedelta(hours=1)):  # its creation is an entry too
+        subject = UserFactory()
     user_type = ContentType.objects.get_for_model(subject)
     made = [
         LogEntry.objects.create(

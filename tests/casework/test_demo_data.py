@@ -8,6 +8,16 @@ from casework.management.commands.load_demo import DEMO_PASSWORD, USERS
 from casework.models import Case
 
 
+def sign_in(client, username):
+    """The password, then the code `manage.py demo_code USERNAME` would print."""
+    import io
+
+    client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
+    code = io.StringIO()
+    call_command("demo_code", username, stdout=code)
+    return client.post(reverse("mfa-verify"), {"code": code.getvalue().strip()})
+
+
 @pytest.fixture
 def demo(db, settings):
     # Hashing strength is tested in test_settings; here it would only cost seconds.
@@ -19,6 +29,9 @@ def test_each_demo_role_signs_in_through_the_login_form(demo, client):
     for username, _role in USERS:
         response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
         assert response.status_code == 302, username
+        assert client.get(reverse("dashboard"))["Location"].startswith(reverse("mfa-verify"))
+        client.post(reverse("logout"))
+        assert sign_in(client, username).status_code == 302, username
         assert client.get(reverse("dashboard")).status_code == 200
         client.post(reverse("logout"))
 
@@ -26,7 +39,7 @@ def test_each_demo_role_signs_in_through_the_login_form(demo, client):
 def test_demo_cases_cover_every_stage_and_each_caseworker_has_cases_the_other_cannot_see(demo, client):
     assert set(Case.objects.values_list("stage", flat=True)) == set(Case.Stage.values)
     mine = Case.objects.filter(caseworker__username="caseworker").first()
-    client.post(reverse("login"), {"username": "caseworker2", "password": DEMO_PASSWORD})
+    sign_in(client, "caseworker2")
     assert client.get(mine.get_absolute_url()).status_code == 404
 
 
@@ -64,7 +77,7 @@ def test_the_demo_shows_the_casework_in_depth(demo, client):
     for message in Notification.objects.values_list("message", flat=True):
         assert not any(name in message for name in names)
     # The comparison page of the reassessed case opens for its caseworker.
-    client.post(reverse("login"), {"username": "caseworker", "password": DEMO_PASSWORD})
+    sign_in(client, "caseworker")
     url = reverse("case-assessment-compare", args=[reassessed.case.reference, reassessed.pk])
     response = client.get(url)
     assert response.status_code == 200

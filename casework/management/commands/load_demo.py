@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework import roles, selectors, workflow
+from casework.accounts import mfa
 from casework.models import Case, Instrument, Task, Team, TeamMembership
 from casework.panels.demo import load_demo_panel
 from casework.tasks import send_due_reminders
@@ -92,9 +93,16 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self.load()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        # Every sign-in needs a second factor: demo accounts come with an authenticator.
+        for user in User.objects.filter(username__in=[name for name, _ in USERS]):
+            mfa.enrol_demo_authenticator(user)
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for username, role in USERS:
             self.stdout.write(f"  {username:<12} {roles.LABELS[role]}")
+        self.stdout.write(
+            "\nEvery sign-in asks for a second factor. Each demo account has an authenticator;"
+            "\nget its current code with:  .venv/bin/python manage.py demo_code USERNAME"
+        )
 
     def load(self):
         users = self.make_users()

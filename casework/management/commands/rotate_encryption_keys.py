@@ -6,9 +6,11 @@ Remove an old key only after a run that finished without errors.
 """
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from audit import events
 from casework.crypto import DecryptionFailed, EncryptedField
 
 
@@ -19,11 +21,23 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=500)
 
     def handle(self, *args, batch_size, **options):
+        # On the audit record: when, how many keys, how many rows; never key material.
+        keys = len(settings.FIELD_ENCRYPTION_KEYS)
+        events.record(events.KEY_ROTATION, reference="field encryption", stage="started",
+                      keys=keys)
         total = 0
-        for model in apps.get_models():
-            fields = [f.name for f in model._meta.local_fields if isinstance(f, EncryptedField)]
-            if fields:
-                total += self.rotate(model, fields, batch_size)
+        try:
+            for model in apps.get_models():
+                fields = [f.name for f in model._meta.local_fields
+                          if isinstance(f, EncryptedField)]
+                if fields:
+                    total += self.rotate(model, fields, batch_size)
+        except CommandError:
+            events.record(events.KEY_ROTATION, reference="field encryption", stage="failed",
+                          keys=keys, rows=total)
+            raise
+        events.record(events.KEY_ROTATION, reference="field encryption", stage="finished",
+                      keys=keys, rows=total)
         self.stdout.write(self.style.SUCCESS(f"Re-encrypted {total} rows."))
 
     def rotate(self, model, fields, batch_size) -> int:
