@@ -200,7 +200,7 @@ def measure_all(*, runs: int, out=print) -> dict:
     measures["team overview (supervisor)"] = page(sup_client, "/team/", runs=runs)
     if case is not None:
         measures["case page (caseworker)"] = page(
-            cw_client, case.get_absolute_url(), runs=max(runs, 50)
+            cw_client, case.get_absolute_url(), runs=2 * runs
         )
         timing = time_it(lambda: list(audit_selectors.accesses_to([case.reference])), runs=runs)
         timing.rows = len(list(audit_selectors.accesses_to([case.reference])))
