@@ -24,7 +24,7 @@ from casework.models import (
     Task,
     TeamMembership,
 )
-from casework.scale import generate, measure
+from casework.scale import generate, loadtest, measure
 from referrals.models import ProviderReferral
 from tests.factories import UserFactory
 
@@ -196,3 +196,58 @@ def test_the_plan_check_recognises_a_full_scan():
     else:
         assert measure.seq_scan_on_cases("SCAN casework_case")
         assert not measure.seq_scan_on_cases("SEARCH casework_case USING INTEGER PRIMARY KEY")
+
+
+# The load test's parts (the run itself needs gunicorn and locust: docs/performance.md).
+
+
+def test_the_load_test_refuses_a_database_with_real_data(db):
+    UserFactory(username="alice", roles=[roles.CASEWORKER])
+    with pytest.raises(CommandError, match="did not write"):
+        call_command("loadtest", "--duration", "5")
+
+
+def test_the_load_test_stays_bounded_and_on_its_ports(db):
+    with pytest.raises(CommandError, match="between 1 and 600"):
+        call_command("loadtest", "--duration", "0")
+    with pytest.raises(CommandError, match="8111 and 8119"):
+        call_command("loadtest", "--port", "8000")
+
+
+def test_the_planned_sessions_sign_the_caseworkers_in(generated, client):
+    from django.conf import settings
+
+    people = loadtest.plan(2)
+    assert len(people) == 2
+    client.cookies[settings.SESSION_COOKIE_NAME] = people[0]["session"]
+    reference = people[0]["cases"][0]
+    assert client.get(f"/cases/{reference}/").status_code == 200
+    assert {stage for _, stage in people[0]["movable"]} <= set(Case.ACTIVE_STAGES)
+
+
+def test_reconciliation_is_exact_only_when_every_count_agrees(db):
+    before = {"add note: rows": 10, "add note: audit creates": 0, "transition: rows": 5,
+              "transition: audit creates": 0, "case page reads logged": 0}
+    after = {"add note: rows": 13, "add note: audit creates": 3, "transition: rows": 6,
+             "transition: audit creates": 1, "case page reads logged": 7, "unsealed entries": 0}
+    succeeded = {"add note": 3, "transition": 1, "case page": 7}
+    assert loadtest.reconcile(before, after, succeeded)["exact"] is True
+    assert loadtest.reconcile(before, after, {**succeeded, "add note": 4})["exact"] is False
+    assert loadtest.reconcile(before, {**after, "unsealed entries": 2}, succeeded)["exact"] is False
+    assert loadtest.reconcile(before, {**after, "case page reads logged": 6},
+                              succeeded)["case page"]["exact"] is False
+
+
+def test_the_counts_see_a_note_written_through_the_app(generated):
+    from django.utils import timezone
+
+    from casework import workflow
+
+    since = timezone.now()
+    before = loadtest.counts(since)
+    case = Case.objects.filter(stage__in=Case.ACTIVE_STAGES).select_related("caseworker").first()
+    workflow.write_note(case, actor=case.caseworker, text="Phoned.")
+    after = loadtest.counts(since)
+    assert after["add note: rows"] - before["add note: rows"] == 1
+    assert after["add note: audit creates"] - before["add note: audit creates"] == 1
+    assert after["unsealed entries"] == 0
