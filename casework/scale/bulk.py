@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import operator
 
 from django.db import connections
 from django.db.models import Field
@@ -68,14 +69,25 @@ class Table:
         value = field.get_db_prep_save(field.get_default(), self.connection)
         return lambda: value
 
-    def tuples(self, rows):
-        fill, names = self._fill, self.names
-        for row in rows:
-            yield tuple(row[name] if name in row else fill[name]() for name in names)
+    def tuples(self, rows: list[dict]) -> list[tuple]:
+        """The rows in column order. The generator gives every row of a table the same keys,
+        so one itemgetter serves them all once the missing columns are filled in."""
+        if not rows:
+            return []
+        missing = [name for name in self.names if name not in rows[0]]
+        if missing:
+            fill = self._fill
+            for row in rows:
+                for name in missing:
+                    row[name] = fill[name]()
+        get = operator.itemgetter(*self.names)
+        if len(self.names) == 1:
+            return [(get(row),) for row in rows]
+        return [get(row) for row in rows]
 
     def write(self, rows) -> int:
         """Write `rows` (dicts); returns how many."""
-        rows = list(self.tuples(rows))
+        rows = self.tuples(rows)
         if not rows:
             return 0
         quote = self.connection.ops.quote_name

@@ -22,9 +22,11 @@ import datetime
 import json
 import math
 import random
+import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 
 from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
@@ -392,10 +394,14 @@ class Generator:
         types = ContentType.objects.db_manager(using)
         self.case_type = types.get_for_model(Case).pk
         self.person_type = types.get_for_model(Person).pk
-        self.person_changes = model_instance_diff(None, Person())
-        self.case_changes = model_instance_diff(None, Case())
+        self.person_changes = ChangesTemplate(Person, ("id", "reference"))
+        self.case_changes = ChangesTemplate(Case, (
+            "id", "reference", "pathway", "stage", "closure_reason", "person", "team",
+            "caseworker", "stage_entered_at", "opened_at",
+        ))
         self._names: dict[tuple[str, str], tuple[str, str]] = {}
         self._dates: dict[datetime.date, str] = {}
+        self._phones: dict[str, str] = {}
 
     def table(self, model) -> Table:
         if model not in self.tables:
@@ -423,9 +429,14 @@ class Generator:
             # The same keyed hashes Person.save() derives (crypto.name_dob_index and friends).
             "name_dob_index": crypto.blind_index("name+dob", f"{normalised}|{born.isoformat()}"),
             "name_index": name_index,
-            "phone_index": crypto.blind_index("phone", crypto.normalise_phone(phone)),
+            "phone_index": self._phone_index(phone),
             "created_at": opened_at,
         }
+
+    def _phone_index(self, phone: str) -> str:
+        if phone not in self._phones:
+            self._phones[phone] = crypto.blind_index("phone", crypto.normalise_phone(phone))
+        return self._phones[phone]
 
     def add_case(self, batch: _Batch, ids: dict, team: int, caseworker: int, staff: Staff,
                  services) -> None:
@@ -529,46 +540,65 @@ class Generator:
     def _audit(self, batch, ids, case, intake, caseworker) -> None:
         """The entries the app writes for this case: the person's and the case's creation by
         intake, and two case-page reads by the caseworker (audit.access_log.record_read)."""
-        person_changes = dict(self.person_changes)
-        person_id = case["person_id"]
-        for name, value in (("id", person_id), ("reference", reference("P", person_id))):
-            person_changes[name] = ["None", str(value)]
-        case_changes = dict(self.case_changes)
-        for name in ("id", "reference", "pathway", "stage", "closure_reason"):
-            case_changes[name] = ["None", str(case[name])]
-        for name, attname in (("person", "person_id"), ("team", "team_id")):
-            case_changes[name] = ["None", str(case[attname])]
-        case_changes["caseworker"] = ["None", "None"]  # assigned after creation
-        for name in ("stage_entered_at", "opened_at"):
-            case_changes[name] = ["None", _utc_text(case["opened_at"])]
-        opened_at = case["opened_at"]
+        person_id, opened_at = case["person_id"], case["opened_at"]
+        person_ref = reference("P", person_id)
+        opened = _utc_text(opened_at)
+        person_changes = self.person_changes.fill(id=str(person_id), reference=person_ref)
+        case_changes = self.case_changes.fill(
+            id=str(case["id"]), reference=case["reference"], pathway=case["pathway"],
+            stage=Case.Stage.INTAKE, closure_reason="",  # as opened; later moves are history
+            person=str(person_id), team=str(case["team_id"]),
+            caseworker="None",  # assigned after creation
+            stage_entered_at=opened, opened_at=opened,
+        )
         common = {"remote_addr": "127.0.0.1", "remote_port": None, "serialized_data": None,
                   "changes_text": "", "actor_email": None}
-        cid = uuid.uuid4().hex
+        cid = secrets.token_hex(16)
         batch.add(LogEntry, {
             **common, "id": next(ids["entry"]), "content_type_id": self.person_type,
             "object_pk": str(person_id), "object_id": person_id,
-            "object_repr": reference("P", person_id), "action": LogEntry.Action.CREATE,
-            "changes": json.dumps(person_changes), "actor_id": intake, "cid": cid,
+            "object_repr": person_ref, "action": LogEntry.Action.CREATE,
+            "changes": person_changes, "actor_id": intake, "cid": cid,
             "timestamp": opened_at, "additional_data": None,
         })
         batch.add(LogEntry, {
             **common, "id": next(ids["entry"]), "content_type_id": self.case_type,
             "object_pk": str(case["id"]), "object_id": case["id"],
             "object_repr": case["reference"], "action": LogEntry.Action.CREATE,
-            "changes": json.dumps(case_changes), "actor_id": intake, "cid": cid,
+            "changes": case_changes, "actor_id": intake, "cid": cid,
             "timestamp": opened_at, "additional_data": None,
         })
-        read = json.dumps({"part": "case page", "relation": "assigned"})
         for _ in range(2):
             batch.add(LogEntry, {
                 **common, "id": next(ids["entry"]), "content_type_id": self.case_type,
                 "object_pk": str(case["id"]), "object_id": case["id"],
                 "object_repr": case["reference"], "action": LogEntry.Action.ACCESS,
-                "changes": None, "actor_id": caseworker, "cid": uuid.uuid4().hex,
+                "changes": None, "actor_id": caseworker, "cid": secrets.token_hex(16),
                 "timestamp": opened_at + (self.now - opened_at) * self.rng.random(),
-                "additional_data": read,
+                "additional_data": CASE_PAGE_READ,
             })
+
+
+class ChangesTemplate:
+    """auditlog's changes document for a create, as JSON text with the per-row values put in:
+    the keys and constant values are those model_instance_diff gives for the model, so the
+    entries have the app's shape; formatting text is ten times cheaper than json.dumps."""
+
+    def __init__(self, model, varying: tuple[str, ...]):
+        diff = {key: list(value) for key, value in model_instance_diff(None, model()).items()}
+        for name in varying:
+            diff[name] = ["None", f"\x00{name}\x00"]
+        text = json.dumps(diff).replace("%", "%%")
+        for name in varying:
+            text = text.replace(json.dumps(f"\x00{name}\x00"), f"%({name})s")
+        self.text = text
+        self.varying = varying
+
+    def fill(self, **values: str) -> str:
+        return self.text % {name: encode_basestring_ascii(value) for name, value in values.items()}
+
+
+CASE_PAGE_READ = json.dumps({"part": "case page", "relation": "assigned"})
 
 
 # Upper bounds of the rows one case can bring, to reserve ids for a batch.

@@ -111,6 +111,13 @@ def test_entries_look_like_the_apps_own(generated):
     assert reads.count() == 2
     assert reads.first().additional_data == {"part": "case page", "relation": "assigned"}
     assert reads.first().actor == case.caseworker
+    # An entry the app writes itself has the same fields in its changes.
+    someone = Person.objects.create(first_name="Real", last_name="Person")
+    real = Case.objects.create(person=someone, team=case.team, pathway="prevention")
+    for generated_entry, obj in ((created, real), (person, someone)):
+        app_entry = LogEntry.objects.get_for_object(obj).get(action=LogEntry.Action.CREATE)
+        assert set(generated_entry.changes_dict) == set(app_entry.changes_dict)
+    assert created.changes_dict["stage"] == ["None", "intake"]  # as opened, like the app's
 
 
 def test_a_second_run_adds_to_its_own_data_set(generated):
