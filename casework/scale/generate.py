@@ -21,12 +21,14 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import os
 import random
 import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
+from pathlib import Path
 
 from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
@@ -244,8 +246,8 @@ class Staff:
         return [pk for team in self.teams for pk in self.caseworkers[team]]
 
 
-def _role_ids() -> dict[str, int]:
-    return dict(Group.objects.filter(name__in=roles.ALL).values_list("name", "id"))
+def _role_ids(using: str) -> dict[str, int]:
+    return dict(Group.objects.using(using).filter(name__in=roles.ALL).values_list("name", "id"))
 
 
 def _load_staff(using: str) -> Staff:
@@ -274,7 +276,7 @@ def _ensure_staff(using: str, total_cases: int, pool: TokenPool, now) -> tuple[S
     measurements and the load test sign people in by creating their sessions."""
     User = get_user_model()
     staff = _load_staff(using)
-    group = _role_ids()
+    group = _role_ids(using)
     users, user_groups, memberships, teams = [], [], [], []
     team_table = Table(Team, using, pool)
     user_table = Table(User, using, pool)
@@ -621,10 +623,30 @@ class Result:
     entries: int = 0
     write_seconds: float = 0.0
     seal_seconds: float = 0.0
+    # CPU this process and its PostgreSQL backend spent: on a busy machine wall time says more
+    # about the neighbours than about the generator; CPU seconds say what an idle one would do.
+    cpu_seconds: float = 0.0
+    server_cpu_seconds: float | None = None
 
     @property
     def seconds(self) -> float:
         return self.write_seconds + self.seal_seconds
+
+
+def _server_cpu(using: str) -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend, when it runs on this
+    machine (/proc); None elsewhere."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def generate(cases: int, *, using: str = "default", seed: int = 1, batch_size: int = BATCH,
@@ -637,6 +659,7 @@ def generate(cases: int, *, using: str = "default", seed: int = 1, batch_size: i
         return result
     generator = Generator(using, seed=seed + made["cases"])
     started = time.perf_counter()
+    cpu_started, server_started = time.process_time(), _server_cpu(using)
     with transaction.atomic(using=using):
         _ensure_marker(using)
         services = _ensure_directory(using)
@@ -675,6 +698,10 @@ def generate(cases: int, *, using: str = "default", seed: int = 1, batch_size: i
         result.cases = done
         if progress:
             progress(result)
+    result.cpu_seconds = time.process_time() - cpu_started
+    server_now = _server_cpu(using)
+    if server_started is not None and server_now is not None:
+        result.server_cpu_seconds = server_now - server_started
     if connections[using].vendor == "postgresql":
         with connections[using].cursor() as cursor:  # fresh statistics, as autovacuum would give
             cursor.execute("ANALYZE")

@@ -58,11 +58,20 @@ class Command(BaseCommand):
                 "cases_per_second": round(rate), "cases_per_second_writing": round(write_rate),
                 "entries_sealed_per_second": round(result.entries / result.seal_seconds)
                 if result.seal_seconds else 0,
+                "cpu_seconds": round(result.cpu_seconds, 2),
+                "server_cpu_seconds": None if result.server_cpu_seconds is None
+                else round(result.server_cpu_seconds, 2),
             }
+            cpu = result.cpu_seconds + (result.server_cpu_seconds or 0)
+            figures["generated"]["cases_per_cpu_second"] = round(result.cases / cpu) if cpu else 0
             out(f"generated {result.cases} cases in {result.seconds:.1f} s "
                 f"({rate:,.0f} cases/s; writing {result.write_seconds:.1f} s = "
                 f"{write_rate:,.0f} cases/s, sealing {result.entries} audit entries "
                 f"{result.seal_seconds:.1f} s)")
+            server = ("" if result.server_cpu_seconds is None
+                      else f" + {result.server_cpu_seconds:.1f} s in the database server")
+            out(f"CPU: {result.cpu_seconds:.1f} s in this process{server} "
+                f"= {figures['generated']['cases_per_cpu_second']:,} cases per CPU-second")
         if not no_measure:
             if database != DEFAULT_DB_ALIAS:
                 raise CommandError(
