@@ -11,6 +11,7 @@ called, so the figures stay comparable when the code behind them changes.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from dataclasses import dataclass
@@ -161,6 +162,19 @@ def page(client: Client, path: str, *, runs: int) -> Timing:
     return timing
 
 
+def server_settings() -> dict:
+    """What the figures depend on besides the code: the server, and PostgreSQL's JIT."""
+    figures = {"vendor": connection.vendor}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('server_version'), current_setting('jit')")
+            figures["version"], figures["jit"] = cursor.fetchone()
+    if hasattr(os, "getloadavg"):
+        figures["load_average_1min"] = round(os.getloadavg()[0], 2)
+    figures["cpus"] = os.cpu_count()
+    return figures
+
+
 def dataset_counts() -> dict:
     from auditlog.models import LogEntry
 
@@ -176,7 +190,7 @@ def dataset_counts() -> dict:
 def measure_all(*, runs: int, out=print) -> dict:
     """Run every measure; print a table and return the figures."""
     caseworker, supervisor = typical_caseworker(), busiest_supervisor()
-    figures = {"dataset": dataset_counts(), "measures": {}}
+    figures = {"dataset": dataset_counts(), "server": server_settings(), "measures": {}}
     if caseworker is None or supervisor is None:
         out("nothing to measure: generate some cases first (--cases N)")
         return figures
@@ -213,6 +227,7 @@ def measure_all(*, runs: int, out=print) -> dict:
     out(plan)
     out("")
     out(_table(measures))
+    out(f"server: {figures['server']}")
     for name, value in figures["ratios"].items():
         out(f"{name}: {value}")
     figures["measures"] = {name: timing.as_dict() for name, timing in measures.items()}

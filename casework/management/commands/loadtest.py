@@ -87,7 +87,8 @@ class Command(BaseCommand):
                         "workers": workers, "rps": total.get("rps"),
                         "p50_ms": total.get("median_ms"), "p95_ms": total.get("p95_ms"),
                         "requests": total.get("requests"), "errors": total.get("failures"),
-                        "by_request": stats, "reconciliation": checks}, sort_keys=True))
+                        "by_request": stats, "reconciliation": checks,
+                        "load_average_1min": round(os.getloadavg()[0], 2)}, sort_keys=True))
 
     def _start_server(self, port: int, workers: int):
         command = [sys.executable, "-m", "gunicorn", "casework.wsgi", "--workers", str(workers),
