@@ -19,6 +19,7 @@ one at a time, each with its marker row, so an interrupted run leaves a consiste
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import math
 import os
@@ -75,13 +76,14 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
+# Two base-32 digits for each 10-bit value: a reference is four lookups, not eight divisions.
+_PAIRS = tuple(_ALPHABET[n % 32] + _ALPHABET[n // 32] for n in range(1024))
+
+
 def reference(prefix: str, number: int) -> str:
     n = (number * _SCRAMBLE) % (32**8)
-    chars = []
-    for _ in range(8):
-        n, digit = divmod(n, 32)
-        chars.append(_ALPHABET[digit])
-    return f"{prefix}-{''.join(chars)}"
+    return (f"{prefix}-{_PAIRS[n & 1023]}{_PAIRS[(n >> 10) & 1023]}"
+            f"{_PAIRS[(n >> 20) & 1023]}{_PAIRS[n >> 30]}")
 
 
 FIRST_NAMES = _words(
@@ -158,6 +160,8 @@ PATHS = {
 REASONED = {"screen_out": "Needs met by the school's own support.",
             "escalate": "Immediate risk: handed to emergency services."}
 ASSESSED = {Case.Stage.SERVICE_PLAN, Case.Stage.FOLLOW_UP, Case.Stage.CLOSED}
+_STAGES = tuple(STAGE_WEIGHTS)
+_CUM_WEIGHTS = tuple(itertools.accumulate(STAGE_WEIGHTS.values()))
 
 
 class RefusedDatabase(Exception):
@@ -444,7 +448,7 @@ class Generator:
                  services) -> None:
         rng, now = self.rng, self.now
         case_id, person_id = next(ids["case"]), next(ids["person"])
-        stage = rng.choices(list(STAGE_WEIGHTS), weights=list(STAGE_WEIGHTS.values()))[0]
+        stage = rng.choices(_STAGES, cum_weights=_CUM_WEIGHTS)[0]
         opened_at = now - datetime.timedelta(days=rng.uniform(2, 1000))
         path = PATHS[stage]
         span = (now - opened_at) / (len(path) + 1)
