@@ -258,3 +258,28 @@ def test_the_counts_see_a_note_written_through_the_app(generated):
     assert after["add note: rows"] - before["add note: rows"] == 1
     assert after["add note: audit creates"] - before["add note: audit creates"] == 1
     assert after["unsealed entries"] == 0
+
+
+def test_an_interrupted_run_keeps_whole_batches_and_can_be_resumed(db, monkeypatch):
+    """A batch commits with its marker row or not at all: a run that dies mid-way leaves a
+    consistent data set, which the next run accepts and adds to."""
+    from audit import chain
+
+    real_append_many = chain.append_many
+    calls = []
+
+    def dies_on_the_second_batch(ids, using="default"):
+        calls.append(len(ids))
+        if len(calls) == 2:
+            raise RuntimeError("killed")
+        return real_append_many(ids, using=using)
+
+    monkeypatch.setattr(generate.chain, "append_many", dies_on_the_second_batch)
+    with pytest.raises(RuntimeError, match="killed"):
+        generate.generate(100, batch_size=40)
+    assert Case.objects.count() == 40 == generate.generated_counts("default")["cases"]
+    assert ChainLink.objects.count() == LogEntry.objects.count()
+    monkeypatch.setattr(generate.chain, "append_many", real_append_many)
+    assert generate.generate(60).cases == 60
+    assert Case.objects.count() == 100
+    call_command("verify_audit_log", "--workers", "1")
