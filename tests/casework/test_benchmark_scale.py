@@ -1,0 +1,285 @@
+"""benchmark_scale: the synthetic data set is what it claims, and real data is never touched.
+
+Runs on SQLite (executemany) and on PostgreSQL (COPY) alike. Figures are never asserted:
+timing belongs to the report, not to the suite.
+"""
+
+import json
+
+import pytest
+from auditlog.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from audit.models import ChainLink
+from casework import access, crypto, roles
+from casework.models import (
+    Assessment,
+    Case,
+    CaseNote,
+    CaseTransition,
+    CaseUserObjectPermission,
+    Person,
+    Task,
+    TeamMembership,
+)
+from casework.scale import generate, loadtest, measure
+from referrals.models import ProviderReferral
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CASES = 120
+
+
+@pytest.fixture
+def generated(db):
+    return generate.generate(CASES, batch_size=50)
+
+
+def test_it_writes_the_rows_it_claims(generated):
+    """Every table holds exactly what the run reports, with child rows for most cases."""
+    models = {"casework.Case": Case, "casework.Person": Person,
+              "casework.CaseUserObjectPermission": CaseUserObjectPermission,
+              "casework.CaseTransition": CaseTransition, "casework.CaseNote": CaseNote,
+              "casework.Task": Task, "casework.Assessment": Assessment,
+              "referrals.ProviderReferral": ProviderReferral}
+    for label, model in models.items():
+        assert model.objects.count() == generated.rows[label], label
+    assert generated.cases == Case.objects.count() == Person.objects.count() == CASES
+    assert generated.rows["auditlog.LogEntry"] == 4 * CASES
+    assert generated.rows["casework.CaseTransition"] > CASES  # most cases have moved on
+    assert Task.objects.filter(done_at__isnull=True).exists()
+    assert generate.generated_counts("default")["cases"] == CASES
+
+
+def test_it_staffs_25_teams_with_a_supervisor_each_and_500_people(generated):
+    assert TeamMembership.objects.filter(role=TeamMembership.Role.SUPERVISOR).count() == 25
+    assert get_user_model().objects.count() >= 500
+    caseworkers = get_user_model().objects.filter(groups__name=roles.CASEWORKER)
+    assert caseworkers.count() == 25  # one per team at this size: ceil(120 / 150) < 25
+
+
+def test_names_are_real_ciphertext_that_decrypts_and_the_blind_indexes_match(generated):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT first_name, last_name FROM casework_person")
+        stored = cursor.fetchall()
+    assert all(first.startswith("gAAAA") and last.startswith("gAAAA") for first, last in stored)
+    for person in Person.objects.all()[:40]:
+        assert person.first_name in generate.FIRST_NAMES
+        assert person.last_name in generate.LAST_NAMES
+        assert person.name_dob_index == crypto.name_dob_index(
+            person.first_name, person.last_name, person.date_of_birth
+        )
+        assert person.name_index == crypto.name_index(person.first_name, person.last_name)
+        assert person.phone_index == crypto.phone_index(person.phone)
+    note = CaseNote.objects.first()
+    assert note.text in generate.NOTE_TEXTS
+
+
+def test_grants_give_each_caseworker_exactly_their_cases(generated):
+    for case in Case.objects.select_related("caseworker")[:10]:
+        mine = set(access.visible_cases(case.caseworker).values_list("pk", flat=True))
+        assert mine == set(Case.objects.filter(caseworker=case.caseworker)
+                           .values_list("pk", flat=True))
+        assert case.pk in mine
+    other = Case.objects.exclude(caseworker=case.caseworker).first()
+    assert other.pk not in mine
+
+
+def test_a_supervisor_sees_the_team_and_nothing_else(generated):
+    membership = TeamMembership.objects.filter(role=TeamMembership.Role.SUPERVISOR).first()
+    seen = set(access.visible_cases(membership.user).values_list("pk", flat=True))
+    assert seen == set(Case.objects.filter(team=membership.team).values_list("pk", flat=True))
+
+
+def test_the_audit_chain_verifies_with_every_entry_sealed(generated, capsys):
+    assert ChainLink.objects.count() == LogEntry.objects.count()
+    call_command("verify_audit_log", "--workers", "1")
+    assert capsys.readouterr().out.startswith("OK:")
+
+
+def test_entries_look_like_the_apps_own(generated):
+    """Creates carry masked changes, reads the part and relation the case page records."""
+    case = Case.objects.first()
+    created = LogEntry.objects.get(object_repr=case.reference, action=LogEntry.Action.CREATE)
+    assert created.changes_dict["reference"] == ["None", case.reference]
+    person = LogEntry.objects.get(object_repr=case.person.reference)
+    assert person.changes_dict["first_name"] == ["[encrypted]", "[encrypted]"]
+    reads = LogEntry.objects.filter(object_repr=case.reference, action=LogEntry.Action.ACCESS)
+    assert reads.count() == 2
+    assert reads.first().additional_data == {"part": "case page", "relation": "assigned"}
+    assert reads.first().actor == case.caseworker
+    # An entry the app writes itself has the same fields in its changes.
+    someone = Person.objects.create(first_name="Real", last_name="Person")
+    real = Case.objects.create(person=someone, team=case.team, pathway="prevention")
+    for generated_entry, obj in ((created, real), (person, someone)):
+        app_entry = LogEntry.objects.get_for_object(obj).get(action=LogEntry.Action.CREATE)
+        assert set(generated_entry.changes_dict) == set(app_entry.changes_dict)
+    assert created.changes_dict["stage"] == ["None", "intake"]  # as opened, like the app's
+
+
+def test_a_second_run_adds_to_its_own_data_set(generated):
+    more = generate.generate(30)
+    assert more.cases == 30
+    assert Case.objects.count() == CASES + 30
+    assert more.users == 0  # 150 cases still fit in the 25 caseworkers
+
+
+def test_it_refuses_a_database_with_real_data_and_changes_nothing(db):
+    UserFactory(username="alice", roles=[roles.CASEWORKER])
+    before = (LogEntry.objects.count(), Case.objects.count(), get_user_model().objects.count())
+    with pytest.raises(generate.RefusedDatabase, match="did not write: 1 users"):
+        generate.generate(10)
+    with pytest.raises(CommandError, match="only run against an empty database"):
+        call_command("benchmark_scale", "--cases", "10", "--no-measure")
+    after = (LogEntry.objects.count(), Case.objects.count(), get_user_model().objects.count())
+    assert after == before
+    assert generate.MARKER_TABLE not in connection.introspection.table_names()
+
+
+def test_it_refuses_real_cases_added_to_a_generated_data_set(generated):
+    someone = Person.objects.create(first_name="Real", last_name="Person")
+    Case.objects.create(person=someone, team_id=generated_team(), pathway="prevention")
+    with pytest.raises(generate.RefusedDatabase, match="cases"):
+        generate.generate(5)
+    assert Case.objects.count() == CASES + 1
+
+
+def generated_team():
+    return TeamMembership.objects.values_list("team_id", flat=True).first()
+
+
+def test_it_refuses_negative_counts():
+    with pytest.raises(CommandError, match="--cases must be 0"):
+        call_command("benchmark_scale", "--cases", "-1")
+
+
+def test_cases_0_on_an_empty_database_says_there_is_nothing_to_measure(db, capsys):
+    call_command("benchmark_scale", "--cases", "0", "--runs", "1")
+    out = capsys.readouterr().out
+    assert "nothing to measure" in out
+    assert json.loads(out.strip().splitlines()[-1])["dataset"]["cases"] == 0
+
+
+def test_cases_0_measures_the_data_set_that_is_there(generated, capsys):
+    call_command("benchmark_scale", "--cases", "0", "--runs", "1")
+    out = capsys.readouterr().out
+    figures = json.loads(out.strip().splitlines()[-1])
+    measures = figures["measures"]
+    for name in ("visible_cases (caseworker)", "guardian (caseworker)", "floor (caseworker)",
+                 "visible_cases (supervisor)", "dashboard (caseworker)",
+                 "team overview (supervisor)", "case page (caseworker)",
+                 "who accessed case X (auditor)"):
+        assert measures[name]["median_ms"] >= 0, name
+    # The three answers agree for the caseworker: same rows, different costs.
+    assert (measures["visible_cases (caseworker)"]["rows"]
+            == measures["floor (caseworker)"]["rows"]
+            == measures["guardian (caseworker)"]["rows"])
+    for page in ("dashboard (caseworker)", "team overview (supervisor)",
+                 "case page (caseworker)"):
+        assert measures[page]["status"] == 200, page
+    assert "visible_cases / floor (caseworker)" in figures["ratios"]
+    assert isinstance(figures["plan"]["visible_cases_seq_scan_on_case"], bool)
+    assert "EXPLAIN" in out and "median ms" in out
+
+
+def test_the_caseworker_measured_is_a_real_caseworker(generated):
+    caseworker = measure.typical_caseworker()
+    assert roles.has(caseworker, roles.CASEWORKER)
+    assert measure.floor_ids(caseworker, supervisor=False)
+    supervisor = measure.busiest_supervisor()
+    assert set(measure.floor_ids(supervisor, supervisor=True)) == set(
+        access.visible_cases(supervisor).values_list("pk", flat=True)
+    )
+
+
+def test_the_plan_check_recognises_a_full_scan():
+    if connection.vendor == "postgresql":
+        assert measure.seq_scan_on_cases("  ->  Seq Scan on casework_case  (cost=0.00..1.00)")
+        assert not measure.seq_scan_on_cases("Index Scan using casework_case_pkey on "
+                                             "casework_case c")
+    else:
+        assert measure.seq_scan_on_cases("SCAN casework_case")
+        assert not measure.seq_scan_on_cases("SEARCH casework_case USING INTEGER PRIMARY KEY")
+
+
+# The load test's parts (the run itself needs gunicorn and locust: docs/performance.md).
+
+
+def test_the_load_test_refuses_a_database_with_real_data(db):
+    UserFactory(username="alice", roles=[roles.CASEWORKER])
+    with pytest.raises(CommandError, match="did not write"):
+        call_command("loadtest", "--duration", "5")
+
+
+def test_the_load_test_stays_bounded_and_on_its_ports(db):
+    with pytest.raises(CommandError, match="between 1 and 600"):
+        call_command("loadtest", "--duration", "0")
+    with pytest.raises(CommandError, match="8111 and 8119"):
+        call_command("loadtest", "--port", "8000")
+
+
+def test_the_planned_sessions_sign_the_caseworkers_in(generated, client):
+    from django.conf import settings
+
+    people = loadtest.plan(2)
+    assert len(people) == 2
+    client.cookies[settings.SESSION_COOKIE_NAME] = people[0]["session"]
+    reference = people[0]["cases"][0]
+    assert client.get(f"/cases/{reference}/").status_code == 200
+    assert {stage for _, stage in people[0]["movable"]} <= set(Case.ACTIVE_STAGES)
+
+
+def test_reconciliation_is_exact_only_when_every_count_agrees(db):
+    before = {"add note: rows": 10, "add note: audit creates": 0, "transition: rows": 5,
+              "transition: audit creates": 0, "case page reads logged": 0}
+    after = {"add note: rows": 13, "add note: audit creates": 3, "transition: rows": 6,
+             "transition: audit creates": 1, "case page reads logged": 7, "unsealed entries": 0}
+    succeeded = {"add note": 3, "transition": 1, "case page": 7}
+    assert loadtest.reconcile(before, after, succeeded)["exact"] is True
+    assert loadtest.reconcile(before, after, {**succeeded, "add note": 4})["exact"] is False
+    assert loadtest.reconcile(before, {**after, "unsealed entries": 2}, succeeded)["exact"] is False
+    assert loadtest.reconcile(before, {**after, "case page reads logged": 6},
+                              succeeded)["case page"]["exact"] is False
+
+
+def test_the_counts_see_a_note_written_through_the_app(generated):
+    from django.utils import timezone
+
+    from casework import workflow
+
+    since = timezone.now()
+    before = loadtest.counts(since)
+    case = Case.objects.filter(stage__in=Case.ACTIVE_STAGES).select_related("caseworker").first()
+    workflow.write_note(case, actor=case.caseworker, text="Phoned.")
+    after = loadtest.counts(since)
+    assert after["add note: rows"] - before["add note: rows"] == 1
+    assert after["add note: audit creates"] - before["add note: audit creates"] == 1
+    assert after["unsealed entries"] == 0
+
+
+def test_an_interrupted_run_keeps_whole_batches_and_can_be_resumed(db, monkeypatch):
+    """A batch commits with its marker row or not at all: a run that dies mid-way leaves a
+    consistent data set, which the next run accepts and adds to."""
+    from audit import chain
+
+    real_append_many = chain.append_many
+    calls = []
+
+    def dies_on_the_second_batch(ids, using="default"):
+        calls.append(len(ids))
+        if len(calls) == 2:
+            raise RuntimeError("killed")
+        return real_append_many(ids, using=using)
+
+    monkeypatch.setattr(generate.chain, "append_many", dies_on_the_second_batch)
+    with pytest.raises(RuntimeError, match="killed"):
+        generate.generate(100, batch_size=40)
+    assert Case.objects.count() == 40 == generate.generated_counts("default")["cases"]
+    assert ChainLink.objects.count() == LogEntry.objects.count()
+    monkeypatch.setattr(generate.chain, "append_many", real_append_many)
+    assert generate.generate(60).cases == 60
+    assert Case.objects.count() == 100
+    call_command("verify_audit_log", "--workers", "1")
