@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "referrals",
     "providers",
     "audit",
+    "measures",
 ]
 
 MIDDLEWARE = [
@@ -432,3 +433,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- Key measures and the landscape of hate (measures/) ----------------------------------------
+# Counts below this are shown as "<5" on every measure, export and published snapshot, with
+# complementary suppression; refused below 3 (measures/suppression.py).
+MEASURES_SMALL_CELL_THRESHOLD = int(os.environ.get("MEASURES_SMALL_CELL_THRESHOLD", "5"))
+# Areas of the landscape: {area: [neighbourhood, ...]}; empty means one area per neighbourhood.
+MEASURES_AREAS: dict[str, list[str]] = {}

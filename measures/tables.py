@@ -70,6 +70,7 @@ class ShownRow:
     label: str
     cells: list[Shown]
     total: Shown
+    share: str = ""  # filled in where a measure names a column worth a share
 
 
 @dataclass
