@@ -486,12 +486,15 @@ class Result:
         shown counts, so it never says more than the two tables do."""
         if self.previous is None:
             return []
+        earlier = {row.value: row.total for row in self.previous.rows}
         rows = []
-        for now, before in zip(self.table.rows, self.previous.rows, strict=True):
+        for now in self.table.rows:
+            before = earlier.get(now.value)  # absent: none then (a zero, shown as small)
+            before_text = before.text if before else f"<{now.total.limit}"
             change = ""
-            if now.total.value is not None and before.total.value is not None:
-                change = f"{now.total.value - before.total.value:+d}"
-            rows.append((now.label, now.total.text, before.total.text, change))
+            if now.total.value is not None and before is not None and before.value is not None:
+                change = f"{now.total.value - before.value:+d}"
+            rows.append((now.label, now.total.text, before_text, change))
         return rows
 
 
