@@ -440,3 +440,9 @@ LOGGING = {
 MEASURES_SMALL_CELL_THRESHOLD = int(os.environ.get("MEASURES_SMALL_CELL_THRESHOLD", "5"))
 # Areas of the landscape: {area: [neighbourhood, ...]}; empty means one area per neighbourhood.
 MEASURES_AREAS: dict[str, list[str]] = {}
+# The key measures are read from a rollup that beat rebuilds this often (measures/rollups.py).
+MEASURES_ROLLUP_MINUTES = int(os.environ.get("MEASURES_ROLLUP_MINUTES", "30"))
+CELERY_BEAT_SCHEDULE["measures-refresh-rollup"] = {
+    "task": "measures.tasks.refresh_measures",
+    "schedule": MEASURES_ROLLUP_MINUTES * 60,
+}

@@ -9,7 +9,7 @@ import random
 
 from django.utils import timezone
 
-from measures import workflow
+from measures import rollups, workflow
 from measures.models import PreventionActivity
 from referrals.models import BiasIncident
 
@@ -42,3 +42,4 @@ def load_demo_measures(*, lead) -> None:
                 actor=lead, occurred_on=day, kind=PreventionActivity.Kind.values[months_ago % 4],
                 area=AREAS[months_ago % len(AREAS)], attendance=generator.randint(8, 60),
             )
+    rollups.refresh()  # the measures pages read the rollup; beat keeps it fresh from here

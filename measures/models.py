@@ -83,3 +83,39 @@ class Snapshot(models.Model):
         if self.pk is not None:
             raise SnapshotIsFrozen(self.pk)
         super().save(*args, **kwargs)
+
+
+class MeasureCount(models.Model):
+    """One count of the key measures' rollup: a measure's row and column, in one month, team,
+    pathway and provider category. Aggregates only (no case, no person); rebuilt as a whole by
+    the scheduled job (measures.rollups.refresh), so it is never edited and not audited."""
+
+    measure = models.CharField(max_length=40)
+    month = models.DateField(null=True)  # empty: a count of how things stand now
+    team_id = models.BigIntegerField(null=True)
+    pathway = models.CharField(max_length=20, blank=True)
+    category = models.CharField(max_length=30, blank=True)
+    row = models.CharField(max_length=60)
+    col = models.CharField(max_length=60, blank=True)
+    n = models.BigIntegerField()
+
+    class Meta:
+        # Serves the measures page: the months of one period (and the "now" rows).
+        indexes = [models.Index(fields=["month"], name="measure_count_month")]
+
+    def __str__(self):
+        return f"{self.measure} {self.month}"
+
+
+class RollupRun(models.Model):
+    """When the rollup was last rebuilt, and how long it took: the page says how fresh it is."""
+
+    finished_at = models.DateTimeField(default=timezone.now)
+    seconds = models.FloatField()
+    counts = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-finished_at"]
+
+    def __str__(self):
+        return f"rollup {self.finished_at:%Y-%m-%d %H:%M}"

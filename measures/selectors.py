@@ -16,13 +16,11 @@ from django.db.models import (
 )
 from django.db.models import (
     CharField,
-    Count,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
     OuterRef,
-    Q,
     Subquery,
     Sum,
     Value,
@@ -38,11 +36,13 @@ from casework.panels.models import AgendaItem, Decision
 from casework.selectors import stage_overdue_q
 from measures.models import PreventionActivity
 from measures.periods import Filters, Period
+from measures.scopes import LiveScope, StoredScope
 from measures.tables import ShownTable, Table, publish
 from providers.models import Organization, Service
 from referrals.models import ProviderReferral, ProviderReferralEvent, Referral, ScreeningDecision
 
 PATHWAYS = list(Pathway.choices)
+Scope = LiveScope | StoredScope  # measures.scopes: where the counts come from
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Measure:
     slug: str
     title: str
     definition: str
-    count: Callable[[Period, Filters], Table]
+    count: Callable[..., Table]  # (scope) -> Table
     filters: frozenset = field(default_factory=frozenset)  # which of team, pathway, category
     over_time: bool = True  # False: a count of how things stand now (no comparison period)
     share_of: str = ""  # a column whose share of each row is worth showing
@@ -68,14 +68,6 @@ def measure(slug, title, definition, *, filters=(), over_time=True, share_of="")
     return register
 
 
-def _grouped(queryset, row: str, col: str = "", *, total=None) -> dict:
-    fields = [row, col] if col else [row]
-    rows = queryset.order_by().values(*fields).annotate(n=total or Count("pk"))
-    if col:
-        return {(r[row], r[col]): r["n"] or 0 for r in rows}
-    return {r[row]: r["n"] or 0 for r in rows}
-
-
 def _days_bucket(duration, buckets, *, missing="none"):
     """A label for how long `duration` took: the first bucket whose limit (days) it is within."""
     whens = [When(**{f"{duration}__isnull": True}, then=Value(missing))]
@@ -85,29 +77,8 @@ def _days_bucket(duration, buckets, *, missing="none"):
     return SqlCase(*whens, default=Value(default), output_field=CharField())
 
 
-def _case_filters(filters: Filters, prefix: str = "") -> Q:
-    q = Q()
-    if filters.team:
-        q &= Q(**{f"{prefix}team_id": filters.team})
-    if filters.pathway:
-        q &= Q(**{f"{prefix}pathway": filters.pathway})
-    return q
-
-
-def _referral_filters(filters: Filters, prefix: str = "") -> Q:
-    q = Q()
-    if filters.team:  # a referral belongs to a team once screening has opened a case for it
-        q &= Q(**{f"{prefix}case__team_id": filters.team})
-    if filters.pathway:
-        q &= Q(**{f"{prefix}pathway": filters.pathway})
-    return q
-
-
-def _provider_filters(filters: Filters) -> Q:
-    q = _case_filters(filters, "case__")
-    if filters.category:
-        q &= Q(service__category=filters.category)
-    return q
+REFERRAL_SCOPE = {"team": "case__team_id", "pathway": "pathway"}  # a team once a case opens
+CASE_SCOPE = {"team": "case__team_id", "pathway": "case__pathway"}
 
 
 # Referrals and screening -------------------------------------------------------------------
@@ -118,21 +89,19 @@ def _provider_filters(filters: Filters) -> Q:
            "and public forms), by who referred and the pathway asked for. Duplicates merged at "
            "screening are still counted once each as received."),
          filters=("team", "pathway"))
-def referrals_by_source(period: Period, filters: Filters) -> Table:
-    found = Referral.objects.filter(**period.times("received_at")).filter(
-        _referral_filters(filters))
+def referrals_by_source(scope: Scope) -> Table:
+    found = scope.select(Referral.objects.all(), "received_at", **REFERRAL_SCOPE)
     return Table("referrals received", "source", list(Referral.Source.choices),
-                 _grouped(found, "source", "pathway"), "pathway", PATHWAYS)
+                 scope.grouped(found, "source", "pathway"), "pathway", PATHWAYS)
 
 
 @measure("referrals-by-urgency", _("Referrals received, by urgency"),
          _("The same referrals, by the urgency recorded when each was received."),
          filters=("team", "pathway"))
-def referrals_by_urgency(period: Period, filters: Filters) -> Table:
-    found = Referral.objects.filter(**period.times("received_at")).filter(
-        _referral_filters(filters))
+def referrals_by_urgency(scope: Scope) -> Table:
+    found = scope.select(Referral.objects.all(), "received_at", **REFERRAL_SCOPE)
     return Table("referrals received", "urgency", list(Referral.Urgency.choices),
-                 _grouped(found, "urgency", "pathway"), "pathway", PATHWAYS)
+                 scope.grouped(found, "urgency", "pathway"), "pathway", PATHWAYS)
 
 
 CONVERSION = [
@@ -147,15 +116,15 @@ CONVERSION = [
            "joined), declined, signposted elsewhere, merged as a duplicate, or still awaiting a "
            "decision (new or escalated). The share is of cases opened."),
          filters=("team", "pathway"), share_of="case_opened")
-def referral_conversion(period: Period, filters: Filters) -> Table:
+def referral_conversion(scope: Scope) -> Table:
     outcome = SqlCase(
         When(status__in=Referral.AWAITING, then=Value("awaiting")),
         default=F("status"), output_field=CharField(),
     )
-    found = (Referral.objects.filter(**period.times("received_at"))
-             .filter(_referral_filters(filters)).annotate(outcome=outcome))
+    found = scope.select(Referral.objects.annotate(outcome=outcome), "received_at",
+                         **REFERRAL_SCOPE)
     return Table("referrals received", "pathway", PATHWAYS,
-                 _grouped(found, "pathway", "outcome"), "outcome", CONVERSION)
+                 scope.grouped(found, "pathway", "outcome"), "outcome", CONVERSION)
 
 
 IN_TIME = [("yes", _("Within 2 working days")), ("no", _("Late")), ("unknown", _("Not timed"))]
@@ -166,16 +135,16 @@ IN_TIME = [("yes", _("Within 2 working days")), ("no", _("Late")), ("unknown", _
            "whether it came within the intake limit of working days from receipt "
            "(REFERRAL_INTAKE_WORKING_DAYS, 2), as the workflow judged it when it was taken."),
          filters=("team", "pathway"), share_of="yes")
-def screening_outcomes(period: Period, filters: Filters) -> Table:
+def screening_outcomes(scope: Scope) -> Table:
     timed = SqlCase(
         When(within_deadline=True, then=Value("yes")),
         When(within_deadline=False, then=Value("no")),
         default=Value("unknown"), output_field=CharField(),
     )
-    found = (ScreeningDecision.objects.filter(**period.times("at"))
-             .filter(_referral_filters(filters, "referral__")).annotate(timed=timed))
+    found = scope.select(ScreeningDecision.objects.annotate(timed=timed), "at",
+                         team="referral__case__team_id", pathway="referral__pathway")
     return Table("screening decisions", "decision", list(ScreeningDecision.Name.choices),
-                 _grouped(found, "name", "timed"), "in_time", IN_TIME, )
+                 scope.grouped(found, "name", "timed"), "in_time", IN_TIME, )
 
 
 # Cases through their stages -----------------------------------------------------------------
@@ -192,7 +161,7 @@ STAGE_DAYS = [("2", _("Up to 2 days")), ("7", _("3 to 7 days")), ("14", _("8 to 
            "and the calendar days it had spent there: from the case's previous stage change, "
            "or from its opening for the first."),
          filters=("team", "pathway"))
-def time_in_stage(period: Period, filters: Filters) -> Table:
+def time_in_stage(scope: Scope) -> Table:
     entered = Subquery(
         CaseTransition.objects.filter(case=OuterRef("case"), at__lt=OuterRef("at"))
         .order_by("-at").values("at")[:1]
@@ -200,10 +169,10 @@ def time_in_stage(period: Period, filters: Filters) -> Table:
     spent = ExpressionWrapper(F("at") - Coalesce(entered, F("case__opened_at")),
                               output_field=DurationField())
     buckets = [("2", 2), ("7", 7), ("14", 14), ("30", 30), ("more", None)]
-    found = (CaseTransition.objects.filter(**period.times("at"))
-             .filter(_case_filters(filters, "case__"))
-             .annotate(spent=spent).annotate(days=_days_bucket("spent", buckets)))
-    return Table("stage changes", "stage", STAGES_TIMED, _grouped(found, "source", "days"),
+    found = scope.select(
+        CaseTransition.objects.annotate(spent=spent).annotate(days=_days_bucket("spent", buckets)),
+        "at", **CASE_SCOPE)
+    return Table("stage changes", "stage", STAGES_TIMED, scope.grouped(found, "source", "days"),
                  "days_in_stage", STAGE_DAYS)
 
 
@@ -215,36 +184,44 @@ OVER_LIMIT = [("within", _("Within the limit")), ("over", _("Over the limit"))]
            "in working days (STAGE_TIME_LIMITS: intake 2, assessment 10, service plan 10, "
            "escalated 1). A count of how things stand now, whatever the period."),
          filters=("team", "pathway"), over_time=False, share_of="over")
-def cases_over_limit(period: Period, filters: Filters) -> Table:
+def cases_over_limit(scope: Scope) -> Table:
     limited = [stage for stage, _label in Case.Stage.choices
                if stage in settings.STAGE_TIME_LIMITS]
     state = SqlCase(When(stage_overdue_q(timezone.localdate()), then=Value("over")),
                     default=Value("within"), output_field=CharField())
-    found = (Case.objects.filter(stage__in=limited).filter(_case_filters(filters))
-             .annotate(state=state))
+    found = scope.select(Case.objects.filter(stage__in=limited).annotate(state=state), None,
+                         team="team_id", pathway="pathway")
     rows = [(stage, label) for stage, label in Case.Stage.choices if stage in limited]
     return Table("open cases with a stage limit", "stage", rows,
-                 _grouped(found, "stage", "state"), "limit", OVER_LIMIT)
+                 scope.grouped(found, "stage", "state"), "limit", OVER_LIMIT)
 
 
 RISK = list(Assessment.RiskLevel.choices)
 
 
-@measure("risk-movement", _("Risk at entry and at the latest review"),
-         _("Cases with an assessment completed in the period, by the overall risk level of "
-           "their first completed assessment (entry) and of their latest one by the end of the "
-           "period (the latest review): cells off the diagonal moved."),
+RISK = list(Assessment.RiskLevel.choices)
+RISK_BEFORE = [("entry", _("First assessment (at entry)")),
+               *[(value, _("Was %(level)s") % {"level": label}) for value, label in RISK]]
+
+
+@measure("risk-movement", _("Risk at entry and at each review"),
+         _("Assessments completed in the period, by the overall risk level of the case's "
+           "previous completed assessment (or \u201cat entry\u201d for a first assessment) and "
+           "of this one: the first row is risk at entry, the other rows show movement at "
+           "reassessment (cells off the diagonal moved)."),
          filters=("team", "pathway"))
-def risk_movement(period: Period, filters: Filters) -> Table:
-    completed = Assessment.objects.filter(case=OuterRef("pk"), completed_at__isnull=False)
-    first = Subquery(completed.order_by("completed_at", "pk").values("risk_level")[:1])
-    latest = Subquery(completed.filter(completed_at__lt=period.end_at())
-                      .order_by("-completed_at", "-pk").values("risk_level")[:1])
-    assessed = Assessment.objects.filter(case=OuterRef("pk"), **period.times("completed_at"))
-    found = (Case.objects.filter(Exists(assessed)).filter(_case_filters(filters))
-             .annotate(entry=first, latest=latest))
-    return Table("cases assessed", "risk_at_entry", RISK, _grouped(found, "entry", "latest"),
-                 "risk_latest", RISK)
+def risk_movement(scope: Scope) -> Table:
+    before = Subquery(
+        Assessment.objects.filter(case=OuterRef("case"), completed_at__isnull=False,
+                                  version__lt=OuterRef("version"))
+        .order_by("-version").values("risk_level")[:1]
+    )
+    found = scope.select(
+        Assessment.objects.filter(completed_at__isnull=False)
+        .annotate(before=Coalesce(before, Value("entry"), output_field=CharField())),
+        "completed_at", **CASE_SCOPE)
+    return Table("assessments completed", "risk_before", RISK_BEFORE,
+                 scope.grouped(found, "before", "risk_level"), "risk_now", RISK)
 
 
 APPROVAL_DAYS = [("2", _("Up to 2 days")), ("7", _("3 to 7 days")),
@@ -256,14 +233,14 @@ APPROVAL_DAYS = [("2", _("Up to 2 days")), ("7", _("3 to 7 days")),
            "or recorded for the MDT) and the calendar days from the plan's creation to its "
            "approval."),
          filters=("team", "pathway"))
-def plans_approved(period: Period, filters: Filters) -> Table:
+def plans_approved(scope: Scope) -> Table:
     took = ExpressionWrapper(F("approved_at") - F("created_at"), output_field=DurationField())
     buckets = [("2", 2), ("7", 7), ("14", 14), ("more", None)]
-    found = (ServicePlan.objects.filter(**period.times("approved_at"))
-             .filter(_case_filters(filters, "case__"))
-             .annotate(took=took).annotate(days=_days_bucket("took", buckets)))
+    found = scope.select(
+        ServicePlan.objects.annotate(took=took).annotate(days=_days_bucket("took", buckets)),
+        "approved_at", **CASE_SCOPE)
     return Table("plans approved", "approved_via", list(ServicePlan.ApprovedVia.choices),
-                 _grouped(found, "approved_via", "days"), "days_to_approval", APPROVAL_DAYS)
+                 scope.grouped(found, "approved_via", "days"), "days_to_approval", APPROVAL_DAYS)
 
 
 # Referrals to providers (the closed loop) -----------------------------------------------------
@@ -277,23 +254,25 @@ PROVIDER_STATUS = [
 LOOP = [("closed", _("Loop closed")), ("open", _("Still open"))]
 
 
-def _sent(period: Period, filters: Filters):
-    return (ProviderReferral.objects.filter(**period.times("sent_at"))
-            .exclude(status=ProviderReferral.Status.DRAFT).filter(_provider_filters(filters)))
+def _sent(scope, queryset=None):
+    queryset = ProviderReferral.objects.all() if queryset is None else queryset
+    return scope.select(queryset.exclude(status=ProviderReferral.Status.DRAFT), "sent_at",
+                        **CASE_SCOPE, category="service__category")
 
 
 @measure("provider-referrals-status", _("Referrals to providers, by status"),
          _("Referrals sent to a provider's service in the period (sent_at), by the service's "
            "category and where the FHIR Task status stands now."),
          filters=("team", "pathway", "category"), share_of="completed")
-def provider_referrals_status(period: Period, filters: Filters) -> Table:
+def provider_referrals_status(scope: Scope) -> Table:
     group = SqlCase(
         When(status__in=("accepted", "in-progress", "on-hold"), then=Value("active")),
         default=F("status"), output_field=CharField(),
     )
-    found = _sent(period, filters).annotate(category=F("service__category"), group=group)
+    found = _sent(scope, ProviderReferral.objects.annotate(
+        category=F("service__category"), group=group))
     return Table("provider referrals sent", "category", CATEGORIES,
-                 _grouped(found, "category", "group"), "status", PROVIDER_STATUS)
+                 scope.grouped(found, "category", "group"), "status", PROVIDER_STATUS)
 
 
 def _loop():
@@ -306,12 +285,13 @@ def _loop():
            "the referral (completed, declined, not completed or cancelled), open otherwise. The "
            "share is the loop closure rate."),
          filters=("team", "pathway", "category"), share_of="closed")
-def provider_loop_closure(period: Period, filters: Filters) -> Table:
-    found = _sent(period, filters).annotate(loop=_loop())
-    counts = _grouped(found, "organization_id", "loop")
-    ids = {org for org, _loop_state in counts}
+def provider_loop_closure(scope: Scope) -> Table:
+    found = _sent(scope, ProviderReferral.objects.annotate(loop=_loop()))
+    counts = scope.grouped(found, "organization_id", "loop")
+    ids = {int(org) for org, _loop_state in counts}
     names = Organization.objects.filter(pk__in=ids).order_by("name").values_list("pk", "name")
-    return Table("provider referrals sent", "organization", list(names), counts, "loop", LOOP)
+    rows = [(str(pk), name) for pk, name in names]
+    return Table("provider referrals sent", "organization", rows, counts, "loop", LOOP)
 
 
 RESPONSE_DAYS = [("1", _("Within a day")), ("3", _("2 to 3 days")), ("7", _("4 to 7 days")),
@@ -324,17 +304,17 @@ RESPONSE_DAYS = [("1", _("Within a day")), ("3", _("2 to 3 days")), ("7", _("4 t
            " accepted, declined or expired). The first-contact table counts days from sending "
            "to the first contact the provider recorded (started_at)."),
          filters=("team", "pathway", "category"))
-def provider_response_times(period: Period, filters: Filters) -> Table:
+def provider_response_times(scope: Scope) -> Table:
     answered = Subquery(
         ProviderReferralEvent.objects.filter(referral=OuterRef("pk"), source="requested")
         .order_by("at").values("at")[:1]
     )
     took = ExpressionWrapper(answered - F("sent_at"), output_field=DurationField())
     buckets = [("1", 1), ("3", 3), ("7", 7), ("more", None)]
-    found = (_sent(period, filters).annotate(category=F("service__category"), took=took)
-             .annotate(days=_days_bucket("took", buckets)))
+    found = _sent(scope, ProviderReferral.objects.annotate(
+        category=F("service__category"), took=took).annotate(days=_days_bucket("took", buckets)))
     return Table("provider referrals sent", "category", CATEGORIES,
-                 _grouped(found, "category", "days"), "response", RESPONSE_DAYS)
+                 scope.grouped(found, "category", "days"), "response", RESPONSE_DAYS)
 
 
 CONTACT_DAYS = [("3", _("Within 3 days")), ("10", _("4 to 10 days")),
@@ -346,24 +326,24 @@ CONTACT_DAYS = [("3", _("Within 3 days")), ("10", _("4 to 10 days")),
            "contact the provider recorded (PROVIDER_REFERRAL_FIRST_CONTACT_DAYS is the limit in "
            "working days)."),
          filters=("team", "pathway", "category"))
-def provider_first_contact(period: Period, filters: Filters) -> Table:
+def provider_first_contact(scope: Scope) -> Table:
     took = ExpressionWrapper(F("started_at") - F("sent_at"), output_field=DurationField())
     buckets = [("3", 3), ("10", 10), ("more", None)]
-    found = (_sent(period, filters).annotate(category=F("service__category"), took=took)
-             .annotate(days=_days_bucket("took", buckets)))
+    found = _sent(scope, ProviderReferral.objects.annotate(
+        category=F("service__category"), took=took).annotate(days=_days_bucket("took", buckets)))
     return Table("provider referrals sent", "category", CATEGORIES,
-                 _grouped(found, "category", "days"), "first_contact", CONTACT_DAYS)
+                 scope.grouped(found, "category", "days"), "first_contact", CONTACT_DAYS)
 
 
 @measure("provider-outcomes", _("Outcomes of completed referrals to providers"),
          _("Referrals sent in the period and completed, by category and the outcome the "
            "provider recorded."),
          filters=("team", "pathway", "category"))
-def provider_outcomes(period: Period, filters: Filters) -> Table:
-    found = (_sent(period, filters).filter(status=ProviderReferral.Status.COMPLETED)
-             .annotate(category=F("service__category")))
+def provider_outcomes(scope: Scope) -> Table:
+    found = _sent(scope, ProviderReferral.objects.filter(
+        status=ProviderReferral.Status.COMPLETED).annotate(category=F("service__category")))
     return Table("provider referrals completed", "category", CATEGORIES,
-                 _grouped(found, "category", "outcome"), "outcome",
+                 scope.grouped(found, "category", "outcome"), "outcome",
                  list(ProviderReferral.Outcome.choices))
 
 
@@ -374,11 +354,11 @@ def provider_outcomes(period: Period, filters: Filters) -> Table:
          _("Cases closed in the period (closed_at, the supervisor's sign-off), by the closure "
            "reason recorded and pathway. Screened-out cases are not closures."),
          filters=("team", "pathway"))
-def closures(period: Period, filters: Filters) -> Table:
-    found = (Case.objects.filter(stage=Case.Stage.CLOSED, **period.times("closed_at"))
-             .filter(_case_filters(filters)))
+def closures(scope: Scope) -> Table:
+    found = scope.select(Case.objects.filter(stage=Case.Stage.CLOSED), "closed_at",
+                         team="team_id", pathway="pathway")
     return Table("cases closed", "closure_reason", list(Case.ClosureReason.choices),
-                 _grouped(found, "closure_reason", "pathway"), "pathway", PATHWAYS)
+                 scope.grouped(found, "closure_reason", "pathway"), "pathway", PATHWAYS)
 
 
 REREFERRED = [("yes", _("Referred again within 12 months")), ("no", _("Not referred again"))]
@@ -389,16 +369,16 @@ REREFERRED = [("yes", _("Referred again within 12 months")), ("no", _("Not refer
            "linked at screening to this case as their earlier episode (previous_case), was "
            "received within 12 months of closure. Recent closures have had less time."),
          filters=("team", "pathway"), share_of="yes")
-def re_referral(period: Period, filters: Filters) -> Table:
+def re_referral(scope: Scope) -> Table:
     again = Referral.objects.filter(
         previous_case=OuterRef("pk"), received_at__gt=OuterRef("closed_at"),
         received_at__lte=OuterRef("closed_at") + datetime.timedelta(days=365),
     )
     state = SqlCase(When(Exists(again), then=Value("yes")), default=Value("no"),
                     output_field=CharField())
-    found = (Case.objects.filter(stage=Case.Stage.CLOSED, **period.times("closed_at"))
-             .filter(_case_filters(filters)).annotate(again=state))
-    return Table("cases closed", "pathway", PATHWAYS, _grouped(found, "pathway", "again"),
+    found = scope.select(Case.objects.filter(stage=Case.Stage.CLOSED).annotate(again=state),
+                         "closed_at", team="team_id", pathway="pathway")
+    return Table("cases closed", "pathway", PATHWAYS, scope.grouped(found, "pathway", "again"),
                  "re_referred", REREFERRED)
 
 
@@ -407,13 +387,13 @@ def re_referral(period: Period, filters: Filters) -> Table:
            "date), by month after closure and outcome: completed, attempted, did not attend, "
            "cancelled, or still scheduled."),
          filters=("team", "pathway"))
-def post_exit_reviews(period: Period, filters: Filters) -> Table:
-    found = (FollowUp.objects.filter(kind=FollowUp.Kind.POST_EXIT_REVIEW, **period.dates("due_on"))
-             .filter(_case_filters(filters, "case__")))
-    months = [(m, _("%(months)s months") % {"months": m})
+def post_exit_reviews(scope: Scope) -> Table:
+    found = scope.select(FollowUp.objects.filter(kind=FollowUp.Kind.POST_EXIT_REVIEW), "due_on",
+                         **CASE_SCOPE)
+    months = [(str(m), _("%(months)s months") % {"months": m})
               for m in settings.CASEWORK_POST_EXIT_REVIEW_MONTHS]
     return Table("post-exit reviews due", "months_after_closure", months,
-                 _grouped(found, "review_month", "outcome"), "outcome",
+                 scope.grouped(found, "review_month", "outcome"), "outcome",
                  list(FollowUp.Outcome.choices))
 
 
@@ -426,11 +406,11 @@ MDT_DECISIONS = [*Decision.Kind.choices, ("none", _("No decision recorded"))]
          _("Cases on the agenda of MDT meetings held in the period (items not removed), by the "
            "panel's recorded decision."),
          filters=("team", "pathway"))
-def mdt_decisions(period: Period, filters: Filters) -> Table:
+def mdt_decisions(scope: Scope) -> Table:
     kind = Coalesce(F("decision__kind"), Value("none"), output_field=CharField())
-    found = (AgendaItem.objects.filter(removed=False, **period.times("meeting__scheduled_for"))
-             .filter(_case_filters(filters, "case__")).annotate(kind=kind))
-    return Table("MDT agenda items", "decision", MDT_DECISIONS, _grouped(found, "kind"))
+    found = scope.select(AgendaItem.objects.filter(removed=False).annotate(kind=kind),
+                         "meeting__scheduled_for", **CASE_SCOPE)
+    return Table("MDT agenda items", "decision", MDT_DECISIONS, scope.grouped(found, "kind"))
 
 
 REVIEWED = [("justified", _("Reviewed: justified")), ("unjustified", _("Reviewed: not justified")),
@@ -441,15 +421,15 @@ REVIEWED = [("justified", _("Reviewed: justified")), ("unjustified", _("Reviewed
          _("Emergency (break-glass) openings of a case in the period, by the outcome of their "
            "review by an auditor or supervisor."),
          filters=("team", "pathway"))
-def break_glass(period: Period, filters: Filters) -> Table:
+def break_glass(scope: Scope) -> Table:
     outcome = SqlCase(
         When(justified=True, then=Value("justified")),
         When(justified=False, then=Value("unjustified")),
         default=Value("awaiting"), output_field=CharField(),
     )
-    found = (EmergencyAccess.objects.filter(**period.times("granted_at"))
-             .filter(_case_filters(filters, "case__")).annotate(outcome=outcome))
-    return Table("emergency accesses", "review", REVIEWED, _grouped(found, "outcome"))
+    found = scope.select(EmergencyAccess.objects.annotate(outcome=outcome), "granted_at",
+                         **CASE_SCOPE)
+    return Table("emergency accesses", "review", REVIEWED, scope.grouped(found, "outcome"))
 
 
 ACTIVITY_KINDS = list(PreventionActivity.Kind.choices)
@@ -458,17 +438,17 @@ ACTIVITY_KINDS = list(PreventionActivity.Kind.choices)
 @measure("prevention-activities", _("Prevention activities"),
          _("Community work recorded in the prevention register for the period: awareness "
            "sessions, trainings for partners, outreach and partner meetings, by type."))
-def prevention_activities(period: Period, filters: Filters) -> Table:
-    found = PreventionActivity.objects.filter(**period.dates("occurred_on"))
-    return Table("prevention activities", "kind", ACTIVITY_KINDS, _grouped(found, "kind"))
+def prevention_activities(scope: Scope) -> Table:
+    found = scope.select(PreventionActivity.objects.all(), "occurred_on")
+    return Table("prevention activities", "kind", ACTIVITY_KINDS, scope.grouped(found, "kind"))
 
 
 @measure("prevention-attendance", _("Attendance at prevention activities"),
          _("The head counts recorded for the same activities, added up by type."))
-def prevention_attendance(period: Period, filters: Filters) -> Table:
-    found = PreventionActivity.objects.filter(**period.dates("occurred_on"))
+def prevention_attendance(scope: Scope) -> Table:
+    found = scope.select(PreventionActivity.objects.all(), "occurred_on")
     return Table("attendance", "kind", ACTIVITY_KINDS,
-                 _grouped(found, "kind", total=Sum("attendance")))
+                 scope.grouped(found, "kind", total=Sum("attendance")))
 
 
 # The page: every measure, this period and the one before ------------------------------------
@@ -499,19 +479,28 @@ class Result:
 
 
 def key_measures(period: Period, filters: Filters, *, compare: bool = True) -> list[Result]:
-    """Every measure for `period`, and for the period before it, each period protected as one
-    release (tables sharing a population share totals) and never summed with the other."""
-    current = publish([m.count(period, filters) for m in MEASURES])
+    """Every measure for `period`, and for the period before it, from the rollup (one query a
+    period). Each period is protected as one release (tables sharing a population share
+    totals) and is never summed with the other."""
+    current = publish(_counted(StoredScope(period, filters, MEASURES), MEASURES))
     previous: list = [None] * len(MEASURES)
     if compare:
-        earlier = period.previous()
         timed = [m for m in MEASURES if m.over_time]
-        shown = iter(publish([_in_period(m.count(earlier, filters), "previous") for m in timed]))
+        earlier = StoredScope(period.previous(), filters, MEASURES)
+        shown = iter(publish([_in_period(t, "previous") for t in _counted(earlier, timed)]))
         previous = [next(shown) if m.over_time else None for m in MEASURES]
     for m, table in zip(MEASURES, current, strict=True):
         for row in table.rows if m.share_of else ():
             row.share = table.share(row, m.share_of)
     return [Result(m, t, p) for m, t, p in zip(MEASURES, current, previous, strict=True)]
+
+
+def _counted(scope, measures) -> list[Table]:
+    tables = []
+    for m in measures:
+        scope.measure = m.slug
+        tables.append(m.count(scope))
+    return tables
 
 
 def _in_period(table: Table, name: str) -> Table:

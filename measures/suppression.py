@@ -94,11 +94,12 @@ class Release:
         totals = {total for total, _ in self.sums}
         while True:
             exposed = sorted(recoverable(self.counts, self.sums, hidden, limit), key=repr)
-            partners = (self._partner(key, hidden, totals) for key in exposed)
-            partner = next((p for p in partners if p is not None), None)
-            if partner is None:
+            # One partner for each exposed count per round (a round costs a whole attack).
+            partners = {self._partner(key, hidden, totals) for key in exposed} - {None}
+            if not partners:
                 break  # nothing exposed, or everything linked to it is hidden already
-            hidden[partner] = COMPLEMENTARY
+            for partner in partners:
+                hidden[partner] = COMPLEMENTARY
         return {
             key: Shown(count, hidden.get(key, SHOWN), limit) for key, count in self.counts.items()
         }
@@ -134,21 +135,25 @@ def _pinned_by_bounds(counts, sums, hidden, limit) -> set:
             low[key], high[key] = 0, limit - 1
         else:
             low[key], high[key] = limit, infinity
+    # Only sums with a hidden member can move a bound.
+    live = [(t, parts) for t, parts in sums if t in hidden or any(p in hidden for p in parts)]
     changed = True
     while changed:
         changed = False
-        for total, parts in sums:
+        for total, parts in live:
             # total = sum(parts): each side bounds the other, and each part the rest.
-            new_low = max(low[total], sum(low[p] for p in parts))
-            new_high = min(high[total], sum(high[p] for p in parts))
+            parts_low, parts_high = sum(low[p] for p in parts), sum(high[p] for p in parts)
+            new_low, new_high = max(low[total], parts_low), min(high[total], parts_high)
             if (new_low, new_high) != (low[total], high[total]):
                 low[total], high[total], changed = new_low, new_high, True
             for part in parts:
-                rest_low = sum(low[p] for p in parts) - low[part]
-                rest_high = sum(high[p] for p in parts) - high[part]
-                part_low = max(low[part], low[total] - rest_high)
-                part_high = min(high[part], high[total] - rest_low)
+                if part not in hidden:
+                    continue
+                part_low = max(low[part], low[total] - (parts_high - high[part]))
+                part_high = min(high[part], high[total] - (parts_low - low[part]))
                 if (part_low, part_high) != (low[part], high[part]):
+                    parts_low += part_low - low[part]
+                    parts_high += part_high - high[part]
                     low[part], high[part], changed = part_low, part_high, True
     return {key for key in hidden if low[key] == high[key]}
 

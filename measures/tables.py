@@ -108,10 +108,17 @@ class ShownTable:
 def publish(tables: Iterable[Table], limit: int | None = None) -> list[ShownTable]:
     """Protect `tables` together and return them in the form every page and export shows."""
     tables = list(tables)
-    release = Release()
+    shown = {}
+    # Tables of different populations or periods share no count: protecting each group on its
+    # own gives the same answer, and keeps each round of the attack small.
+    groups: dict = {}
     for table in tables:
-        table.add_to(release)
-    shown = release.protect(limit)
+        groups.setdefault((table.population, table.period), []).append(table)
+    for group in groups.values():
+        release = Release()
+        for table in group:
+            table.add_to(release)
+        shown |= release.protect(limit)
     return [_shown(table, shown) for table in tables]
 
 

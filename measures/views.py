@@ -5,6 +5,7 @@ Everything but the public pages is the programme lead's alone: anyone else gets 
 pages did not exist. Every view of a measure is an access entry, every export an export entry.
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -15,7 +16,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit import events
 from audit.access_log import record_read
 from casework import access
-from measures import charts, exports, forms, landscape, selectors, suppression, workflow
+from measures import (
+    charts,
+    exports,
+    forms,
+    landscape,
+    rollups,
+    selectors,
+    suppression,
+    workflow,
+)
 from measures.models import PreventionActivity, Snapshot
 
 ACTIVITIES_PER_PAGE = 25
@@ -55,7 +65,8 @@ def measures_overview(request):
         for result in results:
             result.chart = charts.bars(result.table)
     context = {"form": form, "results": results, "limit": suppression.threshold(),
-               "query": request.GET.urlencode()}
+               "query": request.GET.urlencode(), "counted": rollups.last_run(),
+               "rollup_minutes": settings.MEASURES_ROLLUP_MINUTES}
     return render(request, "measures/overview.html", context, status=status)
 
 

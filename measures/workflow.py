@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from measures import landscape, selectors, suppression
 from measures.models import PreventionActivity, Snapshot
 from measures.periods import Filters, Period
+from measures.scopes import LiveScope
 from measures.tables import ShownTable, publish
 
 
@@ -66,6 +67,6 @@ def _columns(table: ShownTable, label) -> dict:
 
 
 def _activities(period: Period) -> dict:
-    (table,) = publish([selectors.prevention_activities(period, Filters())])
+    (table,) = publish([selectors.prevention_activities(LiveScope(period, Filters()))])
     rows = [[row.label, row.total.text] for row in table.rows]
     return _frozen(_("Prevention activities"), _("Type"), rows, table.total)
