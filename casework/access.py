@@ -354,8 +354,15 @@ def access_bias_incident(user, reference: str):
 
 
 def can_view_bias_landscape(user) -> bool:
-    """The landscape is for the management team: supervisors. Counts only, small ones hidden."""
-    return roles.has(user, roles.SUPERVISOR)
+    """The landscape is for the management team: supervisors and the programme lead. Counts
+    only, small ones hidden."""
+    return roles.has(user, roles.SUPERVISOR, roles.LEAD)
+
+
+def can_view_measures(user) -> bool:
+    """The programme measures, their exports, publication and the prevention register are the
+    programme lead's: aggregates across every team, never case content or a list of people."""
+    return roles.has(user, roles.LEAD)
 
 
 def can_read_audit_log(user) -> bool:

@@ -17,6 +17,7 @@ NAVIGATION = [
     ("provider-referral-portal", _("Referrals to us"), access.can_use_provider_portal),
     ("bias-list", _("Bias reports"), access.can_triage_bias_reports),
     ("bias-landscape", _("Landscape"), access.can_view_bias_landscape),
+    ("measures-overview", _("Key measures"), access.can_view_measures),
     ("directory-search", _("Services directory"), access.can_search_directory),
     ("directory-manage", _("My organisation"), access.can_administer_providers),
     ("audit-log", _("Audit log"), access.can_read_audit_log),

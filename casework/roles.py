@@ -13,6 +13,8 @@ MDT = "mdt_member"
 PROVIDER = "provider_staff"
 AUDITOR = "auditor"
 ADMIN = "admin"
+# The framework's management team: aggregate measures only, never case content or people.
+LEAD = "programme_lead"
 
 LABELS = {
     INTAKE: _("Intake coordinator"),
@@ -22,6 +24,7 @@ LABELS = {
     PROVIDER: _("Provider staff"),
     AUDITOR: _("Auditor"),
     ADMIN: _("System admin"),
+    LEAD: _("Programme lead"),
 }
 ALL = tuple(LABELS)
 

@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "referrals",
     "providers",
     "audit",
+    "measures",
 ]
 
 MIDDLEWARE = [
@@ -489,4 +490,17 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# --- Key measures and the landscape of hate (measures/) ----------------------------------------
+# Counts below this are shown as "<5" on every measure, export and published snapshot, with
+# complementary suppression; refused below 3 (measures/suppression.py).
+MEASURES_SMALL_CELL_THRESHOLD = int(os.environ.get("MEASURES_SMALL_CELL_THRESHOLD", "5"))
+# Areas of the landscape: {area: [neighbourhood, ...]}; empty means one area per neighbourhood.
+MEASURES_AREAS: dict[str, list[str]] = {}
+# The key measures are read from a rollup that beat rebuilds this often (measures/rollups.py).
+MEASURES_ROLLUP_MINUTES = int(os.environ.get("MEASURES_ROLLUP_MINUTES", "30"))
+CELERY_BEAT_SCHEDULE["measures-refresh-rollup"] = {
+    "task": "measures.tasks.refresh_measures",
+    "schedule": MEASURES_ROLLUP_MINUTES * 60,
 }

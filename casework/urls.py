@@ -119,6 +119,8 @@ urlpatterns = [
     path("providers/", include("providers.urls")),
     path("mdt/", include("casework.panels.urls")),
     path("audit/", include("audit.urls")),
+    path("measures/", include("measures.urls")),
+    path("published/", include("measures.public_urls")),
     path("admin/", admin.site.urls),
 ]
 

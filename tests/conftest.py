@@ -169,6 +169,12 @@ def audrey(db):
 
 
 @pytest.fixture
+def lee(db):
+    """The programme lead: aggregate measures across every team, no case content."""
+    return UserFactory(username="lee", roles=[roles.LEAD])
+
+
+@pytest.fixture
 def adam(db):
     return UserFactory(username="adam", roles=[roles.ADMIN], is_staff=True)
 

@@ -19,6 +19,7 @@ PERSONAS = (
     "audrey",  # auditor
     "adam",  # system admin (is_staff)
     "root",  # superuser, holds no casework role
+    "lee",  # programme lead: aggregate measures only
 )
 SIGNED_IN = PERSONAS[1:]
 REFERRAL_ENTRY = ("alice", "bob", "carol", "sam", "sofia", "ivy")

@@ -180,7 +180,8 @@ MATRIX = {
     # Bias-incident reports: triaged by intake and supervisors; the landscape is for the
     # management team (supervisors).
     "bias-list": {"GET": signed_in(403, sam=200, sofia=200, ivy=200), "POST": signed_in(405)},
-    "bias-landscape": {"GET": signed_in(403, sam=200, sofia=200), "POST": signed_in(405)},
+    "bias-landscape": {"GET": signed_in(403, sam=200, sofia=200, lee=200),
+                       "POST": signed_in(405)},
     "bias-detail": {"GET": signed_in(404, sam=200, sofia=200, ivy=200), "POST": signed_in(405)},
     "bias-triage": {"GET": signed_in(405), "POST": signed_in(404, sam=302, sofia=302, ivy=302)},
 }
@@ -551,11 +552,11 @@ def cells(predicate=lambda route, method, persona: True):
 
 
 @pytest.fixture
-def people(alice, bob, carol, sam, sofia, ivy, mo, pat, audrey, adam, root):
+def people(alice, bob, carol, sam, sofia, ivy, mo, pat, audrey, adam, root, lee):
     return {
         "anonymous": None, "alice": alice, "bob": bob, "carol": carol, "sam": sam,
         "sofia": sofia, "ivy": ivy, "mo": mo, "pat": pat, "audrey": audrey, "adam": adam,
-        "root": root,
+        "root": root, "lee": lee,
     }
 
 

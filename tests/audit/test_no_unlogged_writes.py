@@ -13,7 +13,7 @@ from django.apps import apps
 from django.conf import settings
 
 BULK_WRITES = {"update", "bulk_create", "bulk_update"}
-PROJECT_APPS = ("casework", "referrals", "providers", "audit")
+PROJECT_APPS = ("casework", "referrals", "providers", "audit", "measures")
 
 
 def audited_model_names() -> set[str]:

@@ -18,6 +18,7 @@ from casework.accounts import mfa
 from casework.models import Case, Instrument, Task, Team, TeamMembership
 from casework.panels.demo import load_demo_panel
 from casework.tasks import send_due_reminders
+from measures.demo import load_demo_measures
 from providers import demo as demo_directory
 from referrals.demo import load_demo_provider_referrals
 from referrals.models import Referral
@@ -33,6 +34,7 @@ USERS = [
     ("provider", roles.PROVIDER),
     ("auditor", roles.AUDITOR),
     ("admin", roles.ADMIN),
+    ("lead", roles.LEAD),
 ]
 
 # Fictional people: (first, last, date of birth, pathway, target stage, caseworker)
@@ -133,6 +135,7 @@ class Command(BaseCommand):
         self.show_more(users)
         load_demo_provider_referrals(caseworker=users["caseworker"], provider=users["provider"])
         load_demo_panel(team=team, mdt_user=users["mdt"], supervisor=users["supervisor"])
+        load_demo_measures(lead=users["lead"])
         for first, last, dob, pathway, urgency in NEW_REFERRALS:
             Referral.objects.create(
                 source=Referral.Source.FAMILY, first_name=first, last_name=last,
