@@ -144,6 +144,12 @@ def service(row: Service, org_id: str) -> dict:
             for link in row.at_locations.all()
         ],
         "attributes": attributes,
+        # HSDS 3.1's service_capacity (3.0 allows further properties): capacity round-trips.
+        "capacities": [_compact({
+            "id": _id(service_id, "capacity"), "service_id": service_id,
+            "available": row.open_places, "unit": {"id": _id("unit", "places"), "name": "places"},
+            "description": row.capacity_status,
+        })],
     }
     return _compact(data)
 
