@@ -66,22 +66,31 @@ def created_changes(row, fields) -> dict:
     return changes
 
 
-def create_all(model, rows: list, actor) -> None:
-    """Insert `rows` together and put one chained create entry per row on the audit record."""
+def create_all(model, rows: list, actor, *, links: dict | None = None) -> None:
+    """Insert `rows` together and put one chained create entry per row on the audit record.
+
+    `links` (row pk -> {"languages": [...], ...}) adds to a new service's entry the link rows
+    inserted with it, which then need no entries of their own.
+    """
     if not rows:
         return
-    model.objects.bulk_create(rows)
+    if rows[0].pk is None:
+        model.objects.bulk_create(rows)
     content_type = ContentType.objects.get_for_model(model)
     fields = _logged_fields(model)
     now, cid = timezone.now(), get_cid()
-    entries = LogEntry.objects.bulk_create([
-        LogEntry(content_type=content_type, object_pk=str(row.pk), object_id=row.pk,
-                 object_repr=smart_str(row)[:255], action=LogEntry.Action.CREATE,
-                 changes=created_changes(row, fields), actor=actor,
-                 actor_email=getattr(actor, "email", None), cid=cid, timestamp=now)
-        for row in rows
-    ])
-    chain.append_many([entry.pk for entry in entries])
+    entries = []
+    for row in rows:
+        changes = created_changes(row, fields)
+        for name, values in (links or {}).get(row.pk, {}).items():
+            if values:
+                changes[name] = ["None", ", ".join(sorted(values))]
+        entries.append(LogEntry(
+            content_type=content_type, object_pk=str(row.pk), object_id=row.pk,
+            object_repr=smart_str(row)[:255], action=LogEntry.Action.CREATE, changes=changes,
+            actor=actor, actor_email=getattr(actor, "email", None), cid=cid, timestamp=now,
+        ))
+    chain.append_many([entry.pk for entry in LogEntry.objects.bulk_create(entries)])
 
 
 def _apply(row, values: dict) -> bool:
@@ -317,8 +326,11 @@ class Writer:
                 outcomes.append((checked, row, "updated"))
             else:
                 outcomes.append((checked, row, "unchanged"))
-        create_all(Service, created, self.actor)
-        changed = self.write_links([(checked, row) for checked, row, _o in outcomes], terms)
+        Service.objects.bulk_create(created)
+        new = {row.pk for row in created}
+        changed, links = self.write_links(
+            [(checked, row) for checked, row, _o in outcomes], terms, new)
+        create_all(Service, created, self.actor, links=links)
         for checked, row, outcome in outcomes:
             if outcome == "unchanged" and row.pk in changed:
                 outcome = "updated"
@@ -356,9 +368,10 @@ class Writer:
             else:
                 taken[key] = checked.hsds_id
 
-    def write_links(self, services: list, terms: dict) -> set[int]:
+    def write_links(self, services: list, terms: dict, new: set) -> tuple[set[int], dict]:
         """Replace each service's languages, locations and terms by the file's; return the pks
-        of services whose links changed."""
+        of services whose links changed, and the links of the `new` services (their create
+        entries list them, as the links of a new service are part of its creation)."""
         pks = [row.pk for _c, row in services]
         changed = set()
         languages = {}
@@ -395,14 +408,23 @@ class Writer:
                 if key not in have:
                     new_terms.append(ServiceTerm(service=row, term=terms[key]))
                     changed.add(row.pk)
-        create_all(ServiceLanguage, new_languages, self.actor)
         taken = set(ServiceAtLocation.objects.filter(
             hsds_id__in=[link.hsds_id for link in new_places]
         ).values_list("hsds_id", flat=True))
-        create_all(ServiceAtLocation, [link for link in new_places if link.hsds_id not in taken],
-                   self.actor)
-        create_all(ServiceTerm, new_terms, self.actor)
-        return changed
+        new_places = [link for link in new_places if link.hsds_id not in taken]
+        links = {pk: {"languages": [], "service_at_locations": [], "terms": []} for pk in new}
+        for model, rows, name, describe in (
+            (ServiceLanguage, new_languages, "languages", lambda link: link.code),
+            (ServiceAtLocation, new_places, "service_at_locations",
+             lambda link: str(link.hsds_id)),
+            (ServiceTerm, new_terms, "terms", lambda link: link.term.key),
+        ):
+            model.objects.bulk_create(rows)
+            for link in rows:
+                if link.service_id in new:
+                    links[link.service_id][name].append(describe(link))
+            create_all(model, [link for link in rows if link.service_id not in new], self.actor)
+        return changed, links
 
     def _places(self, checked: Checked, row: Service, have: dict, new_places: list) -> set:
         wanted = {}
