@@ -10,6 +10,7 @@ in the file, another record's name in the directory); the report lists all its f
 service whose organisation was rejected is rejected too. Everything else is a warning.
 """
 
+import copy
 import time
 import uuid
 
@@ -173,6 +174,8 @@ class Writer:
                             place = check.location(nested, checked.organization_id)
                             self.claim(place)
                             locations.append(place)
+        counts, issues = copy.deepcopy(self.counts), len(self.issues)
+        known = dict(self.organizations), dict(self.locations)
         try:
             with transaction.atomic():
                 self.write_organizations(organizations)
@@ -181,6 +184,8 @@ class Writer:
         except IntegrityError:
             # A clash the checks above did not foresee (another import at the same moment):
             # nothing of this chunk was kept, and the report says so record by record.
+            self.counts, self.issues = counts, self.issues[:issues]
+            self.organizations, self.locations = known
             for checked in organizations + locations + services:
                 checked.fault("", _("could not be saved (a concurrent change): import again"))
                 self.report(checked, "rejected")
