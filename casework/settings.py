@@ -448,8 +448,15 @@ CELERY_BEAT_SCHEDULE["casework-send-due-reminders"] = {
     "schedule": crontab(hour=6, minute=30),  # daily, before the working day
 }
 
-# Largest HSDS directory file the import accepts (providers/forms.py).
-PROVIDERS_IMPORT_MAX_BYTES = int(os.environ.get("PROVIDERS_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
+# --- HSDS directory import (providers/hsds/) ---------------------------------------------------
+# Largest HSDS file the import accepts: 100 MB fits a city-wide 211 export (a 5,000-organisation
+# JSON file is about 20 MB); the import streams it, so memory does not grow with it.
+PROVIDERS_IMPORT_MAX_BYTES = int(os.environ.get("PROVIDERS_IMPORT_MAX_BYTES", 100 * 1024 * 1024))
+# Where uploaded directory files wait for the import job (not served by the web server).
+PROVIDERS_IMPORT_DIR = Path(os.environ.get("PROVIDERS_IMPORT_DIR", VAR_DIR / "imports"))
+# Without a broker (the embedded default) an import runs on a thread of the web process, so the
+# request returns and the progress page follows it; False runs it in the request (tests).
+PROVIDERS_IMPORT_THREAD = os.environ.get("PROVIDERS_IMPORT_THREAD", "1") == "1"
 
 # --- Closed-loop provider referrals (referrals/outgoing.py, referrals/tasks.py) ----------------
 # Working days (Monday to Friday) from sending: the provider accepts or declines within the

@@ -3,9 +3,10 @@
 import datetime
 from pathlib import Path
 
+from django.core.files import File
 from django.utils import timezone
 
-from providers import hsds
+from providers.hsds import write
 from providers.models import ImportRun, Membership, Organization, Service
 
 SAMPLE = Path(__file__).resolve().parent / "samples" / "riverside-directory.json"
@@ -23,12 +24,12 @@ AGREEMENTS = {
 def load_directory(provider_user, *, actor=None) -> list[Service]:
     """Import the sample directory and set agreements; return active services, the provider's
     organisation's first. The provider user becomes an admin of that organisation."""
-    run = ImportRun.objects.create(
-        started_by=actor, file_name=SAMPLE.name, payload=hsds.parse(SAMPLE.read_bytes())
-    )
-    run = hsds.run_import(run)
-    if run.failed:
-        raise RuntimeError(f"the sample directory did not import: {run.errors[:3]}")
+    run = ImportRun(started_by=actor, file_name=SAMPLE.name)
+    with open(SAMPLE, "rb") as handle:
+        run.source.save(SAMPLE.name, File(handle))
+    run = write.run_import(run)
+    if run.failed or run.error:
+        raise RuntimeError(f"the sample directory did not import: {run.error or run.failed}")
     today = timezone.localdate()
     for organization in Organization.objects.all():
         status, days = AGREEMENTS.get(organization.name, (Organization.Agreement.ACTIVE, 365))

@@ -4,10 +4,12 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from providers import hsds
 from providers.models import Location, Service, ServiceLanguage
 
-DEFAULT_IMPORT_LIMIT = 5 * 1024 * 1024
+DEFAULT_IMPORT_LIMIT = 100 * 1024 * 1024
+# How an upload starts: JSON, or a zip (the tabular datapackage). The job reads the rest and
+# reports what it recognised; this check only spares a wait for a file that is neither.
+STARTS = (b"{", b"[", b"PK\x03\x04")
 
 
 def import_limit() -> int:
@@ -21,6 +23,10 @@ class SearchForm(forms.Form):
     city = forms.ChoiceField(label=_("City"), required=False)
     area = forms.ChoiceField(label=_("Area (postal code)"), required=False)
     open_only = forms.BooleanField(label=_("Only services with open places"), required=False)
+    term = forms.CharField(
+        label=_("Taxonomy term (code or name)"), required=False, max_length=100,
+        help_text=_("A term of the directory's source taxonomy, e.g. an AIRS/211 code."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,11 +53,12 @@ class SearchForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_("HSDS 3.0 JSON file"),
-        help_text=_("Organisations with their locations and services, as Open Referral HSDS 3.0."),
+        label=_("HSDS file"),
+        help_text=_("Open Referral HSDS 3.0: JSON (organizations or services, a list, a page or "
+                    "one record) or the tabular datapackage as a zip of CSV files."),
     )
     all_or_nothing = forms.BooleanField(
-        label=_("All or nothing: import nothing if any record has an error"), required=False
+        label=_("All or nothing: import nothing if any record is rejected"), required=False
     )
 
     def clean_file(self):
@@ -63,11 +70,23 @@ class ImportForm(forms.Form):
                   "files (by organisation) and import each."),
                 params={"size": upload.size, "limit": limit},
             )
-        try:
-            self.cleaned_data["document"] = hsds.parse(upload.read())
-        except hsds.HSDSFileError as error:
-            raise forms.ValidationError(str(error)) from None
+        upload.seek(0)
+        start = upload.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+        upload.seek(0)
+        if not start.startswith(STARTS):
+            raise forms.ValidationError(_(
+                "This is neither JSON nor a zip: upload HSDS 3.0 JSON, or the tabular "
+                "datapackage (CSV files with datapackage.json) as a zip."
+            ))
         return upload
+
+
+class TermMappingForm(forms.Form):
+    category = forms.ChoiceField(label=_("Our category"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("Not mapped"))] + list(Service.Category.choices)
 
 
 class StaffAddForm(forms.Form):

@@ -1,8 +1,10 @@
 """The providers directory: organisations, the services they offer, where, and who works for them.
 
 The shapes follow the Open Referral Human Services Data Specification (HSDS 3.0) closely enough
-that providers/hsds.py maps them one-to-one: every organisation, service, location and
-service-at-location carries its HSDS `id` (`hsds_id`), so an import is idempotent.
+that providers/hsds/ maps them one-to-one: every organisation, service, location and
+service-at-location carries its HSDS `id` (`hsds_id`), so an import is idempotent. A service keeps
+the taxonomy terms its source gave it (`ServiceTerm`); `TaxonomyTerm.category` is the directory
+admin's mapping from such a term to one of our categories, reused by every later import.
 """
 
 import datetime
@@ -108,6 +110,13 @@ class ServiceQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True, organization__is_active=True)
 
+    def with_term(self, text: str):
+        """Services tagged with a source taxonomy term whose code or name contains `text`."""
+        terms = TaxonomyTerm.objects.filter(Q(code__icontains=text) | Q(name__icontains=text))
+        return self.filter(
+            pk__in=ServiceTerm.objects.filter(term__in=terms).values("service_id")
+        )
+
     def with_open_capacity(self):
         return self.filter(capacity_status=Service.Capacity.OPEN).exclude(open_places=0)
 
@@ -154,7 +163,8 @@ class Service(models.Model):
         Organization, on_delete=models.PROTECT, related_name="services"
     )
     name = models.CharField(_("name"), max_length=200)
-    category = models.CharField(_("category"), max_length=30, choices=Category)
+    # Empty until a taxonomy term of the service is mapped to a category (TaxonomyTerm.category).
+    category = models.CharField(_("category"), max_length=30, choices=Category, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     description = models.TextField(_("description"), blank=True)
     eligibility = models.TextField(_("eligibility"), blank=True)
@@ -300,10 +310,67 @@ class Membership(models.Model):
         return f"membership {self.pk}"
 
 
-# The payload is the uploaded file: kept out of the change log, which records the counts.
-@audited(exclude=("payload", "processed"))
+@audited
+class TaxonomyTerm(models.Model):
+    """A term of a source taxonomy (AIRS/211 LA, Open Eligibility, our own...) and its mapping.
+
+    `key` identifies the term across files whatever its id in each: the taxonomy and the code
+    (or the name, for a term without a code), lower-cased. `category` is what the directory admin
+    chose; empty means unmapped.
+    """
+
+    hsds_id = models.UUIDField(_("HSDS id"), unique=True, default=uuid.uuid4, editable=False)
+    key = models.CharField(_("key"), max_length=400, unique=True, editable=False)
+    taxonomy = models.CharField(_("taxonomy"), max_length=200, blank=True)
+    code = models.CharField(_("code"), max_length=100, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(
+        _("our category"), max_length=30, choices=Service.Category, blank=True
+    )
+
+    class Meta:
+        ordering = ["taxonomy", "code", "name"]
+        indexes = [
+            # The mapping page lists unmapped terms first.
+            models.Index(fields=["category", "taxonomy", "code"], name="term_mapping_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}".strip()
+
+
+@audited
+class ServiceTerm(models.Model):
+    """A source taxonomy term given to a service (HSDS `attribute` with a `taxonomy_term`)."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="terms")
+    term = models.ForeignKey(TaxonomyTerm, on_delete=models.PROTECT, related_name="services")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["service", "term"], name="service_term_unique")
+        ]
+        indexes = [
+            # ServiceQuerySet.with_term() and the mapping page's service counts.
+            models.Index(fields=["term", "service"], name="service_term_term_idx"),
+        ]
+
+    def __str__(self):
+        return f"service term {self.pk}"
+
+
+def import_storage():
+    """Uploaded directory files, outside the web root (setting PROVIDERS_IMPORT_DIR)."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.PROVIDERS_IMPORT_DIR)
+
+
+# Progress is not history: the change log records the run and its outcome, not every tick.
+@audited(exclude=("processed", "counts"))
 class ImportRun(models.Model):
-    """One HSDS import: its progress, counts and a per-record error report (no personal data)."""
+    """One HSDS import: its file, progress, counts by record type, and a report (ImportIssue)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to start")
@@ -319,8 +386,11 @@ class ImportRun(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     file_name = models.CharField(_("file"), max_length=200, blank=True)
-    # The uploaded document, kept until the task has run (directory data, not personal data).
-    payload = models.JSONField(_("payload"), null=True, blank=True)
+    # The uploaded file (directory data, not personal data), kept so it can be run again after
+    # the admin maps its taxonomy terms.
+    source = models.FileField(_("file"), storage=import_storage, upload_to="%Y/%m/", blank=True)
+    # What the reader recognised, e.g. "HSDS 3.0 tabular datapackage".
+    shape = models.CharField(_("recognised as"), max_length=100, blank=True)
     all_or_nothing = models.BooleanField(_("all or nothing"), default=False)
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PENDING)
     total = models.PositiveIntegerField(_("records"), default=0)
@@ -328,8 +398,12 @@ class ImportRun(models.Model):
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
-    failed = models.PositiveIntegerField(_("failed"), default=0)
-    errors = models.JSONField(_("errors"), default=list, blank=True)
+    warned = models.PositiveIntegerField(_("warned"), default=0)
+    failed = models.PositiveIntegerField(_("rejected"), default=0)
+    # {"organization": {"created": 3, "updated": 0, ...}, "service": {...}, "location": {...}}
+    counts = models.JSONField(_("counts by record type"), default=dict, blank=True)
+    # A reason the whole file could not be read (the per-record report is ImportIssue).
+    error = models.CharField(_("error"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -346,3 +420,25 @@ class ImportRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status not in (self.Status.PENDING, self.Status.RUNNING)
+
+
+class ImportIssue(models.Model):
+    """One warning or rejection of an import, for the report (directory data, no person)."""
+
+    class Severity(models.TextChoices):
+        WARNING = "warning", _("Warning: kept")
+        REJECTED = "rejected", _("Rejected")
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="issues")
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity)
+    record_type = models.CharField(_("record type"), max_length=30)
+    record_id = models.CharField(_("record id"), max_length=64, blank=True)
+    record_name = models.CharField(_("record name"), max_length=200, blank=True)
+    field = models.CharField(_("field"), max_length=100, blank=True)
+    message = models.CharField(_("message"), max_length=500)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"import issue {self.pk}"

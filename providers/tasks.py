@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from providers import hsds
+from providers.hsds import write
 from providers.models import ImportRun
 
 
@@ -12,4 +12,4 @@ def import_directory(run_id: int) -> None:
     run = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.PENDING).first()
     if run is None:
         return
-    hsds.run_import(run)
+    write.run_import(run)

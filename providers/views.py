@@ -5,7 +5,7 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,8 +15,9 @@ from audit import events
 from casework import access
 from casework.accounts.stepup import require_recent_second_factor
 from providers import hsds, selectors, workflow
-from providers.forms import CapacityForm, ImportForm, SearchForm, StaffAddForm
-from providers.models import ImportRun, Membership, Organization, Service
+from providers.forms import CapacityForm, ImportForm, SearchForm, StaffAddForm, TermMappingForm
+from providers.hsds import report, taxonomy
+from providers.models import ImportRun, Membership, Organization, Service, TaxonomyTerm
 
 PAGE_SIZE = 25
 
@@ -79,8 +80,8 @@ def directory_import(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         run = hsds.start_import(
-            document=form.cleaned_data["document"], file_name=form.cleaned_data["file"].name,
-            actor=request.user, all_or_nothing=form.cleaned_data["all_or_nothing"],
+            upload=form.cleaned_data["file"], actor=request.user,
+            all_or_nothing=form.cleaned_data["all_or_nothing"],
         )
         return redirect("directory-import-run", run.pk)
     runs = ImportRun.objects.select_related("started_by")[:10]
@@ -89,12 +90,76 @@ def directory_import(request):
 
 @require_GET
 def directory_import_run(request, run_id: int):
+    """The run's progress (polled while it runs) and, once finished, its report."""
     _require(access.can_manage_directory(request.user))
-    run = get_object_or_404(ImportRun.objects.defer("payload"), pk=run_id)
+    run = get_object_or_404(ImportRun, pk=run_id)
+    context = {"run": run}
+    if run.is_finished:
+        issues = selectors.import_issues(run)
+        context["page"] = Paginator(issues, PAGE_SIZE * 4).get_page(request.GET.get("page"))
+        context["unmapped"] = TaxonomyTerm.objects.filter(category="").exists()
     template = "providers/_import_progress.html" if request.headers.get("HX-Request") else (
         "providers/import_run.html"
     )
-    return render(request, template, {"run": run})
+    return render(request, template, context)
+
+
+@require_GET
+def directory_import_report(request, run_id: int):
+    """The import report as CSV: counts by record type, every warning and rejection."""
+    _require(access.can_manage_directory(request.user))
+    run = get_object_or_404(ImportRun, pk=run_id)
+    response = StreamingHttpResponse(report.report_lines(run), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-report.csv"'
+    return response
+
+
+@require_POST
+def directory_import_again(request, run_id: int):
+    _require(access.can_manage_directory(request.user))
+    run = get_object_or_404(ImportRun, pk=run_id)
+    try:
+        again = workflow.import_again(run, actor=request.user)
+    except workflow.DirectoryChangeRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("directory-import-run", run.pk)
+    return redirect("directory-import-run", again.pk)
+
+
+@require_GET
+def directory_terms(request):
+    """The taxonomy mapping: source terms, the services that carry them, suggested categories."""
+    _require(access.can_manage_directory(request.user))
+    unmapped_only = request.GET.get("unmapped") == "1"
+    terms = selectors.taxonomy_terms(unmapped_only=unmapped_only)
+    page = Paginator(terms, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(term, taxonomy.suggest(term.code, term.name), TermMappingForm(
+        initial={"category": term.category or taxonomy.suggest(term.code, term.name)},
+        prefix=f"t{term.pk}")) for term in page]
+    return render(request, "providers/terms.html",
+                  {"page": page, "rows": rows, "unmapped_only": unmapped_only})
+
+
+@require_POST
+def directory_term_map(request, term_id: int):
+    _require(access.can_manage_directory(request.user))
+    term = get_object_or_404(TaxonomyTerm, pk=term_id)
+    form = TermMappingForm(request.POST, prefix=f"t{term.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the categories listed."))
+        return redirect("directory-terms")
+    workflow.map_term(term, category=form.cleaned_data["category"], actor=request.user)
+    messages.success(request, _("Mapping saved. Run the import again to apply it."))
+    return redirect("directory-terms")
+
+
+@require_POST
+def directory_terms_accept(request):
+    _require(access.can_manage_directory(request.user))
+    mapped = workflow.accept_suggestions(actor=request.user)
+    messages.success(request, _("%(n)s terms mapped to their suggested category. Run the import "
+                                "again to apply the mapping.") % {"n": mapped})
+    return redirect("directory-terms")
 
 
 @require_GET

@@ -1,11 +1,13 @@
-"""Writes a provider admin makes: staff and capacity. Each is atomic and audited by its save."""
+"""Writes a provider admin makes (staff, capacity) and the directory admin's taxonomy mapping and
+re-imports. Each is atomic and audited by its save."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from casework import roles
-from providers.models import Membership, Organization, Service
+from providers.hsds import jobs, taxonomy
+from providers.models import ImportRun, Membership, Organization, Service, TaxonomyTerm
 
 
 class DirectoryChangeRefused(ValueError):
@@ -42,3 +44,39 @@ def set_capacity(service: Service, *, status: str, open_places: int | None, acto
     service.open_places = open_places
     service.save(update_fields=["capacity_status", "open_places"])
     return service
+
+
+@transaction.atomic
+def map_term(term: TaxonomyTerm, *, category: str, actor) -> TaxonomyTerm:
+    """Map a source taxonomy term to one of our categories ("" unmaps it).
+
+    The mapping is read by the next import: run the file again to apply it to its services.
+    """
+    term.category = category
+    term.save(update_fields=["category"])
+    return term
+
+
+@transaction.atomic
+def accept_suggestions(*, actor) -> int:
+    """Map every unmapped term that has a suggested category to it; return how many."""
+    mapped = 0
+    for term in TaxonomyTerm.objects.filter(category="").order_by("pk"):
+        suggestion = taxonomy.suggest(term.code, term.name)
+        if suggestion:
+            map_term(term, category=suggestion, actor=actor)
+            mapped += 1
+    return mapped
+
+
+@transaction.atomic
+def import_again(run: ImportRun, *, actor) -> ImportRun:
+    """Run a finished import's file again as a new run (after mapping its terms)."""
+    if not run.is_finished or not run.source:
+        raise DirectoryChangeRefused(_("This import's file is not available to run again."))
+    again = ImportRun.objects.create(
+        started_by=actor, file_name=run.file_name, source=run.source.name,
+        all_or_nothing=run.all_or_nothing,
+    )
+    jobs.enqueue_import(again.pk)
+    return again

@@ -14,6 +14,9 @@ from django.conf import settings
 
 BULK_WRITES = {"update", "bulk_create", "bulk_update"}
 PROJECT_APPS = ("casework", "referrals", "providers", "audit", "measures")
+# The one sanctioned bulk writer: the HSDS import inserts a directory's rows together and writes
+# one chained create entry per row itself (providers/hsds/write.py, create_all).
+LOGGED_BULK_WRITERS = {"providers/hsds/write.py"}
 
 
 def audited_model_names() -> set[str]:
@@ -37,6 +40,8 @@ def bulk_writes_on(names: set[str]):
     for app in PROJECT_APPS:
         for path in sorted((Path(settings.BASE_DIR) / app).rglob("*.py")):
             if "migrations" in path.parts:
+                continue
+            if str(path.relative_to(settings.BASE_DIR)) in LOGGED_BULK_WRITERS:
                 continue
             tree = ast.parse(path.read_text(), filename=str(path))
             for node in ast.walk(tree):

@@ -19,6 +19,7 @@ from providers.models import (
     Service,
     ServiceAtLocation,
     ServiceLanguage,
+    TaxonomyTerm,
 )
 from tests.factories import MembershipFactory, OrganizationFactory, ServiceFactory, UserFactory
 from tests.matrix_kit import Target, only, signed_in
@@ -38,23 +39,31 @@ MATRIX: dict = {
     },
     "directory-import": {"GET": signed_in(403, adam=200), "POST": signed_in(403, adam=302)},
     "directory-import-run": {"GET": signed_in(403, adam=200), "POST": signed_in(405)},
+    "directory-import-report": {"GET": signed_in(403, adam=200), "POST": signed_in(405)},
+    "directory-import-again": {"GET": signed_in(405), "POST": signed_in(403, adam=302)},
+    "directory-terms": {"GET": signed_in(403, adam=200), "POST": signed_in(405)},
+    "directory-term-map": {"GET": signed_in(405), "POST": signed_in(403, adam=302)},
+    "directory-terms-accept": {"GET": signed_in(405), "POST": signed_in(403, adam=302)},
     "directory-manage": {"GET": signed_in(403, pat=200), "POST": signed_in(405)},
     "directory-organization": {"GET": signed_in(403, pat=200), "POST": signed_in(405)},
     "directory-staff-add": {"GET": signed_in(405), "POST": signed_in(403, pat=302)},
     "directory-staff-remove": {"GET": signed_in(405), "POST": signed_in(403, pat=302)},
     "directory-capacity": {"GET": signed_in(405), "POST": signed_in(403, pat=302)},
 }
-MUTATING_ROUTES: tuple = ("directory-staff-add", "directory-staff-remove", "directory-capacity")
+MUTATING_ROUTES: tuple = ("directory-staff-add", "directory-staff-remove", "directory-capacity",
+                          "directory-import-again", "directory-term-map",
+                          "directory-terms-accept")
 OBJECT_ROUTES: tuple = ()
 MAIN_PAGES: tuple = (
     "directory-search", "directory-import", "directory-import-run", "directory-manage",
-    "directory-organization",
+    "directory-organization", "directory-terms",
 )
 CASE_CONTENT: set = set()
 # The directory holds organisations' public details, never a person.
 NO_CASE_CONTENT: set = {
     "directory-search", "directory-export", "directory-export-csv", "directory-import",
     "directory-import-run", "directory-manage", "directory-organization",
+    "directory-import-report", "directory-terms",
 }
 
 SAMPLE_HSDS = (
@@ -80,9 +89,21 @@ def arrange(route, people, north) -> Target:
 
             data = {"file": SimpleUploadedFile("d.json", SAMPLE_HSDS, "application/json")}
         return Target(reverse(route), reverse(route), data)
-    if route == "directory-import-run":
-        run = ImportRun.objects.create(file_name="d.json", started_by=people["adam"])
+    if route in {"directory-import-run", "directory-import-report", "directory-import-again"}:
+        from django.core.files.base import ContentFile
+
+        run = ImportRun(file_name="d.json", started_by=people["adam"], status="done")
+        run.source.save("d.json", ContentFile(SAMPLE_HSDS))
         return Target(reverse(route, args=[run.pk]), reverse(route, args=[MISSING_ID]), {})
+    if route in {"directory-terms", "directory-terms-accept"}:
+        TaxonomyTerm.objects.create(key="airs|bh-1800", taxonomy="AIRS", code="BH-1800",
+                                    name="Emergency Shelter")
+        return Target(reverse(route), reverse(route), {})
+    if route == "directory-term-map":
+        term = TaxonomyTerm.objects.create(key="airs|bh-1800", taxonomy="AIRS", code="BH-1800",
+                                           name="Emergency Shelter")
+        return Target(reverse(route, args=[term.pk]), reverse(route, args=[MISSING_ID]),
+                      {f"t{term.pk}-category": "housing"})
     organization = _pats_organization(people)
     missing = [MISSING_ID]
     if route == "directory-organization":
@@ -124,4 +145,6 @@ def state() -> dict:
         "directory_languages": ServiceLanguage.objects.count(),
         "directory_places": ServiceAtLocation.objects.count(),
         "directory_imports": ImportRun.objects.count(),
+        "directory_term_mapping": list(TaxonomyTerm.objects.order_by("pk").values_list(
+            "key", "category")),
     }

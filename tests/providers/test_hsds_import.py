@@ -8,11 +8,13 @@ import uuid
 import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
 from providers import hsds
+from providers.hsds import taxonomy
 from providers.models import (
     ImportRun,
     Location,
@@ -22,7 +24,7 @@ from providers.models import (
     ServiceLanguage,
 )
 from tests.factories import ServiceFactory
-from tests.providers.conftest import import_document
+from tests.providers.conftest import import_bytes, import_document, zipped
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +47,7 @@ def snapshot():
 
 @pytest.fixture
 def sample(sample_bytes):
-    return hsds.parse(sample_bytes)
+    return json.loads(sample_bytes)
 
 
 def one_org(**service_changes):
@@ -66,8 +68,8 @@ def test_the_sample_loads_every_record(sample, adam):
     run = import_document(sample, actor=adam)
 
     assert run.status == ImportRun.Status.DONE
-    assert run.errors == []
-    assert (run.total, run.created, run.failed) == (49, 49, 0)
+    assert run.failed == 0
+    assert (run.total, run.created, run.failed) == (17, 66, 0)  # 17 orgs, 17 locations, 32 services
     assert Organization.objects.count() == 17
     assert Service.objects.count() == 32
     assert set(Service.objects.values_list("category", flat=True)) == set(Service.Category.values)
@@ -86,7 +88,6 @@ def test_the_sample_loads_every_record(sample, adam):
     # Changes are on the record, made by the person who started the import.
     entry = directory_entries().filter(action=LogEntry.Action.CREATE).first()
     assert entry.actor == adam
-    assert run.payload is None  # the file is not kept once read
 
 
 def test_reimporting_the_same_file_changes_nothing_and_logs_nothing(sample, adam):
@@ -95,7 +96,7 @@ def test_reimporting_the_same_file_changes_nothing_and_logs_nothing(sample, adam
 
     run = import_document(copy.deepcopy(sample), actor=adam)
 
-    assert (run.created, run.updated, run.unchanged, run.failed) == (0, 0, 49, 0)
+    assert (run.created, run.updated, run.unchanged, run.failed) == (0, 0, 66, 0)
     assert snapshot() == before
     assert directory_entries().count() == entries
 
@@ -109,7 +110,7 @@ def test_reimporting_a_changed_record_updates_it_in_place(sample, adam):
 
     run = import_document(changed, actor=adam)
 
-    assert (run.created, run.updated, run.unchanged) == (0, 1, 48)
+    assert (run.created, run.updated, run.unchanged) == (0, 1, 65)
     renamed = Service.objects.get(hsds_id=service["id"])
     assert renamed.name == "Talking therapy (renamed)"
     assert renamed.language_codes == ["ar", "en", "es"]
@@ -136,70 +137,101 @@ def test_an_import_never_touches_agreements_or_capacity_it_was_not_given(adam):
     assert (service.capacity_status, service.description) == ("waitlist", "New words")
 
 
-# --- Malformed files -----------------------------------------------------------------------
+# --- Malformed files and records ---------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (b"this is not json", "not JSON"),
-        (b"\xff\xfe", "not JSON"),
-        (b'"just a string"', "JSON object"),
-        (b'{"organisations": []}', '"organizations" as a list'),
-        (b'{"organizations": {"id": "x"}}', '"organizations" as a list'),
-        (b'{"organizations": []}', "no organizations"),
-        (b"[]", "no organizations"),
-        (b"[" * 100000, "nested too deeply"),
+        (b"this is not json", "neither JSON nor a datapackage"),
+        (b"\xff\xfe", "neither JSON nor a datapackage"),
+        (b'{"organisations": []}', "not an HSDS directory"),
+        (b'{"organizations": [', "not valid JSON"),
+        (b"PK\x03\x04 broken", "neither JSON"),
     ],
 )
-def test_a_file_that_is_not_a_directory_is_refused_whole(raw, message):
-    with pytest.raises(hsds.HSDSFileError, match=message):
-        hsds.parse(raw)
+def test_a_file_that_is_not_a_directory_fails_whole_with_a_message(raw, message, adam):
+    run = import_bytes(raw, actor=adam)
+    assert run.status == ImportRun.Status.FAILED and message in run.error
+    assert Organization.objects.count() == 0
 
 
-def errors_of(run):
-    return [error["message"] for error in run.errors]
+def test_an_hsds_2_package_is_recognised_and_read_through_its_field_names(adam):
+    package = zipped({
+        "organizations.csv": "id,name,description,url\n"
+                             "00000000-0000-4000-8000-000000000001,Old Org,,www.old.example\n",
+        "services.csv": "id,organization_id,name,status\n00000000-0000-4000-8000-000000000002,"
+                        "00000000-0000-4000-8000-000000000001,Drop-in,active\n",
+        "service_attributes.csv": "id,service_id,taxonomy_term_id\na,"
+                                  "00000000-0000-4000-8000-000000000002,t\n",
+        "taxonomy_terms.csv": "id,term,description,taxonomy\nt,Housing,,\n",
+    })
+    run = import_bytes(package, name="v2.zip", actor=adam)
+    assert run.shape.startswith("HSDS 2.0 tabular") and run.failed == 0
+    assert Organization.objects.get().website == "https://www.old.example"
+    assert Service.objects.get().terms.get().term.name == "Housing"
+
+
+def test_an_unknown_package_version_is_refused_with_what_to_do(adam):
+    package = zipped({"datapackage.json": '{"version": "4.0"}', "organizations.csv": "id\n"})
+    run = import_bytes(package, name="v4.zip", actor=adam)
+    assert run.status == ImportRun.Status.FAILED
+    assert "version 4" in run.error and "export it as HSDS 3.0" in run.error
+
+
+def issues_of(run, severity=None):
+    issues = run.issues.all() if severity is None else run.issues.filter(severity=severity)
+    return [(issue.record_type, issue.field, issue.message) for issue in issues]
 
 
 @pytest.mark.parametrize(
-    ("changes", "expected"),
+    ("changes", "field", "expected"),
     [
-        ({"attributes": [{"id": "a", "taxonomy_term": {"code": "xyz"}}]},
-         "service #1 (id 00000000-0000-4000-8000-000000000002): "
-         "category 'xyz' is not one we know"),
-        ({"attributes": []}, "has no category"),
-        ({"id": "not-a-uuid"}, "service #1 (id not-a-uuid): service id 'not-a-uuid' is not a UUID"),
-        ({"name": ""}, "'name' is required"),
-        ({"status": None}, "'status' is required"),
-        ({"status": "open"}, "status 'open' is not one of"),
-        ({"url": "not a url"}, "url: Enter a valid URL."),
-        ({"languages": [{"id": "l", "name": "Spanish"}]}, "language #1 has no 'code'"),
-        ({"capacities": [{"id": "c", "available": -2}]}, "must be a whole number"),
+        ({"url": "not a url"}, "url", "not a web address: left out"),
+        ({"url": "www.example.org/help"}, "url", "https://www.example.org/help"),
+        ({"status": "open"}, "status", "read as active"),
+        ({"languages": [{"id": "l", "name": "Spanish"}]}, "languages", "has no code"),
+        ({"capacities": [{"id": "c", "available": -2}]}, "capacities", "not a whole number"),
         ({"service_at_locations": [{"id": "00000000-0000-4000-8000-0000000000aa",
                                     "location_id": "00000000-0000-4000-8000-0000000000bb"}]},
-         "location 00000000-0000-4000-8000-0000000000bb is neither in the file"),
+         "service_at_locations", "neither in the file nor in the directory"),
+        ({"attributes": [{"id": "a", "taxonomy_term": {"code": "xyz"}}]}, "attributes",
+         "no category yet"),
     ],
 )
-def test_a_bad_service_gets_its_own_clear_error(changes, expected, adam):
+def test_a_bad_optional_field_is_a_warning_and_the_service_is_kept(changes, field, expected,
+                                                                  adam):
     run = import_document(one_org(**changes), actor=adam)
-
-    assert run.status == ImportRun.Status.DONE
-    assert (run.created, run.failed) == (1, 1)  # the organisation went in, the service did not
-    assert len(run.errors) == 1
-    assert expected in run.errors[0]["message"]
-    assert Organization.objects.count() == 1 and Service.objects.count() == 0
+    assert run.status == ImportRun.Status.DONE and run.failed == 0
+    assert Service.objects.count() == 1
+    assert [issue for issue in issues_of(run, "warning")
+            if issue[1] == field and expected in issue[2]]
 
 
-def test_an_organisation_missing_required_fields_and_its_services_fail(adam):
+@pytest.mark.parametrize(
+    ("changes", "field", "expected"),
+    [
+        ({"id": "not-a-uuid"}, "id", "is not a UUID"),
+        ({"name": ""}, "name", "'name' is empty"),
+        ({"status": None}, "status", "'status' is empty"),
+    ],
+)
+def test_a_service_missing_a_required_field_is_rejected(changes, field, expected, adam):
+    run = import_document(one_org(**changes), actor=adam)
+    assert run.counts["service"]["rejected"] == 1 and run.counts["organization"]["created"] == 1
+    assert ("service", field, issues_of(run, "rejected")[0][2]) == issues_of(run, "rejected")[0]
+    assert expected in issues_of(run, "rejected")[0][2]
+    assert Service.objects.count() == 0
+
+
+def test_an_organisation_missing_required_fields_and_its_services_are_rejected(adam):
     document = one_org()
     del document["organizations"][0]["description"]
-
     run = import_document(document, actor=adam)
-
-    assert errors_of(run) == [
-        "organization #1 (id 00000000-0000-4000-8000-000000000001): 'description' is required",
-        "service #1 (id 00000000-0000-4000-8000-000000000002): its organization "
-        "(id 00000000-0000-4000-8000-000000000001) was not imported",
+    assert issues_of(run, "rejected") == [
+        ("organization", "description", "'description' is required by HSDS and missing"),
+        ("service", "organization_id",
+         "its organization (id 00000000-0000-4000-8000-000000000001) was rejected"),
     ]
     assert Organization.objects.count() == 0
 
@@ -207,16 +239,12 @@ def test_an_organisation_missing_required_fields_and_its_services_fail(adam):
 def test_duplicate_ids_in_one_file_are_refused(sample, adam):
     document = copy.deepcopy(sample)
     twin = copy.deepcopy(document["organizations"][1])
-    twin["name"] = "Twin"
-    twin["locations"] = []
-    twin["services"] = []
+    twin.update(name="Twin", locations=[], services=[])
     document["organizations"].append(twin)
-
     run = import_document(document, actor=adam)
-
     assert run.failed == 1
-    assert f"organization id {twin['id']} appears twice in the file" in run.errors[0]["message"]
-    assert run.errors[0]["message"].startswith("organization #18 ")
+    assert issues_of(run, "rejected") == [
+        ("organization", "id", f"the id {twin['id']} appears twice in the file")]
     assert not Organization.objects.filter(name="Twin").exists()
     assert Organization.objects.count() == 17  # every valid record is kept
 
@@ -226,37 +254,30 @@ def test_a_name_taken_by_another_id_is_explained(adam):
     document = one_org()
     document["organizations"][0]["id"] = str(uuid.uuid4())
     document["organizations"][0]["services"] = []
-
     run = import_document(document, actor=adam)
+    assert "already has this name" in issues_of(run, "rejected")[0][2]
 
-    assert "already has the name 'Tiny Org'" in run.errors[0]["message"]
 
-
-def test_the_error_report_carries_no_record_content(adam):
+def test_the_report_carries_no_free_text_of_the_record(adam):
     document = one_org(description="Secret-looking free text", eligibility_description="x",
-                       attributes=[{"id": "a", "taxonomy_term": {"code": "nope"}}])
+                       url="nope")
     run = import_document(document, actor=adam)
-    assert "Secret-looking" not in json.dumps(run.errors)
+    assert "Secret-looking" not in json.dumps(issues_of(run))
 
 
-def test_all_or_nothing_rolls_everything_back_on_one_error(sample, adam):
+def test_all_or_nothing_rolls_everything_back_on_one_rejection(sample, adam):
     document = copy.deepcopy(sample)
-    document["organizations"][5]["services"][0]["attributes"][0]["taxonomy_term"] = {
-        "code": "xyz"
-    }
-
+    document["organizations"][5]["services"][0]["name"] = ""
     run = import_document(document, actor=adam, all_or_nothing=True)
-
     assert run.status == ImportRun.Status.ROLLED_BACK
     assert (run.created, run.failed) == (0, 1)
-    assert "category 'xyz' is not one we know" in run.errors[0]["message"]
     assert Organization.objects.count() == 0 and Service.objects.count() == 0
     assert not directory_entries().exists()
 
 
 def test_all_or_nothing_imports_everything_when_all_is_well(sample, adam):
     run = import_document(sample, actor=adam, all_or_nothing=True)
-    assert (run.status, run.created) == (ImportRun.Status.DONE, 49)
+    assert (run.status, run.created) == (ImportRun.Status.DONE, 66)
 
 
 def test_services_may_also_be_listed_at_the_top_level(adam):
@@ -269,11 +290,14 @@ def test_services_may_also_be_listed_at_the_top_level(adam):
     assert Service.objects.get().organization.name == "Tiny Org"
 
 
-def test_open_eligibility_terms_map_to_our_categories(adam):
+def test_a_source_term_is_kept_searchable_and_suggested_but_not_mapped_alone(adam):
     document = one_org(attributes=[{"id": "a", "taxonomy_term": {
         "name": "Addiction & Recovery", "taxonomy": "Open Eligibility"}}])
     import_document(document, actor=adam)
-    assert Service.objects.get().category == "substance_use"
+    service = Service.objects.get()
+    assert service.category == ""
+    assert list(Service.objects.with_term("addiction")) == [service]
+    assert taxonomy.suggest("", "Addiction & Recovery") == "substance_use"
 
 
 # --- The pages and the command --------------------------------------------------------------
@@ -296,7 +320,7 @@ def test_an_upload_runs_as_a_task_after_commit_and_shows_progress(
     run = ImportRun.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("directory-import-run", args=[run.pk])
-    assert run.status == ImportRun.Status.DONE and run.created == 49
+    assert run.status == ImportRun.Status.DONE and run.created == 66
 
     page = client.get(response["Location"])
     assert page.status_code == 200
@@ -321,7 +345,7 @@ def test_the_progress_page_polls_while_the_import_runs(client, adam):
 
 @pytest.mark.parametrize(
     ("raw", "message"),
-    [(b"{not json", "not JSON"), (b'{"organizations": 3}', "as a list")],
+    [(b"not json", "neither JSON nor a zip")],
 )
 def test_a_malformed_upload_is_refused_with_a_message(client, adam, raw, message):
     client.force_login(adam)
@@ -342,11 +366,12 @@ def test_an_oversized_upload_is_refused(client, adam, settings):
 def test_the_task_runs_a_run_only_once(adam, sample):
     from providers.tasks import import_directory
 
-    run = ImportRun.objects.create(started_by=adam, file_name="x.json", payload=sample)
+    run = ImportRun(started_by=adam, file_name="x.json")
+    run.source.save("x.json", ContentFile(json.dumps(sample).encode()))
     import_directory(run.pk)
     import_directory(run.pk)  # redelivered: already done, nothing happens
     run.refresh_from_db()
-    assert (run.status, run.created) == (ImportRun.Status.DONE, 49)
+    assert (run.status, run.created) == (ImportRun.Status.DONE, 66)
     assert Organization.objects.count() == 17
 
 
@@ -361,16 +386,16 @@ def test_the_command_imports_and_reports(tmp_path, capsys):
     from providers.demo import SAMPLE
 
     call_command("import_hsds", str(SAMPLE))
-    assert "49 created" in capsys.readouterr().out
+    assert "66 created" in capsys.readouterr().out
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps(one_org(status="nope")))
-    with pytest.raises(CommandError, match="1 records were not imported"):
+    bad.write_text(json.dumps(one_org(name="")))
+    with pytest.raises(CommandError, match="1 records were rejected"):
         call_command("import_hsds", str(bad))
-    assert "status 'nope'" in capsys.readouterr().err
+    assert "'name' is empty" in capsys.readouterr().err
     with pytest.raises(CommandError, match="Nothing was imported"):
         call_command("import_hsds", str(bad), "--all-or-nothing")
     (tmp_path / "nojson.json").write_text("nope")
-    with pytest.raises(CommandError, match="not JSON"):
+    with pytest.raises(CommandError, match="neither JSON"):
         call_command("import_hsds", str(tmp_path / "nojson.json"))
 
 
@@ -385,7 +410,7 @@ def test_a_service_made_outside_hsds_is_exported_and_reimported(adam):
 def test_an_organisation_type_is_read_checked_and_kept_when_not_given(adam):
     document = one_org()
     document["organizations"][0]["attributes"] = [{"id": "a", "taxonomy_term": {
-        "code": "school", "taxonomy": hsds.ORGANIZATION_TYPE_TAXONOMY}}]
+        "code": "school", "taxonomy": taxonomy.ORGANIZATION_TYPE_TAXONOMY}}]
     import_document(document, actor=adam)
     assert Organization.objects.get().kind == "school"
 
@@ -394,4 +419,4 @@ def test_an_organisation_type_is_read_checked_and_kept_when_not_given(adam):
 
     document["organizations"][0]["attributes"][0]["taxonomy_term"]["code"] = "club"
     run = import_document(document, actor=adam)
-    assert "organization type 'club' is not one we know" in run.errors[0]["message"]
+    assert "organization type 'club' is not one we know" in issues_of(run)[0][2]
