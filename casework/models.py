@@ -1087,4 +1087,6 @@ class Reminder(models.Model):
 
 
 # The weekly MDT review (casework/panels/models.py), registered under the casework app label.
+# The transactional outbox (casework/outbox/models.py), likewise.
+from casework.outbox.models import *  # noqa: E402, F401, F403
 from casework.panels.models import *  # noqa: E402, F401, F403

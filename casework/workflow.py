@@ -1,7 +1,8 @@
 """Every write a user would call an action. Views, commands and tasks all come through here.
 
 Each function is atomic, takes the acting user as `actor`, checks the access policy itself (so a
-caller cannot forget), and defers anything that leaves the database to `transaction.on_commit`.
+caller cannot forget), and writes anything that leaves the database as an outbox message in
+the same transaction (casework.outbox).
 """
 
 import calendar
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 from guardian.shortcuts import assign_perm, remove_perm
 
-from casework import access, roles, selectors, tasks
+from casework import access, outbox, roles, selectors, tasks
 from casework.models import (
     Assessment,
     AssessmentRating,
@@ -136,7 +137,7 @@ def _assign(case: Case, caseworker, *, actor) -> None:
     case.caseworker = caseworker
     case.save(update_fields=["caseworker"])
     _hand_over(case, previous, caseworker, actor=actor)
-    transaction.on_commit(lambda: tasks.notify_assignment.delay(case.pk, caseworker.pk))
+    outbox.enqueue(tasks.notify_assignment, case_id=case.pk, user_id=caseworker.pk)
 
 
 def take_transition(

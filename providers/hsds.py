@@ -43,6 +43,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import outbox
 from providers.models import (
     ImportRun,
     Location,
@@ -566,7 +567,7 @@ def start_import(*, document: dict, file_name: str, actor, all_or_nothing: bool)
         started_by=actor, file_name=file_name[:200], payload=document,
         all_or_nothing=all_or_nothing, total=len(records_of(document)),
     )
-    transaction.on_commit(lambda: tasks.import_directory.delay(run.pk))
+    outbox.enqueue(tasks.import_directory, run_id=run.pk)
     return run
 
 
