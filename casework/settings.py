@@ -442,6 +442,10 @@ CELERY_BEAT_SCHEDULE["outbox-relay"] = {
     "schedule": OUTBOX_RELAY_SECONDS,
     "options": {"expires": OUTBOX_RELAY_SECONDS * 5},  # a backlog of relay runs is pointless
 }
+# One queue name per deployment (or per test run sharing a Redis database).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (the broker tests).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 # Fail fast when the broker is down: the relay leaves messages waiting and tries again.
 CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
 # `make run` uses kombu's filesystem transport: a broker that needs no server, in VAR_DIR.
