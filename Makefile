@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml requirements.lock
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
-	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Serving on http://127.0.0.1:8000 with a worker and beat (Ctrl-C stops all)"
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-filesystem://} PATH="$(CURDIR)/$(BIN):$$PATH" \
+		$(BIN)/honcho start --env /dev/null
 
 # Two workers: the machines this runs on have two cores.
 PYTEST_WORKERS ?= 2
