@@ -1086,7 +1086,8 @@ class Reminder(models.Model):
         return f"reminder {self.pk}"
 
 
-# The weekly MDT review (casework/panels/models.py), registered under the casework app label.
-# The transactional outbox (casework/outbox/models.py), likewise.
+# The weekly MDT review (casework/panels/models.py), registered under the casework app label;
+# likewise the outbox (casework/outbox/) and the create-form tokens (casework/submissions/).
 from casework.outbox.models import *  # noqa: E402, F401, F403
 from casework.panels.models import *  # noqa: E402, F401, F403
+from casework.submissions.models import *  # noqa: E402, F401, F403

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.access_log import record_read
-from casework import access, forms, roles, selectors, workflow
+from casework import access, forms, roles, selectors, submissions, workflow
 from casework.models import Case, FollowUp, Instrument, Intervention, Notification, ServicePlan
 
 
@@ -244,6 +244,7 @@ def _record(request, reference, form_class, form_key, action, success, **form_kw
 
 
 @require_POST
+@submissions.once
 def case_consent(request, reference):
     return _record(
         request, reference, forms.ConsentForm, "consent_form",
@@ -560,6 +561,7 @@ def case_intervention_status(request, reference, intervention_id):
 
 
 @require_POST
+@submissions.once
 def case_follow_up(request, reference):
     return _record(
         request, reference, forms.FollowUpForm, "follow_up_form",
@@ -570,6 +572,7 @@ def case_follow_up(request, reference):
 
 
 @require_POST
+@submissions.once
 def case_follow_up_schedule(request, reference):
     return _record(
         request, reference, forms.ScheduleFollowUpForm, "schedule_form",
@@ -636,6 +639,7 @@ def case_follow_up_outcome(request, reference, follow_up_id):
 
 
 @require_POST
+@submissions.once
 def case_note(request, reference):
     case = access.access_case(request.user, reference)
     if not access.can_write_notes(request.user, case):
@@ -693,6 +697,7 @@ def case_note_addendum(request, reference, note_id):
 
 
 @require_POST
+@submissions.once
 def case_task(request, reference):
     return _record(
         request, reference, forms.TaskForm, "task_form",
