@@ -557,6 +557,9 @@ class Assessment(models.Model):
     changes, except for the supervisor's sign-off. Reassessment is a new version.
     """
 
+    # Optimistic locking (casework.revisions): bumped by every save through the workflow.
+    revision = models.PositiveIntegerField(default=0, editable=False)
+
     class RiskLevel(models.TextChoices):
         LOW = "low", _("Low")
         MODERATE = "moderate", _("Moderate")
@@ -778,6 +781,9 @@ class Intervention(models.Model):
 @audited
 class FollowUp(models.Model):
     """A contact or a review: scheduled with a due date, then recorded with its outcome."""
+
+    # Optimistic locking (casework.revisions): bumped by every save through the workflow.
+    revision = models.PositiveIntegerField(default=0, editable=False)
 
     class Kind(models.TextChoices):
         CHECK_IN = "check_in", _("Check-in")
