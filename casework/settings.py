@@ -456,6 +456,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_BROKER_DIR),
         "data_folder_out": str(_BROKER_DIR),
         "store_processed": False,
+        "control_folder": str(_BROKER_DIR / "control"),  # not ./control
     }
 # CASEWORK_BEAT_EVERY="casework-send-due-reminders=20,record-audit-anchor=20" runs those beat
 # entries every N seconds instead of on their schedule (the quick-start smoke test uses it).
