@@ -18,8 +18,9 @@ run: $(STAMP)
 	$(BIN)/python manage.py load_demo
 	@echo "Sign in with a demo user name and password; for the second factor run, in another terminal:"
 	@echo "  $(BIN)/python manage.py demo_code USERNAME"
-	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Serving on http://127.0.0.1:8000 with a worker and beat (Ctrl-C stops all)"
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-filesystem://} PATH="$(CURDIR)/$(BIN):$$PATH" \
+		$(BIN)/honcho start --env /dev/null
 
 # Two workers: the machines this runs on have two cores.
 PYTEST_WORKERS ?= 2

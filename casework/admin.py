@@ -162,3 +162,6 @@ class PanelAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     filter_horizontal = ["teams"]
     inlines = [PanelMemberInline]
+
+# The outbox backlog and dead letters (casework/outbox/admin.py).
+import casework.outbox.admin  # noqa: E402, F401

@@ -10,3 +10,4 @@ app = Celery("casework")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["casework.panels"])  # the MDT agenda job (casework/panels/tasks.py)
+app.autodiscover_tasks(["casework.outbox"])  # the outbox relay and consumer

@@ -559,6 +559,9 @@ class Assessment(models.Model):
     changes, except for the supervisor's sign-off. Reassessment is a new version.
     """
 
+    # Optimistic locking (casework.revisions): bumped by every save through the workflow.
+    revision = models.PositiveIntegerField(default=0, editable=False)
+
     class RiskLevel(models.TextChoices):
         LOW = "low", _("Low")
         MODERATE = "moderate", _("Moderate")
@@ -780,6 +783,9 @@ class Intervention(models.Model):
 @audited
 class FollowUp(models.Model):
     """A contact or a review: scheduled with a due date, then recorded with its outcome."""
+
+    # Optimistic locking (casework.revisions): bumped by every save through the workflow.
+    revision = models.PositiveIntegerField(default=0, editable=False)
 
     class Kind(models.TextChoices):
         CHECK_IN = "check_in", _("Check-in")
@@ -1088,7 +1094,10 @@ class Reminder(models.Model):
         return f"reminder {self.pk}"
 
 
-# The weekly MDT review (casework/panels/models.py), registered under the casework app label.
-# Pending grants of powerful roles (casework/accounts/models.py), under the casework app label.
+# The weekly MDT review (casework/panels/models.py), registered under the casework app label;
+# likewise the outbox (casework/outbox/), the create-form tokens (casework/submissions/) and the
+# pending grants of powerful roles (casework/accounts/models.py).
 from casework.accounts.models import *  # noqa: E402, F401, F403
+from casework.outbox.models import *  # noqa: E402, F401, F403
 from casework.panels.models import *  # noqa: E402, F401, F403
+from casework.submissions.models import *  # noqa: E402, F401, F403

@@ -491,6 +491,48 @@ CELERY_BEAT_SCHEDULE["mdt-draft-agendas"] = {
     "schedule": crontab(hour=6, minute=45),  # daily; drafting again only adds what is new
 }
 
+# --- Transactional outbox and background work (casework/outbox/, docs/outbox.md) -----------
+# Side effects are OutboxMessage rows written with the change; the relay (a beat job every
+# OUTBOX_RELAY_SECONDS, or `manage.py relay_outbox`) publishes them. A message that keeps
+# failing is retried after OUTBOX_BACKOFF_SECONDS, doubling up to OUTBOX_BACKOFF_MAX_SECONDS,
+# then parked as a dead letter (admin site, "casework.alerts" ERROR) after OUTBOX_MAX_ATTEMPTS.
+# A message sent but not finished within OUTBOX_REDELIVER_SECONDS (its worker died) is sent
+# again: keep it above the longest task.
+OUTBOX_RELAY_SECONDS = float(os.environ.get("OUTBOX_RELAY_SECONDS", "2"))
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+OUTBOX_BACKOFF_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_SECONDS", "10"))
+OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
+OUTBOX_REDELIVER_SECONDS = float(os.environ.get("OUTBOX_REDELIVER_SECONDS", "600"))
+CELERY_BEAT_SCHEDULE["outbox-relay"] = {
+    "task": "casework.outbox.relay",
+    "schedule": OUTBOX_RELAY_SECONDS,
+    "options": {"expires": OUTBOX_RELAY_SECONDS * 5},  # a backlog of relay runs is pointless
+}
+# One queue name per deployment (or per test run sharing a Redis database).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (the broker tests).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+# Fail fast when the broker is down: the relay leaves messages waiting and tries again.
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+# `make run` uses kombu's filesystem transport: a broker that needs no server, in VAR_DIR.
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _BROKER_DIR = VAR_DIR / "broker"
+    _BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR),
+        "data_folder_out": str(_BROKER_DIR),
+        "store_processed": False,
+        "control_folder": str(_BROKER_DIR / "control"),  # not ./control
+    }
+# CASEWORK_BEAT_EVERY="casework-send-due-reminders=20,record-audit-anchor=20" runs those beat
+# entries every N seconds instead of on their schedule (the quick-start smoke test uses it).
+for _entry in filter(None, os.environ.get("CASEWORK_BEAT_EVERY", "").split(",")):
+    _name, _, _seconds = _entry.partition("=")
+    if _name.strip() not in CELERY_BEAT_SCHEDULE:
+        raise ImproperlyConfigured(f"CASEWORK_BEAT_EVERY names no beat entry {_name!r}.")
+    CELERY_BEAT_SCHEDULE[_name.strip()]["schedule"] = float(_seconds)
+# --- end of outbox and background work -------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.access_log import record_read
-from casework import access, forms, roles, selectors, workflow
+from casework import access, forms, revisions, roles, selectors, submissions, workflow
 from casework.models import Case, FollowUp, Instrument, Intervention, Notification, ServicePlan
 from casework.pagination import paginate
 
@@ -274,6 +274,7 @@ def _record(request, reference, form_class, form_key, action, success, **form_kw
 
 
 @require_POST
+@submissions.once
 def case_consent(request, reference):
     return _record(
         request, reference, forms.ConsentForm, "consent_form",
@@ -322,12 +323,14 @@ def _assessment_form_context(case, draft, form=None) -> dict:
         "instrument": instrument,
         "previous_assessment": previous,
         "draft_assessment": draft,
+        "assessment_revision": draft.revision if draft else revisions.new_marker(
+            case.assessments.count()),
     }
 
 
-def _assessment_page(request, case, *, form=None, status=200, errors=()):
+def _assessment_page(request, case, *, form=None, status=200, errors=(), stale=False):
     draft = selectors.draft_assessment(case)
-    context = {"case": case, "errors": errors}
+    context = {"case": case, "errors": errors, "stale": stale}
     context.update(_assessment_form_context(case, draft, form))
     record_read(draft or case, part="assessment form")
     return render(request, "casework/assessment_form.html", context, status=status)
@@ -359,8 +362,11 @@ def case_assessment(request, reference):
         assessment = workflow.save_assessment(
             case, actor=request.user, ratings=form.ratings(), risk_level=data["risk_level"],
             needs_summary=data["needs_summary"], change_summary=data.get("change_summary", ""),
-            complete=form.complete,
+            complete=form.complete, seen_revision=revisions.seen(request),
         )
+    except revisions.StaleEdit as stale:
+        return _assessment_page(request, case, form=form, status=409, errors=stale.messages,
+                                stale=True)
     except workflow.TransitionRefused as refused:
         return _assessment_page(request, case, form=form, status=400, errors=refused.messages)
     if not form.complete:
@@ -590,6 +596,7 @@ def case_intervention_status(request, reference, intervention_id):
 
 
 @require_POST
+@submissions.once
 def case_follow_up(request, reference):
     return _record(
         request, reference, forms.FollowUpForm, "follow_up_form",
@@ -600,6 +607,7 @@ def case_follow_up(request, reference):
 
 
 @require_POST
+@submissions.once
 def case_follow_up_schedule(request, reference):
     return _record(
         request, reference, forms.ScheduleFollowUpForm, "schedule_form",
@@ -609,7 +617,7 @@ def case_follow_up_schedule(request, reference):
     )
 
 
-def _follow_up_page(request, case, follow_up, *, form=None, status=200, errors=()):
+def _follow_up_page(request, case, follow_up, *, form=None, status=200, errors=(), stale=False):
     plan = selectors.current_plan(case) if follow_up.kind == FollowUp.Kind.REVIEW else None
     goals = list(plan.plan_goals.select_related("need")) if plan else []
     can_record = follow_up.is_scheduled and (
@@ -622,6 +630,7 @@ def _follow_up_page(request, case, follow_up, *, form=None, status=200, errors=(
         "follow_up": follow_up,
         "errors": errors,
         "can_record": can_record,
+        "stale": stale,
         "form": form or forms.OutcomeForm(goals=goals, initial={"mode": follow_up.mode}),
         "progress": list(follow_up.goal_progress.select_related("goal")),
     }
@@ -653,8 +662,12 @@ def case_follow_up_outcome(request, reference, follow_up_id):
         workflow.record_outcome(
             follow_up, actor=request.user, outcome=data["outcome"],
             happened_on=data["happened_on"], summary=data["summary"], mode=data["mode"],
-            progress=form.progress(),
+            progress=form.progress(), seen_revision=revisions.seen(request),
         )
+    except revisions.StaleEdit as stale:
+        follow_up.refresh_from_db()  # show the saved version beside what this person typed
+        return _follow_up_page(request, case, follow_up, form=form, status=409,
+                               errors=stale.messages, stale=True)
     except workflow.TransitionRefused as refused:
         return _follow_up_page(request, case, follow_up, form=form, status=400,
                                errors=refused.messages)
@@ -666,6 +679,7 @@ def case_follow_up_outcome(request, reference, follow_up_id):
 
 
 @require_POST
+@submissions.once
 def case_note(request, reference):
     case = access.access_case(request.user, reference)
     if not access.can_write_notes(request.user, case):
@@ -723,6 +737,7 @@ def case_note_addendum(request, reference, note_id):
 
 
 @require_POST
+@submissions.once
 def case_task(request, reference):
     return _record(
         request, reference, forms.TaskForm, "task_form",

@@ -1,7 +1,8 @@
 """Every write a user would call an action. Views, commands and tasks all come through here.
 
 Each function is atomic, takes the acting user as `actor`, checks the access policy itself (so a
-caller cannot forget), and defers anything that leaves the database to `transaction.on_commit`.
+caller cannot forget), and writes anything that leaves the database as an outbox message in
+the same transaction (casework.outbox).
 """
 
 import calendar
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 from guardian.shortcuts import assign_perm, remove_perm
 
-from casework import access, roles, selectors, tasks
+from casework import access, outbox, revisions, roles, selectors, tasks
 from casework.models import (
     Assessment,
     AssessmentRating,
@@ -136,7 +137,7 @@ def _assign(case: Case, caseworker, *, actor) -> None:
     case.caseworker = caseworker
     case.save(update_fields=["caseworker"])
     _hand_over(case, previous, caseworker, actor=actor)
-    transaction.on_commit(lambda: tasks.notify_assignment.delay(case.pk, caseworker.pk))
+    outbox.enqueue(tasks.notify_assignment, case_id=case.pk, user_id=caseworker.pk)
 
 
 def take_transition(
@@ -263,18 +264,23 @@ def save_assessment(
     needs_summary: str = "",
     change_summary: str = "",
     complete: bool = False,
+    seen_revision: int | None = None,
 ) -> Assessment:
     """Save the case's draft assessment, starting the next version if there is no draft.
 
     `ratings` maps factor ids of the draft's instrument to (rating, evidence); rating "" means
     not rated. With `complete`, the assessment is completed and never changes again: the next
-    save starts a reassessment.
+    save starts a reassessment. `seen_revision` is the draft's revision on the person's page
+    (revisions.NEW if there was no draft): anything else raises StaleEdit and saves nothing.
     """
     _require_records(actor, case)
     if case.stage not in access.ASSESSMENT_STAGES:
         raise TransitionRefused([_("Assessments are recorded from assessment until follow-up.")])
     _lock(case)
     assessment = selectors.draft_assessment(case)
+    # The case lock serialises the saves; with no draft, the completed versions count.
+    revisions.check(assessment, seen_revision,
+                    new=revisions.new_marker(case.assessments.count()))
     if assessment is None:
         assessment = Assessment.objects.create(
             case=case,
@@ -661,13 +667,16 @@ def record_outcome(
     summary: str = "",
     mode: str = "",
     progress: dict | None = None,
+    seen_revision: int | None = None,
 ) -> FollowUp:
     """Record what came of a scheduled contact or review, and close its task.
 
     For a plan review, `progress` maps goal ids of the current plan to (progress, comment); each
-    is kept as that review's record and becomes the goal's current progress.
+    is kept as that review's record and becomes the goal's current progress. A `seen_revision`
+    other than the stored one raises StaleEdit and records nothing.
     """
     case = follow_up.case
+    revisions.check_row(follow_up, seen_revision)
     if follow_up.kind == FollowUp.Kind.POST_EXIT_REVIEW:
         _require(access.can_record_post_exit_review(actor, case))
     else:

@@ -6,7 +6,8 @@ from providers.hsds import write
 from providers.models import ImportRun
 
 
-@shared_task(acks_late=True)
+# outbox_atomic=False: the import commits its own progress (the progress page reads it).
+@shared_task(acks_late=True, outbox_atomic=False)
 def import_directory(run_id: int) -> None:
     """Run a queued HSDS import; a run that has already started is left alone (redelivery)."""
     run = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.PENDING).first()

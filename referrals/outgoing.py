@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
-from casework import access, selectors
+from casework import access, outbox, selectors
 from casework.models import Case, PlanGoal, Task
 from referrals import tasks
 from referrals.models import (
@@ -316,7 +316,7 @@ def expire(referral: ProviderReferral, *, now: datetime.datetime | None = None) 
                 % {"ref": current.reference},
                 due_on=timezone.localdate(now) + datetime.timedelta(days=2),
             )
-        transaction.on_commit(lambda: tasks.notify_provider_referral_event.delay(event.pk))
+        outbox.enqueue(tasks.notify_provider_referral_event, event_id=event.pk)
     return True
 
 
@@ -348,10 +348,8 @@ def escalate(referral: ProviderReferral, kind: str, *,
                 case=current.case, owner=supervisor, kind=Task.Kind.OTHER, title=title,
                 due_on=timezone.localdate(now) + datetime.timedelta(days=1),
             )
-        referral_id = current.pk
-        transaction.on_commit(
-            lambda: tasks.notify_provider_referral_escalation.delay(referral_id, kind)
-        )
+        outbox.enqueue(tasks.notify_provider_referral_escalation, referral_id=current.pk,
+                       kind=kind)
     return True
 
 
@@ -379,6 +377,5 @@ def _record(referral, name, source, *, actor, reason="", outcome="", note=""):
 
 
 def _notify_after_commit(referral, event):
-    event_id = event.pk
-    transaction.on_commit(lambda: tasks.notify_provider_referral_event.delay(event_id))
+    outbox.enqueue(tasks.notify_provider_referral_event, event_id=event.pk)
     return referral

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.access_log import record_read
-from casework import access
+from casework import access, submissions
 from casework.pagination import paginate
 from referrals import outgoing, provider_forms, provider_selectors
 
@@ -47,6 +47,7 @@ def sent(request):
 
 
 @require_http_methods(["GET", "POST"])
+@submissions.once
 def new(request, case_reference):
     """Send a referral from a case to a provider's service, choosing what is shared."""
     case = access.access_case(request.user, case_reference, for_write=True)

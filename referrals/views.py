@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_fsm import can_proceed
 
 from audit.access_log import record_read
-from casework import access
+from casework import access, submissions
 from casework.pagination import paginate
 from referrals import conf, forms, matching, ratelimit, selectors, workflow
 from referrals.models import BiasIncident, Referral
@@ -34,6 +34,7 @@ def _posted(request):
 
 
 @require_http_methods(["GET", "POST"])
+@submissions.once
 def referral_new(request):
     """Staff enter a referral taken by phone, email or in person."""
     if not access.can_enter_referral(request.user):
@@ -51,6 +52,7 @@ def referral_new(request):
 
 
 @require_http_methods(["GET", "POST"])
+@submissions.once
 def referral_partner_new(request):
     """Partner agencies' staff refer someone; they see only the referrals they made."""
     if not access.can_make_partner_referral(request.user):
@@ -69,6 +71,12 @@ def referral_partner_new(request):
     return render(request, "referrals/referral_form.html", context, status=status)
 
 
+def _confirm_again(request, key: str, claim) -> None:
+    """A repeated POST of a public form sees the same confirmation: the reference it shows
+    travels in the session, which the first confirmation page emptied."""
+    request.session[key] = claim.result_reference
+
+
 def _rate_limited(request):
     return render(request, "referrals/rate_limited.html", status=429)
 
@@ -76,6 +84,7 @@ def _rate_limited(request):
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
+@submissions.once(on_replay=lambda request, claim: _confirm_again(request, SENT_REFERRAL, claim))
 def referral_public(request):
     """The secure public referral form."""
     if request.method == "POST" and not ratelimit.allow(request, "referral", model=Referral):
@@ -86,7 +95,7 @@ def referral_public(request):
             form.save(commit=False), channel=Referral.Channel.PUBLIC
         )
         # The reference travels in the session, not the URL; the page shows it once.
-        request.session[SENT_REFERRAL] = referral.reference
+        request.session[SENT_REFERRAL] = request.submitted_reference = referral.reference
         return redirect("referral-public-sent")
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "working_days": conf.intake_working_days()}
@@ -272,6 +281,7 @@ def referral_link(request, reference):
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
+@submissions.once(on_replay=lambda request, claim: _confirm_again(request, SENT_BIAS_REPORT, claim))
 def bias_report(request):
     """The public bias-incident report form; anonymous if the reporter wishes."""
     if request.method == "POST" and not ratelimit.allow(request, "bias", model=BiasIncident):
@@ -279,7 +289,7 @@ def bias_report(request):
     form = forms.BiasReportForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         incident = workflow.report_bias_incident(form.save(commit=False))
-        request.session[SENT_BIAS_REPORT] = incident.reference
+        request.session[SENT_BIAS_REPORT] = request.submitted_reference = incident.reference
         return redirect("bias-report-sent")
     status = 400 if request.method == "POST" else 200
     return render(request, "referrals/bias_report_form.html", {"form": form}, status=status)

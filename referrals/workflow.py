@@ -1,8 +1,8 @@
 """Every write on referrals and bias reports a user would call an action.
 
 Each function is atomic, takes the acting user as `actor` (None only for the public forms),
-checks the access policy itself, and defers anything that leaves the database (notifications,
-emails) to `transaction.on_commit`, with tasks that take ids.
+checks the access policy itself, and writes anything that leaves the database (notifications,
+emails) as an outbox message in the same transaction, with tasks that take ids.
 
 Screening follows the django-fsm transitions on Referral: `screen_referral` checks the
 transition and its permission, applies it and records a ScreeningDecision with the reason. A
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
-from casework import access
+from casework import access, outbox
 from casework import workflow as case_workflow
 from casework.models import Case, Team
 from referrals import conf, matching, tasks
@@ -66,8 +66,7 @@ def receive_referral(referral: Referral, *, channel: str, actor=None) -> Referra
     with transaction.atomic():
         referral.save()
         if referral.is_immediate:
-            referral_id = referral.pk
-            transaction.on_commit(lambda: tasks.notify_immediate_risk.delay(referral_id))
+            outbox.enqueue(tasks.notify_immediate_risk, referral_id=referral.pk)
     return referral
 
 
@@ -198,11 +197,10 @@ def screen_referral(
             )
     except ConcurrentTransition as error:
         raise StaleReferral from error
-    referral_id = referral.pk
     if record.attached:
-        transaction.on_commit(lambda: tasks.notify_referral_attached.delay(referral_id))
+        outbox.enqueue(tasks.notify_referral_attached, referral_id=referral.pk)
     if acknowledge:
-        transaction.on_commit(lambda: tasks.send_referral_acknowledgement.delay(referral_id))
+        outbox.enqueue(tasks.send_referral_acknowledgement, referral_id=referral.pk)
     return record
 
 

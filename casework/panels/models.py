@@ -326,6 +326,9 @@ class MinutesLocked(Exception):
 class Minutes(models.Model):
     """The meeting's record, drafted as it goes, then finalised and locked for good."""
 
+    # Optimistic locking (casework.revisions): bumped by every save of the text.
+    revision = models.PositiveIntegerField(default=0, editable=False)
+
     meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="minutes")
     text = EncryptedTextField(_("minutes"), blank=True, default="")
     updated_by = models.ForeignKey(

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import access, selectors, workflow
+from casework import access, revisions, selectors, workflow
 from casework.models import Case, Task
 from casework.panels import agenda
 from casework.panels.models import (
@@ -315,15 +315,18 @@ def add_action(item: AgendaItem, *, actor, description: str, owner, due_on) -> A
 
 
 @transaction.atomic
-def save_minutes(meeting: Meeting, *, actor, text: str) -> Minutes:
-    """Save the draft minutes as the meeting goes."""
+def save_minutes(meeting: Meeting, *, actor, text: str,
+                 seen_revision: int | None = None) -> Minutes:
+    """Save the draft minutes as the meeting goes; StaleEdit if someone saved them since the
+    page with `seen_revision` was shown."""
     _require(access.can_minute(actor, meeting))
     _lock_meeting(meeting)
     _require_not_finalised(meeting)
-    minutes = meeting.minutes
+    minutes = Minutes.objects.get(pk=meeting.minutes.pk)  # as stored, now the meeting is locked
+    revisions.check(minutes, seen_revision)
     minutes.text = text.strip()
     minutes.updated_by, minutes.updated_at = actor, timezone.now()
-    minutes.save(update_fields=["text", "updated_by", "updated_at"])
+    minutes.save(update_fields=["text", "updated_by", "updated_at", "revision"])
     return minutes
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.access_log import record_read
-from casework import access, selectors
+from casework import access, revisions, selectors
 from casework.accounts.stepup import require_recent_second_factor
 from casework.pagination import paginate
 from casework.panels import forms, pdf, services
@@ -195,7 +195,8 @@ def item_conflict(request, item_id):
 # The record ---------------------------------------------------------------------------------
 
 
-def _minutes_page(request, meeting, *, status=200, errors=(), form=None, annotation_form=None):
+def _minutes_page(request, meeting, *, status=200, errors=(), form=None, annotation_form=None,
+                  stale=False):
     if not access.can_read_minutes(request.user, meeting):
         raise Http404
     items = panel_selectors.minutes_items(request.user, meeting)
@@ -205,6 +206,7 @@ def _minutes_page(request, meeting, *, status=200, errors=(), form=None, annotat
         "meeting": meeting, "minutes": minutes, "items": items, "errors": errors,
         "annotations": list(minutes.annotations.select_related("author")),
         "can_minute": can_minute,
+        "stale": stale,
         "can_annotate": minutes.is_locked and access.can_annotate(request.user, meeting),
         "form": form or forms.MinutesForm(initial={"text": minutes.text}),
         "annotation_form": annotation_form or forms.AnnotationForm(),
@@ -225,7 +227,12 @@ def meeting_minutes(request, meeting_id):
     if not form.is_valid():
         return _minutes_page(request, meeting, status=400, form=form)
     try:
-        services.save_minutes(meeting, actor=request.user, text=form.cleaned_data["text"])
+        services.save_minutes(meeting, actor=request.user, text=form.cleaned_data["text"],
+                              seen_revision=revisions.seen(request))
+    except revisions.StaleEdit as stale:
+        meeting.minutes.refresh_from_db()  # show the saved version beside what was typed
+        return _minutes_page(request, meeting, status=409, errors=stale.messages, form=form,
+                             stale=True)
     except TransitionRefused as refused:
         return _minutes_page(request, meeting, status=400, errors=refused.messages, form=form)
     messages.success(request, _("Draft minutes saved."))

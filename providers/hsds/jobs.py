@@ -5,6 +5,7 @@ import threading
 from django.conf import settings
 from django.db import connections, transaction
 
+from casework import outbox
 from providers.models import ImportRun
 
 
@@ -18,18 +19,16 @@ def start_import(*, upload, actor, all_or_nothing: bool = False) -> ImportRun:
 
 
 def enqueue_import(run_id: int) -> None:
-    """Run the import after commit: on the Celery worker when there is a broker, else on a
-    thread of this process, so the request returns at once and the progress page can follow.
-
-    The one place that hands an import to the background (to become an outbox row).
-    """
+    """Run the import after commit: through the outbox to the worker when there is a broker,
+    else on a thread of this process, so the request returns at once and the progress page can
+    follow. The one place that hands an import to the background."""
     # The task module sits above this one; imported here, at call time, to hand the run over.
     from providers import tasks
 
     if settings.CELERY_TASK_ALWAYS_EAGER and settings.PROVIDERS_IMPORT_THREAD:
         transaction.on_commit(lambda: _thread(tasks.import_directory, run_id).start())
     else:
-        transaction.on_commit(lambda: tasks.import_directory.delay(run_id))
+        outbox.enqueue(tasks.import_directory, run_id=run_id)
 
 
 def _thread(task, run_id: int) -> threading.Thread:

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core import mail
 
-from casework.models import Notification
+from casework.models import Notification, OutboxMessage
 from referrals import tasks, workflow
 from referrals.models import Referral
 from tests.factories import ReferralFactory
@@ -40,12 +40,11 @@ def test_the_acknowledgement_is_sent_once(ivy):
 
 
 @pytest.mark.django_db
-def test_task_messages_carry_ids_only(ivy, monkeypatch, django_capture_on_commit_callbacks):
-    sent = []
-    monkeypatch.setattr(tasks.notify_immediate_risk, "delay",
-                        lambda *args, **kwargs: sent.append((args, kwargs)))
+def test_task_messages_carry_ids_only(ivy, django_capture_on_commit_callbacks):
     referral = ReferralFactory.build(urgency="immediate", first_name="Canaryname")
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False):
         workflow.receive_referral(referral, channel=Referral.Channel.STAFF, actor=ivy)
-    assert sent == [((referral.pk,), {})]
-    assert "Canaryname" not in json.dumps(sent)
+    message = OutboxMessage.objects.get()
+    assert (message.task, message.kwargs) == (tasks.notify_immediate_risk.name,
+                                              {"referral_id": referral.pk})
+    assert "Canaryname" not in json.dumps(message.kwargs)
