@@ -16,8 +16,9 @@ from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldError
-from django.db.models import Count, Q
+from django.db.models import Count, F, Max, Q
 
+from audit.models import ChainLink
 from casework import roles
 from casework.models import Case, CaseNote, CaseTransition
 from casework.scale import sessions
@@ -75,6 +76,11 @@ def counts(since: datetime.datetime) -> dict:
         figures["unsealed entries"] = entries.filter(chain_link__isnull=True).count()
     except FieldError:  # the chain's schema changed: report it rather than guess
         figures["unsealed entries"] = None
+    # The longest wait between an entry's write and its seal (audit.sequencer's bound).
+    delay = ChainLink.objects.filter(entry__timestamp__gte=since).aggregate(
+        longest=Max(F("sealed_at") - F("entry__timestamp"))
+    )["longest"]
+    figures["max seal delay s"] = round(delay.total_seconds(), 3) if delay else 0.0
     return figures
 
 

@@ -24,7 +24,10 @@ from tests.factories import UserFactory
 
 
 def write(n, subject=None):
-    subject = subject or UserFactory()
+    """n entries through auditlog (a new subject's own entry sealed first, out of the way)."""
+    if subject is None:
+        subject = UserFactory()
+        sequencer.seal()
     return [
         LogEntry.objects.log_create(
             subject, action=LogEntry.Action.ACCESS, force_log=True, changes=None,
@@ -39,20 +42,20 @@ def test_an_entry_waits_with_its_mac_until_sealed_then_links_once():
     entries = write(3)
     waiting = UnsealedEntry.objects.order_by("entry_id")
     assert [w.entry_id for w in waiting] == [e.pk for e in entries]
-    assert not ChainLink.objects.exists()
+    assert not ChainLink.objects.filter(entry__in=entries).exists()
     result = chain.verify()
     assert result.ok and result.unsealed == 3  # waiting within the bound is not a fault
 
+    before = ChainLink.objects.count()
     sealed = sequencer.seal()
-    assert sealed.sealed == 3 and sealed.head_seq == 3 and not sealed.refused
+    assert sealed.sealed == 3 and sealed.head_seq == before + 3 and not sealed.refused
     assert not UnsealedEntry.objects.exists()
-    assert list(ChainLink.objects.order_by("seq").values_list("entry_id", flat=True)) == [
-        e.pk for e in entries
-    ]
+    assert list(ChainLink.objects.filter(seq__gt=before).order_by("seq")
+                .values_list("entry_id", flat=True)) == [e.pk for e in entries]
     assert all(link.sealed_at is not None for link in ChainLink.objects.all())
     assert sequencer.seal().sealed == 0  # nothing is sealed twice
     result = chain.verify()
-    assert result.ok and result.checked == 3 and result.unsealed == 0
+    assert result.ok and result.checked == before + 3 and result.unsealed == 0
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -81,7 +84,7 @@ def test_a_waiting_entry_whose_mac_does_not_match_is_refused_and_reported(tamper
     result = sequencer.seal()
     assert result.sealed == 1 and result.refused == (forged.pk,)
     assert "REFUSED 1 entries" in caplog.text
-    assert ChainLink.objects.get().entry_id == good.pk
+    assert ChainLink.objects.order_by("seq").last().entry_id == good.pk
     outcome = chain.verify()
     assert not outcome.ok and f"id {forged.pk}" in outcome.problem
     assert "fail their write-time MAC" in outcome.problem
@@ -115,8 +118,8 @@ def test_an_entry_inserted_with_a_queue_row_but_no_key_is_refused(tamper):
 @pytest.mark.django_db
 def test_removing_the_queue_row_of_a_waiting_entry_leaves_it_outside_the_chain(tamper):
     write(2)
+    sequencer.seal()
     (waiting,) = write(1)
-    sequencer.seal(limit=2)
     tamper("DELETE FROM audit_unsealedentry WHERE entry_id = %s", [waiting.pk])
     result = chain.verify(orphan_grace=0)
     assert not result.ok and "outside the chain" in result.problem
@@ -150,40 +153,45 @@ def test_a_seal_that_dies_mid_batch_seals_nothing_and_the_next_seals_everything_
         raise KeyboardInterrupt  # killed after writing the links, before the commit
 
     monkeypatch.setattr(chain, "seal_rows", dies_after_linking)
+    before = ChainLink.objects.count()
     with pytest.raises(KeyboardInterrupt):
         sequencer.seal()
-    assert not ChainLink.objects.exists() and UnsealedEntry.objects.count() == 5
+    assert ChainLink.objects.count() == before and UnsealedEntry.objects.count() == 5
     monkeypatch.setattr(chain, "seal_rows", real)
     assert sequencer.seal().sealed == 5
-    assert ChainLink.objects.count() == 5 and ChainHead.objects.get().seq == 5
-    assert sorted(ChainLink.objects.values_list("entry_id", flat=True)) == [e.pk for e in entries]
+    assert ChainLink.objects.count() == before + 5 == ChainHead.objects.get().seq
+    assert sorted(ChainLink.objects.filter(seq__gt=before).values_list("entry_id", flat=True)) == [
+        e.pk for e in entries
+    ]
     assert chain.verify().ok
 
 
 @pytest.mark.django_db
 def test_a_seal_signs_an_anchor_when_the_last_is_older_than_the_interval(settings, anchor_path):
+    subject = UserFactory()
+    write(2, subject)
     settings.AUDIT_ANCHOR_INTERVAL_SECONDS = 300
-    write(2)
-    assert sequencer.seal().anchored
-    assert anchors.read_anchors().latest.seq == 2
-    write(1)
+    first = sequencer.seal()
+    assert first.anchored and anchors.read_anchors().latest.seq == first.head_seq
+    write(1, subject)
     assert not sequencer.seal().anchored  # the last anchor is seconds old
     with freeze_time(datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=301)):
-        write(1)
-        assert sequencer.seal().anchored
-    assert [a.seq for a in anchors.read_anchors().anchors] == [2, 4]
+        write(1, subject)
+        later = sequencer.seal()
+        assert later.anchored
+    assert [a.seq for a in anchors.read_anchors().anchors] == [first.head_seq, later.head_seq]
 
 
 @pytest.mark.django_db
 def test_removing_the_newest_entries_after_an_anchor_on_seal_is_found(settings, tamper):
-    settings.AUDIT_ANCHOR_INTERVAL_SECONDS = 300
     write(4)
-    sequencer.seal()  # anchors seq 4
-    for seq in (4, 3):
+    settings.AUDIT_ANCHOR_INTERVAL_SECONDS = 300
+    head = sequencer.seal().head_seq  # and anchored there
+    for seq in (head, head - 1):
         entry_id = ChainLink.objects.get(seq=seq).entry_id
         tamper("DELETE FROM audit_chainlink WHERE seq = %s", [seq])
         tamper("DELETE FROM auditlog_logentry WHERE id = %s", [entry_id])
-    ChainHead.objects.update(seq=2, hash=ChainLink.objects.get(seq=2).hash)
+    ChainHead.objects.update(seq=head - 2, hash=ChainLink.objects.get(seq=head - 2).hash)
     result = chain.verify()
     assert not result.ok and "the newest entries were removed" in result.problem
 

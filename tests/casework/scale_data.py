@@ -51,9 +51,9 @@ FROM casework_case c WHERE c.caseworker_id IS NOT NULL AND c.reference LIKE 'C-S
 
 ASSESSMENT_SQL = """
 INSERT INTO casework_assessment (risk_level, needs_summary, completed_at, completed_by_id,
-    case_id, change_summary, created_at, version)
+    case_id, change_summary, created_at, version, revision)
 SELECT (ARRAY['low', 'moderate', 'high'])[1 + c.id %% 3], %(token)s, now(), c.caseworker_id,
-    c.id, %(token)s, now(), 1
+    c.id, %(token)s, now(), 1, 0
 FROM casework_case c WHERE c.caseworker_id IS NOT NULL AND c.reference LIKE 'C-S%%'
 """
 

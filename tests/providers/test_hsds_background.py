@@ -21,11 +21,11 @@ from tests.providers.conftest import import_document
 # runs against PostgreSQL (REQUIRE_POSTGRES=1 in CI); the embedded default's file database has
 # no such limit.
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_upload_runs_on_a_thread_and_the_progress_page_follows_it(
         client, adam, settings, tmp_path):
     settings.PROVIDERS_IMPORT_THREAD = True
-    assert settings.CELERY_TASK_ALWAYS_EAGER  # the embedded default: no broker
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the embedded default: no broker
     path = tmp_path / "city.json"
     directory211.write(path, count=60, services_per=2)
     client.force_login(adam)

@@ -1,0 +1,656 @@
+"""The access policy: the only answer to "may this user see or do this?".
+
+Need-to-know, deny by default:
+- a caseworker sees the cases they hold a per-case grant for (assignment grants it, reassignment
+  revokes it; later features such as shared or emergency access add grants of their own);
+- a supervisor sees every case of the teams they supervise;
+- an intake coordinator sees cases while they are at intake;
+- nobody else (MDT, provider staff, auditors, admins, superusers) sees case content: MDT panel
+  members see the meeting summary of agenda cases for the length of a meeting, and provider staff
+  the summary shared with their organisation (the sections at the end of this module).
+
+Visibility is computed as a UNION of indexed id sets (visible_case_ids), never by loading cases
+and testing each one, so a caseload costs what its rows cost at a thousand cases or a million.
+Anything out of reach is a 404.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from audit import access_log
+from audit.emergency import EmergencyAccess
+from casework import roles
+from casework.models import (
+    AgendaItem,
+    Case,
+    CaseNote,
+    CaseUserObjectPermission,
+    ConflictDeclaration,
+    Meeting,
+    PanelMember,
+    Task,
+    Team,
+    TeamMembership,
+)
+
+VIEW_CASE = "view_case"
+
+# Who may take each transition, by the role they hold *in relation to the case*.
+TRANSITION_ROLES = {
+    "begin_assessment": {roles.CASEWORKER, roles.SUPERVISOR},
+    "screen_out": {roles.INTAKE, roles.SUPERVISOR},
+    "start_planning": {roles.CASEWORKER, roles.SUPERVISOR},
+    "start_follow_up": {roles.CASEWORKER, roles.SUPERVISOR},
+    "replan": {roles.CASEWORKER, roles.SUPERVISOR},
+    "escalate": {roles.INTAKE, roles.CASEWORKER, roles.SUPERVISOR},
+    "resume": {roles.SUPERVISOR},
+    "close": {roles.SUPERVISOR},
+    "reopen": {roles.SUPERVISOR},
+}
+
+
+def supervised_team_ids(user) -> QuerySet:
+    return TeamMembership.objects.filter(
+        user=user, role=TeamMembership.Role.SUPERVISOR
+    ).values("team_id")
+
+
+def granted_case_ids(user) -> QuerySet:
+    return CaseUserObjectPermission.objects.filter(
+        user=user, permission__codename=VIEW_CASE
+    ).values("content_object_id")
+
+
+def visible_case_ids(user) -> QuerySet | None:
+    """The ids of the cases `user` may see: a UNION of one indexed id set per relationship.
+
+    A UNION rather than an OR of `pk IN (...)` filters: PostgreSQL can only answer an OR of
+    subqueries by testing every row of the case table (a sequential scan, 31 ms at 250,000
+    cases), while each arm of the UNION is an index lookup bounded by its own answer, so the
+    cost follows the caseload, not the table. None when the user has no case role at all.
+    """
+    held = roles.of(user)
+    if not held & roles.CASE_STAFF:
+        return None
+    ids = granted_case_ids(user).order_by()
+    arms = [emergency_case_ids(user).order_by()]
+    if roles.SUPERVISOR in held:
+        arms.append(Case.objects.filter(team_id__in=supervised_team_ids(user)).values("pk"))
+    if roles.INTAKE in held:
+        arms.append(Case.objects.filter(stage=Case.Stage.INTAKE).values("pk"))
+    return ids.union(*arms)
+
+
+def visible_cases(user) -> QuerySet:
+    """Return the cases `user` may see: the case table entered by primary key from the ids."""
+    ids = visible_case_ids(user)
+    if ids is None:
+        return Case.objects.none()
+    return Case.objects.filter(pk__in=ids)
+
+
+def emergency_case_ids(user) -> QuerySet:
+    """Cases opened through break-glass whose time has not run out (audit.breakglass)."""
+    return EmergencyAccess.objects.active().filter(user=user).values("case_id")
+
+
+def relation_to_case(user, case: Case) -> str:
+    """How `user` reaches `case`, stored on each read so auditors can judge it later."""
+    related = roles_on_case(user, case)
+    for role, relation in ((roles.CASEWORKER, "assigned"), (roles.SUPERVISOR, "supervisor"),
+                           (roles.INTAKE, "intake")):
+        if role in related:
+            return relation
+    if EmergencyAccess.objects.active().filter(user=user, case=case).exists():
+        return "emergency"
+    return "shared"
+
+
+def access_case(user, reference: str, *, for_write: bool = False) -> Case:
+    """Return the case if `user` may see it (and change it, with `for_write`), else raise 404."""
+    case = (
+        visible_cases(user)
+        .select_related("person", "team", "caseworker")
+        .filter(reference=reference)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    if for_write and not can_edit_case(user, case):
+        raise Http404
+    access_log.note_relation(case.pk, relation_to_case(user, case))
+    return case
+
+
+def roles_on_case(user, case: Case) -> set[str]:
+    """Return the roles `user` holds in relation to this particular case."""
+    held = roles.of(user)
+    related = set()
+    if roles.CASEWORKER in held and case.caseworker_id == user.pk:
+        related.add(roles.CASEWORKER)
+    if roles.SUPERVISOR in held and is_supervisor_of(user, case):
+        related.add(roles.SUPERVISOR)
+    if roles.INTAKE in held and case.stage == Case.Stage.INTAKE:
+        related.add(roles.INTAKE)
+    return related
+
+
+def supervised_team_id_set(user) -> set[int]:
+    """The ids of the teams `user` supervises, read once and kept on the user for the request."""
+    cache = getattr(user, "_supervised_team_ids", None)
+    if cache is None:
+        cache = set(supervised_team_ids(user).values_list("team_id", flat=True))
+        user._supervised_team_ids = cache
+    return cache
+
+
+def is_supervisor_of(user, case: Case) -> bool:
+    return case.team_id in supervised_team_id_set(user)
+
+
+def can_take_transition(user, case: Case, name: str) -> bool:
+    return bool(TRANSITION_ROLES.get(name, set()) & roles_on_case(user, case))
+
+
+def can_edit_case(user, case: Case) -> bool:
+    """Record consent, assessments, plans and follow-ups: the assigned caseworker or supervisor."""
+    return bool({roles.CASEWORKER, roles.SUPERVISOR} & roles_on_case(user, case))
+
+
+def can_edit_records(user, case: Case) -> bool:
+    return not case.is_closed and can_edit_case(user, case)
+
+
+def can_approve_plan(user, case: Case) -> bool:
+    return roles.SUPERVISOR in roles_on_case(user, case)
+
+
+def can_assign(user, case: Case) -> bool:
+    return bool({roles.SUPERVISOR, roles.INTAKE} & roles_on_case(user, case))
+
+
+# Casework in depth: assessments, notes, follow-up, tasks, the team view -------------------
+
+# Which discipline's members may read a compartment note.
+NOTE_COMPARTMENTS = {
+    CaseNote.Sensitivity.LAW_ENFORCEMENT: roles.COMPARTMENT_LAW_ENFORCEMENT,
+    CaseNote.Sensitivity.HEALTH: roles.COMPARTMENT_HEALTH,
+}
+# Stages in which an assessment may be started or reassessed.
+ASSESSMENT_STAGES = (Case.Stage.ASSESSMENT, Case.Stage.SERVICE_PLAN, Case.Stage.FOLLOW_UP)
+
+
+def can_assess(user, case: Case) -> bool:
+    return case.stage in ASSESSMENT_STAGES and can_edit_records(user, case)
+
+
+def can_sign_off_assessment(user, case: Case) -> bool:
+    return roles.SUPERVISOR in roles_on_case(user, case)
+
+
+def can_write_notes(user, case: Case) -> bool:
+    """Anyone the case is open to in their role writes notes (on a closed case: its staff)."""
+    return bool(roles_on_case(user, case))
+
+
+def can_read_note(user, case: Case, note: CaseNote) -> bool:
+    """Whether `user`, who already sees `case`, may read this note's text.
+
+    Standard: yes. Restricted: only the assigned caseworker and the team's supervisor.
+    Compartment (law enforcement, health): only members of that discipline.
+    """
+    if note.sensitivity == CaseNote.Sensitivity.RESTRICTED:
+        return bool({roles.CASEWORKER, roles.SUPERVISOR} & roles_on_case(user, case))
+    if note.sensitivity in NOTE_COMPARTMENTS:
+        return roles.has(user, NOTE_COMPARTMENTS[note.sensitivity])
+    return True
+
+
+def can_know_note_exists(user, case: Case, note: CaseNote) -> bool:
+    """Compartment notes show who holds them and when; restricted notes are simply absent."""
+    return note.sensitivity != CaseNote.Sensitivity.RESTRICTED or can_read_note(user, case, note)
+
+
+def visible_notes(user, case: Case) -> QuerySet:
+    """The notes on `case` that `user` (who sees the case) may know exist, as a query: the same
+    rule as can_know_note_exists, so a timeline can be cut to a page in the database."""
+    notes = case.notes.all()
+    if not {roles.CASEWORKER, roles.SUPERVISOR} & roles_on_case(user, case):
+        notes = notes.exclude(sensitivity=CaseNote.Sensitivity.RESTRICTED)
+    return notes
+
+
+def note_levels_for(user, case: Case) -> list[str]:
+    """The sensitivity levels `user` may write on `case`: never one they could not read."""
+    levels = [CaseNote.Sensitivity.STANDARD]
+    if {roles.CASEWORKER, roles.SUPERVISOR} & roles_on_case(user, case):
+        levels.append(CaseNote.Sensitivity.RESTRICTED)
+    levels += [level for level, group in NOTE_COMPARTMENTS.items() if roles.has(user, group)]
+    return levels
+
+
+def access_note(user, case: Case, note_id: int) -> CaseNote:
+    """Return the note if `user` (who sees `case`) may read it, else raise 404."""
+    note = case.notes.select_related("author").filter(pk=note_id).first()
+    if note is None or not can_read_note(user, case, note):
+        raise Http404
+    return note
+
+
+def can_record_post_exit_review(user, case: Case) -> bool:
+    return case.stage == Case.Stage.CLOSED and can_edit_case(user, case)
+
+
+def can_manage_tasks(user, case: Case) -> bool:
+    """Add tasks to a case: its caseworker and supervisor, while it is open."""
+    return can_edit_records(user, case)
+
+
+def can_complete_task(user, case: Case, task: Task) -> bool:
+    return task.owner_id == user.pk or roles.SUPERVISOR in roles_on_case(user, case)
+
+
+def team_cases(user) -> QuerySet:
+    """The cases of the teams `user` supervises: the supervisor's part of visible_cases, for the
+    team view. The team ids are read first (one small query, kept for the request), so the case
+    query is a plain team_id filter that a page reads in order from the case_team_age index."""
+    if roles.SUPERVISOR not in roles.of(user):
+        return Case.objects.none()
+    return Case.objects.filter(team_id__in=sorted(supervised_team_id_set(user)))
+
+
+def supervised_teams(user) -> QuerySet:
+    if roles.SUPERVISOR not in roles.of(user):
+        return Team.objects.none()
+    return Team.objects.filter(pk__in=supervised_team_ids(user))
+
+
+def can_view_team(user) -> bool:
+    return roles.SUPERVISOR in roles.of(user)
+
+
+def can_enter_referral(user) -> bool:
+    return roles.has(user, *roles.REFERRAL_ENTRY)
+
+
+def can_open_cases(user) -> bool:
+    return roles.has(user, roles.INTAKE, roles.SUPERVISOR)
+
+
+def visible_referrals(user) -> QuerySet:
+    """Intake coordinators and supervisors see every referral. Other staff and partners see the
+    ones they entered, and caseworkers also those that opened or joined a case they may see."""
+    from referrals.models import Referral
+
+    if roles.has(user, roles.INTAKE, roles.SUPERVISOR):
+        return Referral.objects.all()
+    if can_enter_referral(user):
+        # A UNION, as in visible_case_ids: an OR with a subquery would scan every referral.
+        entered = Referral.objects.filter(entered_by=user).order_by().values("pk")
+        case_ids = visible_case_ids(user)
+        if case_ids is None:
+            return Referral.objects.filter(pk__in=entered)
+        on_cases = Referral.objects.filter(case_id__in=case_ids).order_by().values("pk")
+        return Referral.objects.filter(pk__in=entered.union(on_cases))
+    if can_make_partner_referral(user):
+        return Referral.objects.filter(entered_by=user)
+    return Referral.objects.none()
+
+
+def access_referral(user, reference: str):
+    referral = visible_referrals(user).filter(reference=reference).first()
+    if referral is None:
+        raise Http404
+    return referral
+
+
+# Referrals: partners, screening and bias-incident reports -----------------------------------
+
+
+def can_make_partner_referral(user) -> bool:
+    """Provider staff and partner agencies refer through the partner form."""
+    return roles.has(user, roles.PROVIDER)
+
+
+def can_list_own_referrals(user) -> bool:
+    return can_enter_referral(user) or can_make_partner_referral(user)
+
+
+def can_screen_referrals(user) -> bool:
+    """The intake inbox and screening: intake coordinators and supervisors."""
+    return roles.has(user, roles.INTAKE, roles.SUPERVISOR)
+
+
+def can_screen_referral(user, referral) -> bool:
+    return can_screen_referrals(user) and referral.is_awaiting_screening
+
+
+def can_see_screening(user, referral) -> bool:
+    """Decisions, checks and possible matches: screeners only, never the referrer."""
+    return can_screen_referrals(user)
+
+
+def can_triage_bias_reports(user) -> bool:
+    return roles.has(user, roles.INTAKE, roles.SUPERVISOR)
+
+
+def visible_bias_incidents(user) -> QuerySet:
+    from referrals.models import BiasIncident
+
+    if can_triage_bias_reports(user):
+        return BiasIncident.objects.all()
+    return BiasIncident.objects.none()
+
+
+def access_bias_incident(user, reference: str):
+    incident = visible_bias_incidents(user).filter(reference=reference).first()
+    if incident is None:
+        raise Http404
+    return incident
+
+
+def can_view_bias_landscape(user) -> bool:
+    """The landscape is for the management team: supervisors and the programme lead. Counts
+    only, small ones hidden."""
+    return roles.has(user, roles.SUPERVISOR, roles.LEAD)
+
+
+def can_view_measures(user) -> bool:
+    """The programme measures, their exports, publication and the prevention register are the
+    programme lead's: aggregates across every team, never case content or a list of people."""
+    return roles.has(user, roles.LEAD)
+
+
+def can_read_audit_log(user) -> bool:
+    return roles.has(user, roles.AUDITOR)
+
+
+# The providers directory: search, export, HSDS import, provider admins ------------------------
+
+
+def can_search_directory(user) -> bool:
+    """Search and export the directory: the people who plan services (case staff, the MDT, which
+    records actions) and the system admin. Provider staff see their own organisation only;
+    auditors read the log, not the directory."""
+    return roles.has(user, *roles.CASE_STAFF, roles.MDT, roles.ADMIN)
+
+
+def can_manage_directory(user) -> bool:
+    """Import an HSDS file and follow its progress: the system admin."""
+    return roles.has(user, roles.ADMIN)
+
+
+def can_administer_providers(user) -> bool:
+    """Reach the provider-admin pages at all (which organisations is then per membership)."""
+    return roles.has(user, roles.PROVIDER)
+
+
+def is_provider_admin_of(user, organization) -> bool:
+    """Whether `user` is provider staff and an admin of `organization`."""
+    if not can_administer_providers(user):
+        return False
+    return organization.memberships.filter(user=user, is_admin=True).exists()
+
+
+def administered_organizations(user) -> QuerySet:
+    from providers.models import Organization
+
+    if not can_administer_providers(user):
+        return Organization.objects.none()
+    return Organization.objects.filter(memberships__user=user, memberships__is_admin=True)
+
+
+def access_administered_organization(user, organization_id: int):
+    """Return the organisation if `user` administers it; 404 otherwise, so ids reveal nothing."""
+    organization = administered_organizations(user).filter(pk=organization_id).first()
+    if organization is None:
+        raise Http404
+    return organization
+
+
+# Provider referrals (closed loop) and the provider portal ------------------------------------
+#
+# Two sides. The sender's side is the case's own staff (its caseworker and the team's
+# supervisor): they send and cancel, and see a case's referrals wherever they see the case.
+# The provider's side is provider staff who are members of the receiving organisation: they
+# see only referrals sent to their organisations, only the shared summary and only while an
+# active sharing consent and the organisation's data-sharing agreement stand
+# (ProviderReferralQuerySet.with_sharing), and they never reach a case.
+
+
+def provider_organization_ids(user) -> QuerySet:
+    """The organisations `user` works for, as a subquery (provider staff only)."""
+    from providers.models import Membership
+
+    if not roles.has(user, roles.PROVIDER):
+        return Membership.objects.none().values("organization_id")
+    return Membership.objects.filter(user=user).values("organization_id")
+
+
+def _member_of(user) -> set[int]:
+    """The ids of `user`'s organisations, cached on the user object for the request."""
+    cached = getattr(user, "_provider_organization_ids", None)
+    if cached is None:
+        cached = set(provider_organization_ids(user).values_list("organization_id", flat=True))
+        user._provider_organization_ids = cached
+    return cached
+
+
+def is_provider_staff(user) -> bool:
+    return roles.has(user, roles.PROVIDER)
+
+
+def can_use_provider_portal(user) -> bool:
+    return is_provider_staff(user)
+
+
+def portal_referrals(user) -> QuerySet:
+    """Referrals sent to `user`'s organisations, each marked `sharing_active`. One query."""
+    from referrals.models import ProviderReferral
+
+    if not is_provider_staff(user):
+        return ProviderReferral.objects.none()
+    return (
+        ProviderReferral.objects.filter(organization_id__in=provider_organization_ids(user))
+        .exclude(status=ProviderReferral.Status.DRAFT)
+        .with_sharing()
+    )
+
+
+def sent_provider_referrals(user) -> QuerySet:
+    """The provider referrals of the cases `user` may see (the sender's side)."""
+    from referrals.models import ProviderReferral
+
+    if not roles.has(user, *roles.CASE_STAFF):
+        return ProviderReferral.objects.none()
+    return ProviderReferral.objects.filter(case__in=visible_cases(user))
+
+
+def can_list_sent_provider_referrals(user) -> bool:
+    return roles.has(user, roles.CASEWORKER, roles.SUPERVISOR)
+
+
+def access_provider_referral(user, reference: str):
+    """Return the referral with `side` set to "sender" or "provider", else raise 404.
+
+    The provider side gets it annotated with `sharing_active`; when that is False the page
+    shows that access was withdrawn, and nothing of the summary.
+    """
+    referral = (
+        sent_provider_referrals(user)
+        .select_related("case", "service", "organization", "sent_by", "goal")
+        .filter(reference=reference)
+        .first()
+    )
+    if referral is not None:
+        access_log.note_relation(referral.case_id, relation_to_case(user, referral.case))
+        referral.side = "sender"
+        return referral
+    referral = (
+        portal_referrals(user).select_related("service", "organization")
+        .filter(reference=reference).first()
+    )
+    if referral is None:
+        raise Http404
+    access_log.note_relation(referral.case_id, "provider")
+    referral.side = "provider"
+    return referral
+
+
+def can_send_provider_referral(user, case: Case) -> bool:
+    """The case's caseworker or supervisor, while the case is open."""
+    return can_edit_records(user, case)
+
+
+def can_act_for_sender(user, referral) -> bool:
+    return user is not None and can_edit_case(user, referral.case)
+
+
+def can_act_for_provider(user, referral) -> bool:
+    """Provider staff of the receiving organisation, while the summary is shared with it."""
+    if user is None or not is_provider_staff(user):
+        return False
+    if referral.organization_id not in _member_of(user):
+        return False
+    sharing = getattr(referral, "sharing_active", None)
+    if sharing is None:
+        sharing = type(referral).objects.with_sharing().filter(pk=referral.pk).values_list(
+            "sharing_active", flat=True
+        ).first()
+    return bool(sharing)
+
+
+# MDT meetings: panel members' time-limited view of agenda cases -------------------------------
+#
+# Panel membership is per panel (PanelMember). Only MDT members and supervisors use the MDT pages
+# (403 for other roles on the list); a meeting, an item or a summary outside the user's panels
+# is a 404. Publishing the agenda opens members' view of each agenda case's meeting summary
+# (never full notes) until the minutes are finalised plus settings.MDT_GRACE_PERIOD_HOURS; a
+# member who declared a conflict on an item never sees it. The chair shapes and publishes the
+# agenda; the secretary records attendance, decisions, actions and minutes; a supervisor who
+# sits on the panel may do both. Decisions that move a case are also checked by the workflow.
+
+MDT_ORGANISERS = {PanelMember.Role.CHAIR, PanelMember.Role.SECRETARY}
+
+
+def can_use_mdt(user) -> bool:
+    return roles.has(user, roles.MDT, roles.SUPERVISOR)
+
+
+def mdt_panel_ids(user) -> QuerySet:
+    return PanelMember.objects.filter(user=user, is_active=True).values("panel_id")
+
+
+def visible_meetings(user) -> QuerySet:
+    """The meetings of the active panels `user` sits on (one query, indexed subquery)."""
+    if not can_use_mdt(user):
+        return Meeting.objects.none()
+    return Meeting.objects.filter(panel__in=mdt_panel_ids(user), panel__is_active=True)
+
+
+def access_meeting(user, meeting_id: int) -> Meeting:
+    meeting = (
+        visible_meetings(user).select_related("panel", "minutes").filter(pk=meeting_id).first()
+    )
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def mdt_membership(user, meeting: Meeting) -> PanelMember | None:
+    cache = getattr(user, "_mdt_memberships", None)
+    if cache is None:
+        cache = user._mdt_memberships = {}
+    if meeting.panel_id not in cache:
+        cache[meeting.panel_id] = PanelMember.objects.filter(
+            user=user, panel_id=meeting.panel_id, is_active=True
+        ).first()
+    return cache[meeting.panel_id]
+
+
+def _mdt_role(user, meeting: Meeting) -> str | None:
+    member = mdt_membership(user, meeting) if can_use_mdt(user) else None
+    return member.role if member else None
+
+
+def can_chair(user, meeting: Meeting) -> bool:
+    """Draft, add and remove agenda items, and publish: the chair, or a supervisor member."""
+    role = _mdt_role(user, meeting)
+    if role is None:
+        return False
+    return role == PanelMember.Role.CHAIR or roles.SUPERVISOR in roles.of(user)
+
+
+def can_minute(user, meeting: Meeting) -> bool:
+    """Attendance, decisions, actions, minutes: the secretary, or a supervisor member."""
+    role = _mdt_role(user, meeting)
+    if role is None:
+        return False
+    return role == PanelMember.Role.SECRETARY or roles.SUPERVISOR in roles.of(user)
+
+
+def can_annotate(user, meeting: Meeting) -> bool:
+    return can_chair(user, meeting) or can_minute(user, meeting)
+
+
+def mdt_grace() -> datetime.timedelta:
+    return datetime.timedelta(hours=settings.MDT_GRACE_PERIOD_HOURS)
+
+
+def mdt_window_open(meeting: Meeting, now=None) -> bool:
+    """Members see agenda cases from publication until finalisation plus the grace period."""
+    now = now or timezone.now()
+    if meeting.published_at is None or now < meeting.published_at:
+        return False
+    finalised_at = meeting.minutes.finalised_at
+    return finalised_at is None or now < finalised_at + mdt_grace()
+
+
+def has_conflict(user, item: AgendaItem) -> bool:
+    return ConflictDeclaration.objects.filter(item=item, user=user).exists()
+
+
+def conflicted_item_ids(user, meeting: Meeting) -> set[int]:
+    return set(
+        ConflictDeclaration.objects.filter(item__meeting=meeting, user=user).values_list(
+            "item_id", flat=True
+        )
+    )
+
+
+def access_agenda_item(user, item_id: int, *, now=None) -> AgendaItem:
+    """Return a published agenda item whose summary `user` may see now, else raise 404."""
+    item = (
+        AgendaItem.objects.filter(meeting__in=visible_meetings(user), removed=False, pk=item_id)
+        .select_related("meeting__panel", "meeting__minutes", "case__person", "case__team")
+        .first()
+    )
+    if item is None:
+        raise Http404
+    if not mdt_window_open(item.meeting, now):
+        raise Http404
+    if has_conflict(user, item):
+        raise Http404
+    access_log.note_relation(item.case_id, "mdt panel")
+    return item
+
+
+def access_agenda_item_to_arrange(user, item_id: int) -> AgendaItem:
+    """An item of a meeting `user` sits on, for the chair's agenda work (no case content)."""
+    item = (
+        AgendaItem.objects.filter(meeting__in=visible_meetings(user), removed=False, pk=item_id)
+        .select_related("meeting__panel", "meeting__minutes")
+        .first()
+    )
+    if item is None:
+        raise Http404
+    return item
+
+
+def can_read_minutes(user, meeting: Meeting, now=None) -> bool:
+    """The chair and secretary keep the record; other members read it while the window is open."""
+    return can_annotate(user, meeting) or mdt_window_open(meeting, now)

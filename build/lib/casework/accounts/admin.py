@@ -1,0 +1,149 @@
+"""The admin site's account pages, held to the rules in powers.py.
+
+Nobody edits their own powers here; the superuser and staff flags are read-only (staff follows the
+admin role); a powerful group or a team's supervision becomes a pending request that a second
+admin approves under "Power requests".
+"""
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casework.accounts import mfa, powers, sessions
+from casework.accounts.models import PowerRequest
+
+User = get_user_model()
+
+
+class NoSelfChangeFormSet(BaseInlineFormSet):
+    """An inline of memberships that refuses any row about the person editing."""
+
+    request = None  # set per request by NoSelfChangeInline.get_formset
+
+    def clean(self):
+        super().clean()
+        me = self.request.user.pk
+        for form in self.forms:
+            if not (form.has_changed() or self._should_delete_form(form)):
+                continue
+            chosen = getattr(form.cleaned_data.get("user"), "pk", None)
+            if me in {chosen, form.instance.user_id if form.instance.pk else None}:
+                raise ValidationError(_("You cannot change your own memberships; another "
+                                        "admin must do it."))
+
+
+class NoSelfChangeInline(admin.TabularInline):
+    formset = NoSelfChangeFormSet
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.request = request
+        return formset
+
+
+def save_team_memberships(request, formset) -> None:
+    """Save a team's membership rows; a new supervisor waits for a second admin."""
+    from casework.models import TeamMembership
+
+    supervisor = TeamMembership.Role.SUPERVISOR
+    instances = formset.save(commit=False)
+    for membership in formset.deleted_objects:
+        membership.delete()
+    for membership in instances:
+        was = TeamMembership.objects.filter(pk=membership.pk).values_list("role", flat=True)
+        if membership.role == supervisor and (not membership.pk or was.first() != supervisor):
+            powers.request_power(membership.user, actor=request.user, team=membership.team)
+            messages.warning(request, _("%(user)s becomes a supervisor of %(team)s when a "
+                                        "second admin approves it.") % {
+                "user": membership.user.get_username(), "team": membership.team})
+            if not membership.pk:
+                continue
+            membership.role = was.first()
+        membership.save()
+    formset.save_m2m()
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (gettext_lazy("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (gettext_lazy("Powers"), {"fields": ("is_active", "groups", "is_staff", "is_superuser")}),
+        (gettext_lazy("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    list_filter = ("is_active", "groups")
+    actions = ["end_sessions"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = ["is_staff", "is_superuser", "last_login", "date_joined"]
+        if obj is not None and obj.pk == request.user.pk:
+            fields += ["is_active", "groups"]  # nobody changes their own powers
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            sessions.end_sessions(obj, actor=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        groups = form.cleaned_data.pop("groups", None)
+        super().save_related(request, form, formsets, change)
+        if groups is None:
+            return
+        for pending in powers.change_groups(form.instance, groups, actor=request.user):
+            messages.warning(request, _("%(user)s gets %(power)s when a second admin approves "
+                                        "it (Power requests).") % {
+                "user": form.instance.get_username(), "power": pending.power})
+
+    @admin.action(description=gettext_lazy("End all sessions of the selected users"))
+    def end_sessions(self, request, queryset):
+        for user in queryset:
+            sessions.end_sessions(user, actor=request.user)
+        messages.success(request, _("Their sessions have ended."))
+
+
+@admin.register(PowerRequest)
+class PowerRequestAdmin(admin.ModelAdmin):
+    list_display = ["user", "power", "requested_by", "requested_at", "status", "decided_by"]
+    list_filter = ["status"]
+    actions = ["approve", "refuse"]
+    list_select_related = ["user", "group", "team", "requested_by", "decided_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def _decide(self, request, queryset, decide, done):
+        if not mfa.is_fresh(request):
+            messages.error(request, _("Confirm your second factor first (Your sign-in, or sign "
+                                      "in again), then decide."))
+            return
+        for power_request in queryset:
+            try:
+                decide(power_request, actor=request.user)
+            except powers.ApprovalRefused:
+                messages.error(request, _("Request %(id)s: decided already, or you asked for it "
+                                          "or it is for you; another admin must decide.")
+                               % {"id": power_request.pk})
+            else:
+                messages.success(request, done % {"id": power_request.pk})
+
+    @admin.action(description=gettext_lazy("Approve the selected requests"))
+    def approve(self, request, queryset):
+        self._decide(request, queryset, powers.approve, _("Request %(id)s approved."))
+
+    @admin.action(description=gettext_lazy("Refuse the selected requests"))
+    def refuse(self, request, queryset):
+        self._decide(request, queryset, powers.refuse, _("Request %(id)s refused."))

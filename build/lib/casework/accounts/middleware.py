@@ -1,0 +1,38 @@
+"""Keep a session that has passed only the password to the second-factor pages and sign-out."""
+
+from urllib.parse import urlencode
+
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from casework.accounts import mfa
+
+# The pages a half-signed-in session may use (public pages, marked login_not_required, too).
+HALF_SIGNED_IN_ROUTES = frozenset({"mfa-verify", "mfa-setup", "logout"})
+
+
+class SecondFactorRequiredMiddleware:
+    """Send every signed-in request without a second factor to enrolment or verification.
+
+    Runs after LoginRequiredMiddleware, so anonymous requests have already gone to the login page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated or mfa.is_verified(request):
+            return None
+        if not getattr(view_func, "login_required", True):
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in HALF_SIGNED_IN_ROUTES and not match.namespace:
+            return None
+        route = "mfa-verify" if mfa.has_authenticator(request.user) else "mfa-setup"
+        target = reverse(route)
+        if request.method == "GET":
+            target += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(target)

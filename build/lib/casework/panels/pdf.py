@@ -1,0 +1,135 @@
+"""Confidential PDF exports of a meeting's agenda and minutes (reportlab, pure Python).
+
+Every page carries "CONFIDENTIAL" in its header and footer, drawn by the page template so no
+page can lack it. Text people wrote is escaped before it reaches reportlab's paragraph markup.
+The views log one read entry per case shown.
+"""
+
+import io
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from casework.models import Assessment, Attendance, Case, Pathway
+
+MARKING = "CONFIDENTIAL"
+
+
+def _mark_page(canvas, doc) -> None:
+    canvas.saveState()
+    width, height = A4
+    canvas.setFont("Helvetica-Bold", 10)
+    canvas.setFillColor(colors.darkred)
+    canvas.drawCentredString(width / 2, height - 12 * mm, MARKING)
+    canvas.drawCentredString(width / 2, 10 * mm, f"{MARKING} · {doc.page}")
+    canvas.restoreState()
+
+
+def _text(value) -> str:
+    return escape(str(value or "")).replace("\n", "<br/>")
+
+
+def _build(title: str, story: list) -> bytes:
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=A4, title=title, author="", subject=MARKING,
+        topMargin=22 * mm, bottomMargin=20 * mm, leftMargin=18 * mm, rightMargin=18 * mm,
+    )
+    doc.build(story, onFirstPage=_mark_page, onLaterPages=_mark_page)
+    return buffer.getvalue()
+
+
+def _header(meeting, heading: str) -> list:
+    styles = getSampleStyleSheet()
+    when = timezone.localtime(meeting.scheduled_for).strftime("%Y-%m-%d %H:%M")
+    return [
+        Paragraph(_text(heading), styles["Title"]),
+        Paragraph(_text(f"{meeting.panel.name} · {when}"), styles["Normal"]),
+        Paragraph(_text(_("Confidential: for panel members only. Do not copy or forward.")),
+                  styles["Italic"]),
+        Spacer(1, 6 * mm),
+    ]
+
+
+def _table(rows: list[list]) -> Table:
+    table = Table(rows, repeatRows=1, colWidths=[10 * mm, 28 * mm, 35 * mm, 30 * mm, 71 * mm])
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold"),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+    ]))
+    return table
+
+
+def agenda_pdf(meeting, items) -> bytes:
+    """The published agenda: per case, reference, person (first name and initials), pathway,
+    stage, risk level and why it is on the agenda."""
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"]
+    story = _header(meeting, _("MDT agenda"))
+    rows = [[_("#"), _("Case"), _("Person"), _("Stage and risk"), _("Why")]]
+    for number, item in enumerate(items, start=1):
+        case = item.case
+        risk = Assessment.RiskLevel(item.risk).label if getattr(item, "risk", "") else "-"
+        rows.append([
+            str(number),
+            Paragraph(_text(f"{case.reference}\n{Pathway(case.pathway).label}"), small),
+            Paragraph(_text(f"{case.person.first_name} ({case.person.initials})"), small),
+            Paragraph(_text(f"{Case.Stage(case.stage).label}\n{_('Risk')}: {risk}"), small),
+            Paragraph(_text("; ".join(item.reason_labels) + "\n" + item.detail), small),
+        ])
+    story.append(_table(rows))
+    return _build(_("MDT agenda"), story)
+
+
+def minutes_pdf(meeting, items, members, attendance, annotations) -> bytes:
+    """The minutes: attendance, each item's decision, rationale and actions, the minutes text,
+    and any annotations added after finalisation."""
+    styles = getSampleStyleSheet()
+    body, heading = styles["BodyText"], styles["Heading2"]
+    minutes = meeting.minutes
+    story = _header(meeting, _("MDT minutes"))
+    status = (
+        _("Finalised %(when)s.") % {
+            "when": timezone.localtime(minutes.finalised_at).strftime("%Y-%m-%d %H:%M")
+        }
+        if minutes.is_locked else _("DRAFT: not finalised.")
+    )
+    story.append(Paragraph(_text(status), styles["Normal"]))
+    story.append(Paragraph(_text(_("Attendance")), heading))
+    for member in members:
+        who = member.user.get_full_name() or member.user.get_username()
+        state = attendance.get(member.pk)
+        label = Attendance.Status(state).label if state else "-"
+        story.append(Paragraph(_text(f"{who} ({member.get_role_display()}): {label}"), body))
+    story.append(Paragraph(_text(_("Decisions and actions")), heading))
+    for number, item in enumerate(items, start=1):
+        decision = getattr(item, "decision", None)
+        story.append(Paragraph(_text(f"{number}. {item.case.reference}"), styles["Heading3"]))
+        if decision is None:
+            story.append(Paragraph(_text(_("No decision recorded.")), body))
+        else:
+            story.append(Paragraph(_text(f"{decision.get_kind_display()}: {decision.rationale}"),
+                                   body))
+        for action in item.actions.all():
+            story.append(Paragraph(_text(
+                f"{_('Action')}: {action.description} · {action.owner.get_username()} · "
+                f"{action.due_on.isoformat()}"
+            ), body))
+    story.append(Paragraph(_text(_("Minutes")), heading))
+    story.append(Paragraph(_text(minutes.text or "-"), body))
+    if annotations:
+        story.append(Paragraph(_text(_("Annotations after finalisation")), heading))
+        for annotation in annotations:
+            story.append(Paragraph(_text(
+                f"{annotation.written_at:%Y-%m-%d %H:%M} {annotation.author.get_username()}: "
+                f"{annotation.text}"
+            ), body))
+    return _build(_("MDT minutes"), story)

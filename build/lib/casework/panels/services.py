@@ -1,0 +1,375 @@
+"""Every write of the MDT review. Views, the agenda job and the demo data all come through here.
+
+Each verb is atomic, takes the acting user as `actor` (the job passes none), checks the access
+policy itself, and refuses with workflow.TransitionRefused (messages a person can act on) when
+the meeting's state does not allow it. A refusal changes nothing.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework import access, revisions, selectors, workflow
+from casework.models import Case, Task
+from casework.panels import agenda
+from casework.panels.models import (
+    Action,
+    AgendaItem,
+    Annotation,
+    Attendance,
+    ConflictDeclaration,
+    Decision,
+    Meeting,
+    Minutes,
+    Panel,
+    PanelMember,
+)
+from casework.workflow import TransitionRefused
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _lock_meeting(meeting: Meeting) -> Meeting:
+    """Hold the meeting row until the transaction ends, and read its state afresh.
+
+    Publishing, finalising and recording all check the state first: without the lock, a decision
+    could slip in after the secretary finalised the minutes in another request.
+    """
+    list(Meeting.objects.select_for_update().filter(pk=meeting.pk).values_list("pk", flat=True))
+    meeting.refresh_from_db(fields=["published_at", "published_by", "agenda_drafted_at"])
+    meeting.minutes.refresh_from_db()
+    return meeting
+
+
+def _require_not_finalised(meeting: Meeting) -> None:
+    if meeting.minutes.is_locked:
+        raise TransitionRefused([_("The minutes are finalised: add an annotation instead.")])
+
+
+def _require_published(meeting: Meeting) -> None:
+    if not meeting.is_published:
+        raise TransitionRefused([_("Publish the agenda first.")])
+
+
+def _require_draft(meeting: Meeting) -> None:
+    if meeting.is_published:
+        raise TransitionRefused([_("The agenda is published and can no longer change.")])
+
+
+# Meetings and the agenda ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def schedule_meeting(panel: Panel, *, at: datetime.datetime | None = None) -> Meeting:
+    """Schedule the panel's next regular meeting (or one at `at`); safe to repeat."""
+    at = at or panel.next_meeting_at(timezone.now())
+    meeting, created = Meeting.objects.get_or_create(panel=panel, scheduled_for=at)
+    if created:
+        Minutes.objects.create(meeting=meeting)
+    return meeting
+
+
+@transaction.atomic
+def draft_agenda(meeting: Meeting, *, actor=None, now=None) -> list[AgendaItem]:
+    """Add every case the agenda rules select and the agenda lacks; return the new items.
+
+    Reasons on items already there are brought up to date. Items the chair removed stay
+    removed: the job never overrules the chair. Nothing changes once the agenda is published.
+    """
+    if actor is not None:
+        _require(access.can_chair(actor, meeting))
+    _lock_meeting(meeting)
+    _require_draft(meeting)
+    found = agenda.agenda_candidates(meeting, now=now)
+    existing = {item.case_id: item for item in meeting.items.all()}
+    added = []
+    for case_id, reasons in found.items():
+        codes = [code for code, _detail in reasons]
+        detail = " ".join(detail for _code, detail in reasons)[:500]
+        item = existing.get(case_id)
+        if item is None:
+            added.append(AgendaItem.objects.create(
+                meeting=meeting, case_id=case_id, reasons=codes, detail=detail,
+                source=AgendaItem.Source.JOB, added_by=actor,
+            ))
+        elif not item.removed and item.source == AgendaItem.Source.JOB and (
+            item.reasons != codes or item.detail != detail
+        ):
+            item.reasons, item.detail = codes, detail
+            item.save(update_fields=["reasons", "detail"])
+    _renumber(meeting)
+    meeting.agenda_drafted_at = now or timezone.now()
+    meeting.save(update_fields=["agenda_drafted_at"])
+    return added
+
+
+def _renumber(meeting: Meeting) -> None:
+    items = sorted(
+        meeting.items.filter(removed=False).select_related("case"),
+        key=lambda item: (agenda.sort_key(item.reasons), item.case.reference),
+    )
+    for position, item in enumerate(items, start=1):
+        if item.order != position:
+            item.order = position
+            item.save(update_fields=["order"])
+
+
+@transaction.atomic
+def add_item(meeting: Meeting, *, actor, reference: str, reason: str = "") -> AgendaItem:
+    """Put a case of the panel's teams on the draft agenda by its reference."""
+    _require(access.can_chair(actor, meeting))
+    _lock_meeting(meeting)
+    _require_draft(meeting)
+    case = (
+        Case.objects.open()
+        .filter(team__in=meeting.panel.teams.values("pk"), reference=reference.strip().upper())
+        .first()
+    )
+    if case is None:
+        raise TransitionRefused(
+            [_("No open case of the panel's teams has that reference: check it and try again.")]
+        )
+    item = meeting.items.filter(case=case).first()
+    if item is not None and not item.removed:
+        raise TransitionRefused([_("That case is already on the agenda.")])
+    if item is None:
+        item = AgendaItem(meeting=meeting, case=case)
+    item.removed, item.removed_by, item.removed_at = False, None, None
+    item.source = AgendaItem.Source.MANUAL
+    item.reasons = ["manual"]
+    item.detail = reason.strip()[:500]
+    item.added_by = actor
+    item.added_at = timezone.now()
+    item.save()
+    _renumber(meeting)
+    return item
+
+
+@transaction.atomic
+def remove_item(item: AgendaItem, *, actor) -> AgendaItem:
+    """Take an item off the draft agenda (kept, marked removed, so the job leaves it off)."""
+    meeting = item.meeting
+    _require(access.can_chair(actor, meeting))
+    _lock_meeting(meeting)
+    _require_draft(meeting)
+    item.removed, item.removed_by, item.removed_at = True, actor, timezone.now()
+    item.save(update_fields=["removed", "removed_by", "removed_at"])
+    _renumber(meeting)
+    return item
+
+
+@transaction.atomic
+def publish_agenda(meeting: Meeting, *, actor, now=None) -> Meeting:
+    """Publish the agenda: members may now see each agenda case's meeting summary."""
+    _require(access.can_chair(actor, meeting))
+    _lock_meeting(meeting)
+    _require_draft(meeting)
+    if not meeting.items.filter(removed=False).exists():
+        raise TransitionRefused([_("Add at least one case before publishing the agenda.")])
+    meeting.published_at = now or timezone.now()
+    meeting.published_by = actor
+    meeting.save(update_fields=["published_at", "published_by"])
+    return meeting
+
+
+# Running the meeting --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def declare_conflict(item: AgendaItem, *, actor) -> ConflictDeclaration:
+    """Declare a conflict of interest: from now on `actor` never sees this item."""
+    meeting = item.meeting
+    _require(access.mdt_membership(actor, meeting) is not None and access.can_use_mdt(actor))
+    _lock_meeting(meeting)
+    _require_not_finalised(meeting)
+    declaration, _created = ConflictDeclaration.objects.get_or_create(item=item, user=actor)
+    return declaration
+
+
+@transaction.atomic
+def record_attendance(meeting: Meeting, *, actor, statuses: dict[int, str]) -> list[Attendance]:
+    """Record who attended: `statuses` maps panel member ids to an Attendance.Status."""
+    _require(access.can_minute(actor, meeting))
+    _lock_meeting(meeting)
+    _require_not_finalised(meeting)
+    members = {m.pk: m for m in meeting.panel.members.filter(is_active=True)}
+    if set(statuses) - set(members):
+        raise TransitionRefused([_("The attendance form is out of date: reload the page.")])
+    if any(status not in Attendance.Status.values for status in statuses.values()):
+        raise TransitionRefused([_("Choose present, apologies or absent for each member.")])
+    rows = []
+    for member_id, status in statuses.items():
+        row, created = Attendance.objects.get_or_create(
+            meeting=meeting, member=members[member_id],
+            defaults={"status": status, "recorded_by": actor},
+        )
+        if not created and row.status != status:
+            row.status, row.recorded_by, row.recorded_at = status, actor, timezone.now()
+            row.save(update_fields=["status", "recorded_by", "recorded_at"])
+        rows.append(row)
+    return rows
+
+
+@transaction.atomic
+def record_decision(
+    item: AgendaItem, *, actor, kind: str, rationale: str, closure_reason: str = ""
+) -> Decision:
+    """Record the panel's decision on an item, moving the case where the decision says so.
+
+    Approving a plan or a closure goes through casework.workflow as `actor`, so its conditions
+    and permissions hold (approving and closing are a supervisor's on the case's team). If the
+    workflow refuses, its message is raised and nothing is recorded.
+    """
+    meeting = item.meeting
+    _require(access.can_minute(actor, meeting))
+    _lock_meeting(meeting)
+    _require_published(meeting)
+    _require_not_finalised(meeting)
+    if Decision.objects.filter(item=item).exists():
+        raise TransitionRefused([_("A decision is already recorded on this item.")])
+    if kind not in Decision.Kind.values:
+        raise TransitionRefused([_("Choose a decision from the list.")])
+    if not rationale.strip():
+        raise TransitionRefused([_("Give the rationale for the decision.")])
+    case = Case.objects.get(pk=item.case_id)
+    effect = ""
+    if kind == Decision.Kind.APPROVE_PLAN:
+        effect = _approve_plan(case, meeting, actor=actor)
+    elif kind == Decision.Kind.APPROVE_CLOSURE:
+        effect = _approve_closure(case, actor=actor, rationale=rationale,
+                                  closure_reason=closure_reason)
+    return Decision.objects.create(
+        item=item, kind=kind, rationale=rationale.strip(), effect=effect, recorded_by=actor
+    )
+
+
+def _approve_plan(case: Case, meeting: Meeting, *, actor) -> str:
+    plan = selectors.plan_awaiting_approval(case)
+    if plan is None:
+        raise TransitionRefused([_("This case has no service plan awaiting approval.")])
+    try:
+        workflow.approve_plan(
+            plan, actor=actor, mdt_meeting_on=timezone.localdate(meeting.scheduled_for)
+        )
+    except PermissionDenied as denied:
+        raise TransitionRefused([_(
+            "Only a supervisor of the case's team can approve its plan: record the panel's "
+            "view with another decision and give that supervisor an action."
+        )]) from denied
+    return "approve_plan"
+
+
+def _approve_closure(case: Case, *, actor, rationale: str, closure_reason: str) -> str:
+    try:
+        workflow.take_transition(
+            case, "close", actor=actor, reason=rationale, closure_reason=closure_reason
+        )
+    except PermissionDenied as denied:
+        raise TransitionRefused([_(
+            "Only a supervisor of the case's team can close it: record the panel's view with "
+            "another decision and give that supervisor an action."
+        )]) from denied
+    except workflow.StaleCase as stale:
+        raise TransitionRefused(
+            [_("The case changed stage since the page was loaded: reload and try again.")]
+        ) from stale
+    return "close"
+
+
+@transaction.atomic
+def add_action(item: AgendaItem, *, actor, description: str, owner, due_on) -> Action:
+    """Give someone working the case an action; it becomes a task in their list."""
+    meeting = item.meeting
+    _require(access.can_minute(actor, meeting))
+    _lock_meeting(meeting)
+    _require_published(meeting)
+    _require_not_finalised(meeting)
+    case = Case.objects.select_related("caseworker").get(pk=item.case_id)
+    if owner not in selectors.task_owners(case):
+        raise TransitionRefused(
+            [_("Choose the case's caseworker or a supervisor of its team as the owner.")]
+        )
+    if due_on < timezone.localdate():
+        raise TransitionRefused([_("The due date cannot be in the past.")])
+    if not description.strip():
+        raise TransitionRefused([_("Say what needs doing.")])
+    description = description.strip()
+    task = Task.objects.create(
+        case=case, owner=owner, kind=Task.Kind.OTHER,
+        title=(_("MDT: %(action)s") % {"action": description})[:200],
+        due_on=due_on, created_by=actor,
+    )
+    return Action.objects.create(
+        item=item, description=description, owner=owner, due_on=due_on, task=task,
+        created_by=actor,
+    )
+
+
+# The record ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_minutes(meeting: Meeting, *, actor, text: str,
+                 seen_revision: int | None = None) -> Minutes:
+    """Save the draft minutes as the meeting goes; StaleEdit if someone saved them since the
+    page with `seen_revision` was shown."""
+    _require(access.can_minute(actor, meeting))
+    _lock_meeting(meeting)
+    _require_not_finalised(meeting)
+    minutes = Minutes.objects.get(pk=meeting.minutes.pk)  # as stored, now the meeting is locked
+    revisions.check(minutes, seen_revision)
+    minutes.text = text.strip()
+    minutes.updated_by, minutes.updated_at = actor, timezone.now()
+    minutes.save(update_fields=["text", "updated_by", "updated_at", "revision"])
+    return minutes
+
+
+@transaction.atomic
+def finalise_minutes(meeting: Meeting, *, actor, now=None) -> Minutes:
+    """Finalise and lock the minutes. Every item needs its decision first."""
+    _require(access.can_minute(actor, meeting))
+    _lock_meeting(meeting)
+    _require_published(meeting)
+    _require_not_finalised(meeting)
+    undecided = meeting.items.filter(removed=False, decision__isnull=True).count()
+    if undecided:
+        raise TransitionRefused([_(
+            "Record a decision on every agenda item before finalising (%(n)s without one)."
+        ) % {"n": undecided}])
+    minutes = meeting.minutes
+    if not minutes.text.strip():
+        raise TransitionRefused([_("Write the minutes before finalising them.")])
+    minutes.finalised_at = now or timezone.now()
+    minutes.finalised_by = actor
+    minutes.save(update_fields=["finalised_at", "finalised_by"])
+    return minutes
+
+
+@transaction.atomic
+def annotate(meeting: Meeting, *, actor, text: str) -> Annotation:
+    """Add a note to finalised minutes (corrections, later developments)."""
+    _require(access.can_annotate(actor, meeting))
+    _lock_meeting(meeting)
+    if not meeting.minutes.is_locked:
+        raise TransitionRefused([_("Minutes are annotated once finalised: edit the draft.")])
+    if not text.strip():
+        raise TransitionRefused([_("Write the annotation.")])
+    return Annotation.objects.create(minutes=meeting.minutes, author=actor, text=text.strip())
+
+
+def add_member(panel: Panel, user, *, role: str) -> PanelMember:
+    """Seat `user` on the panel (admin site and demo data); MDT members and supervisors only."""
+    from casework import roles
+
+    if not roles.has(user, roles.MDT, roles.SUPERVISOR):
+        raise TransitionRefused([_("Only MDT members and supervisors sit on a panel.")])
+    member, _created = PanelMember.objects.update_or_create(
+        panel=panel, user=user, defaults={"role": role, "is_active": True}
+    )
+    return member

@@ -1,0 +1,306 @@
+"""MDT pages. Each view: access policy -> form -> services -> redirect or render.
+
+Role refusals inside a panel (an ordinary member trying to publish) are 403; a meeting, item or
+summary outside the user's reach is a 404, exactly as if it did not exist.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from audit.access_log import record_read
+from casework import access, revisions, selectors
+from casework.accounts.stepup import require_recent_second_factor
+from casework.pagination import paginate
+from casework.panels import forms, pdf, services
+from casework.panels import selectors as panel_selectors
+from casework.workflow import TransitionRefused
+
+
+def _meeting_or_404(request, meeting_id):
+    return access.access_meeting(request.user, meeting_id)
+
+
+def _meeting_page(request, meeting, *, status=200, errors=(), add_form=None,
+                  attendance_form=None):
+    page = panel_selectors.meeting_page(request.user, meeting)
+    if attendance_form is None and page.can_minute:
+        attendance_form = forms.AttendanceForm(members=page.members, current=page.attendance)
+    context = {
+        "page": page, "meeting": meeting, "errors": errors,
+        "add_form": add_form or forms.AddItemForm(),
+        "attendance_form": attendance_form,
+    }
+    return render(request, "mdt/meeting.html", context, status=status)
+
+
+def _refused(request, meeting, refused: TransitionRefused):
+    return _meeting_page(request, meeting, status=400, errors=refused.messages)
+
+
+@require_GET
+def meeting_list(request):
+    if not access.can_use_mdt(request.user):
+        raise PermissionDenied
+    meetings = paginate(request, panel_selectors.meetings_for(request.user))
+    return render(request, "mdt/list.html", {"meetings": meetings})
+
+
+@require_GET
+def meeting_detail(request, meeting_id):
+    return _meeting_page(request, _meeting_or_404(request, meeting_id))
+
+
+@require_POST
+def meeting_draft(request, meeting_id):
+    meeting = _meeting_or_404(request, meeting_id)
+    try:
+        added = services.draft_agenda(meeting, actor=request.user)
+    except TransitionRefused as refused:
+        return _refused(request, meeting, refused)
+    messages.success(request, _("Agenda drafted: %(n)s cases added.") % {"n": len(added)})
+    return redirect("mdt-meeting", meeting_id=meeting.pk)
+
+
+@require_POST
+def item_add(request, meeting_id):
+    meeting = _meeting_or_404(request, meeting_id)
+    if not access.can_chair(request.user, meeting):
+        raise PermissionDenied
+    form = forms.AddItemForm(request.POST)
+    if not form.is_valid():
+        return _meeting_page(request, meeting, status=400, add_form=form)
+    try:
+        services.add_item(meeting, actor=request.user, **form.cleaned_data)
+    except TransitionRefused as refused:
+        return _meeting_page(request, meeting, status=400, errors=refused.messages,
+                             add_form=form)
+    messages.success(request, _("Case added to the agenda."))
+    return redirect("mdt-meeting", meeting_id=meeting.pk)
+
+
+@require_POST
+def item_remove(request, item_id):
+    item = access.access_agenda_item_to_arrange(request.user, item_id)
+    try:
+        services.remove_item(item, actor=request.user)
+    except TransitionRefused as refused:
+        return _refused(request, item.meeting, refused)
+    messages.success(request, _("Case removed from the agenda."))
+    return redirect("mdt-meeting", meeting_id=item.meeting_id)
+
+
+@require_POST
+def meeting_publish(request, meeting_id):
+    meeting = _meeting_or_404(request, meeting_id)
+    try:
+        services.publish_agenda(meeting, actor=request.user)
+    except TransitionRefused as refused:
+        return _refused(request, meeting, refused)
+    messages.success(request, _("Agenda published: members can now read the case summaries."))
+    return redirect("mdt-meeting", meeting_id=meeting.pk)
+
+
+@require_POST
+def meeting_attendance(request, meeting_id):
+    meeting = _meeting_or_404(request, meeting_id)
+    if not access.can_minute(request.user, meeting):
+        raise PermissionDenied
+    page = panel_selectors.meeting_page(request.user, meeting)
+    form = forms.AttendanceForm(request.POST, members=page.members, current=page.attendance)
+    if not form.is_valid():
+        return _meeting_page(request, meeting, status=400, attendance_form=form)
+    try:
+        services.record_attendance(meeting, actor=request.user, statuses=form.statuses())
+    except TransitionRefused as refused:
+        return _refused(request, meeting, refused)
+    messages.success(request, _("Attendance recorded."))
+    return redirect("mdt-meeting", meeting_id=meeting.pk)
+
+
+# One agenda item: the meeting summary, and meeting mode for the secretary ------------------
+
+
+def _item_page(request, item, *, status=200, errors=(), decision_form=None, action_form=None):
+    meeting = item.meeting
+    summary = panel_selectors.case_summary(item)
+    can_minute = access.can_minute(request.user, meeting) and not meeting.minutes.is_locked
+    owners = selectors.task_owners(item.case) if can_minute else []
+    context = {
+        "item": item, "meeting": meeting, "summary": summary, "errors": errors,
+        "can_minute": can_minute,
+        "decision": getattr(item, "decision", None),
+        "actions": list(item.actions.select_related("owner")),
+        "decision_form": decision_form or forms.DecisionForm(),
+        "action_form": action_form or forms.ActionForm(owners=owners),
+        "can_declare": not meeting.minutes.is_locked,
+    }
+    record_read(item, part="mdt summary", meeting=meeting.pk)
+    return render(request, "mdt/item.html", context, status=status)
+
+
+@require_GET
+def item_detail(request, item_id):
+    item = access.access_agenda_item(request.user, item_id)
+    return _item_page(request, item)
+
+
+@require_POST
+def item_decision(request, item_id):
+    item = access.access_agenda_item(request.user, item_id)
+    if not access.can_minute(request.user, item.meeting):
+        raise PermissionDenied
+    form = forms.DecisionForm(request.POST)
+    if not form.is_valid():
+        return _item_page(request, item, status=400, decision_form=form)
+    try:
+        services.record_decision(item, actor=request.user, **form.cleaned_data)
+    except TransitionRefused as refused:
+        return _item_page(request, item, status=400, errors=refused.messages,
+                          decision_form=form)
+    messages.success(request, _("Decision recorded."))
+    return redirect("mdt-item", item_id=item.pk)
+
+
+@require_POST
+def item_action(request, item_id):
+    item = access.access_agenda_item(request.user, item_id)
+    if not access.can_minute(request.user, item.meeting):
+        raise PermissionDenied
+    form = forms.ActionForm(request.POST, owners=selectors.task_owners(item.case))
+    if not form.is_valid():
+        return _item_page(request, item, status=400, action_form=form)
+    try:
+        services.add_action(item, actor=request.user, **form.cleaned_data)
+    except TransitionRefused as refused:
+        return _item_page(request, item, status=400, errors=refused.messages, action_form=form)
+    messages.success(request, _("Action added: it is in the owner's task list."))
+    return redirect("mdt-item", item_id=item.pk)
+
+
+@require_POST
+def item_conflict(request, item_id):
+    item = access.access_agenda_item_to_arrange(request.user, item_id)
+    try:
+        services.declare_conflict(item, actor=request.user)
+    except TransitionRefused as refused:
+        return _refused(request, item.meeting, refused)
+    messages.success(request, _("Conflict of interest declared: this item is hidden from you."))
+    return redirect("mdt-meeting", meeting_id=item.meeting_id)
+
+
+# The record ---------------------------------------------------------------------------------
+
+
+def _minutes_page(request, meeting, *, status=200, errors=(), form=None, annotation_form=None,
+                  stale=False):
+    if not access.can_read_minutes(request.user, meeting):
+        raise Http404
+    items = panel_selectors.minutes_items(request.user, meeting)
+    minutes = meeting.minutes
+    can_minute = access.can_minute(request.user, meeting) and not minutes.is_locked
+    context = {
+        "meeting": meeting, "minutes": minutes, "items": items, "errors": errors,
+        "annotations": list(minutes.annotations.select_related("author")),
+        "can_minute": can_minute,
+        "stale": stale,
+        "can_annotate": minutes.is_locked and access.can_annotate(request.user, meeting),
+        "form": form or forms.MinutesForm(initial={"text": minutes.text}),
+        "annotation_form": annotation_form or forms.AnnotationForm(),
+    }
+    for item in items:  # decisions and rationales are case content: one entry per case shown
+        record_read(item, part="mdt minutes", meeting=meeting.pk)
+    return render(request, "mdt/minutes.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_minutes(request, meeting_id):
+    meeting = _meeting_or_404(request, meeting_id)
+    if request.method == "GET":
+        return _minutes_page(request, meeting)
+    if not access.can_minute(request.user, meeting):
+        raise PermissionDenied
+    form = forms.MinutesForm(request.POST)
+    if not form.is_valid():
+        return _minutes_page(request, meeting, status=400, form=form)
+    try:
+        services.save_minutes(meeting, actor=request.user, text=form.cleaned_data["text"],
+                              seen_revision=revisions.seen(request))
+    except revisions.StaleEdit as stale:
+        meeting.minutes.refresh_from_db()  # show the saved version beside what was typed
+        return _minutes_page(request, meeting, status=409, errors=stale.messages, form=form,
+                             stale=True)
+    except TransitionRefused as refused:
+        return _minutes_page(request, meeting, status=400, errors=refused.messages, form=form)
+    messages.success(request, _("Draft minutes saved."))
+    return redirect("mdt-minutes", meeting_id=meeting.pk)
+
+
+@require_POST
+def meeting_finalise(request, meeting_id):
+    meeting = _meeting_or_404(request, meeting_id)
+    if not access.can_minute(request.user, meeting):
+        raise PermissionDenied
+    try:
+        services.finalise_minutes(meeting, actor=request.user)
+    except TransitionRefused as refused:
+        return _minutes_page(request, meeting, status=400, errors=refused.messages)
+    messages.success(request, _("Minutes finalised. They can no longer change, only be annotated."))
+    return redirect("mdt-minutes", meeting_id=meeting.pk)
+
+
+@require_POST
+def meeting_annotate(request, meeting_id):
+    meeting = _meeting_or_404(request, meeting_id)
+    if not access.can_annotate(request.user, meeting):
+        raise PermissionDenied
+    form = forms.AnnotationForm(request.POST)
+    if not form.is_valid():
+        return _minutes_page(request, meeting, status=400, annotation_form=form)
+    try:
+        services.annotate(meeting, actor=request.user, text=form.cleaned_data["text"])
+    except TransitionRefused as refused:
+        return _minutes_page(request, meeting, status=400, errors=refused.messages,
+                             annotation_form=form)
+    messages.success(request, _("Annotation added."))
+    return redirect("mdt-minutes", meeting_id=meeting.pk)
+
+
+# Confidential PDF exports: one read entry per case shown ------------------------------------
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@require_recent_second_factor
+def agenda_pdf(request, meeting_id):
+    meeting = _meeting_or_404(request, meeting_id)
+    if not access.mdt_window_open(meeting):
+        raise Http404
+    items = panel_selectors.agenda_rows(request.user, meeting)
+    content = pdf.agenda_pdf(meeting, items)
+    for item in items:
+        record_read(item, part="mdt agenda pdf", meeting=meeting.pk)
+    return _pdf_response(content, f"mdt-agenda-{meeting.pk}.pdf")
+
+
+@require_GET
+@require_recent_second_factor
+def minutes_pdf(request, meeting_id):
+    meeting = _meeting_or_404(request, meeting_id)
+    if not access.can_read_minutes(request.user, meeting):
+        raise Http404
+    items = panel_selectors.minutes_items(request.user, meeting)
+    page = panel_selectors.meeting_page(request.user, meeting)
+    content = pdf.minutes_pdf(meeting, items, page.members, page.attendance,
+                              list(meeting.minutes.annotations.select_related("author")))
+    for item in items:
+        record_read(item, part="mdt minutes pdf", meeting=meeting.pk)
+    return _pdf_response(content, f"mdt-minutes-{meeting.pk}.pdf")

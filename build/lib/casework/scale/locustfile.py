@@ -1,0 +1,81 @@
+"""The mixed workload of caseworkers, for locust (run by `manage.py loadtest`, not by hand).
+
+Each simulated caseworker is one generated caseworker, signed in by a session made for them
+(casework.scale.sessions), working through their own cases with no pause: 80% reads (their
+case pages and dashboard), 20% writes (notes, and now and then a transition). Successes are
+what the app answers for a done action: 200 for a page, 302 (redirect back) for a write.
+Stand-alone on purpose: locust patches the standard library with gevent, Django is not loaded.
+"""
+
+import collections
+import itertools
+import json
+import os
+import random
+
+from locust import HttpUser, constant, events, task
+
+with open(os.environ["LOADTEST_PLAN"]) as handle:
+    PLAN = json.load(handle)
+_next_person = itertools.count()
+# Successes by request name, written when locust quits: the exact figures reconciliation needs
+# (locust's CSV is a periodic snapshot that can miss the last requests).
+SUCCEEDED = collections.Counter()
+
+
+@events.quitting.add_listener
+def _write_tally(environment, **kwargs):
+    with open(os.environ["LOADTEST_TALLY"], "w") as handle:
+        json.dump(SUCCEEDED, handle)
+
+
+class Caseworker(HttpUser):
+    wait_time = constant(0)
+
+    def on_start(self):
+        self.person = PLAN["people"][next(_next_person) % len(PLAN["people"])]
+        self.client.cookies.set(PLAN["session_cookie"], self.person["session"])
+        self.movable = list(self.person["movable"])
+        random.shuffle(self.movable)
+        self.dashboard()  # sets the CSRF cookie the forms need
+        self.csrf = self.client.cookies.get(PLAN["csrf_cookie"], "")
+
+    def _case(self):
+        return random.choice(self.person["cases"])
+
+    def _expect(self, response, status):
+        if response.status_code == status:
+            response.success()
+            SUCCEEDED[response.request_meta["name"]] += 1
+        else:
+            response.failure(f"status {response.status_code}")
+
+    @task(50)
+    def case_page(self):
+        with self.client.get(f"/cases/{self._case()}/", name="case page",
+                             catch_response=True) as response:
+            self._expect(response, 200)
+
+    @task(30)
+    def dashboard(self):
+        with self.client.get("/", name="dashboard", catch_response=True) as response:
+            self._expect(response, 200)
+
+    @task(17)
+    def add_note(self):
+        data = {"csrfmiddlewaretoken": self.csrf, "text": "Phoned; no new concerns.",
+                "sensitivity": "standard"}
+        with self.client.post(f"/cases/{self._case()}/note/", data=data, name="add note",
+                              allow_redirects=False, catch_response=True) as response:
+            self._expect(response, 302)
+
+    @task(3)
+    def transition(self):
+        if not self.movable:
+            return self.add_note()
+        reference, stage = self.movable.pop()
+        data = {"csrfmiddlewaretoken": self.csrf, "name": PLAN["transition"],
+                "expected_stage": stage, "reason": "Immediate risk reported by the school."}
+        with self.client.post(f"/cases/{reference}/transition/", data=data, name="transition",
+                              allow_redirects=False, catch_response=True) as response:
+            self._expect(response, 302)

@@ -1,0 +1,793 @@
+"""Page-shaped reads. Each list is a fixed number of queries, whatever its length."""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.paginator import Page
+from django.db.models import Case as SqlCase
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework import access, crypto, roles
+from casework.models import (
+    RATING_SCORE,
+    Assessment,
+    AssessmentRating,
+    Case,
+    Domain,
+    Factor,
+    Instrument,
+    Intervention,
+    Person,
+    PersonAlias,
+    Rating,
+    ServicePlan,
+    Task,
+    TeamMembership,
+)
+from casework.pagination import paginate
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    """Return the date `days` working days (Monday to Friday) after `start`."""
+    current = start
+    while days > 0:
+        current += datetime.timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def stage_due_on(case: Case) -> datetime.date | None:
+    limit = settings.STAGE_TIME_LIMITS.get(case.stage)
+    if limit is None:
+        return None
+    return add_working_days(timezone.localdate(case.stage_entered_at), limit)
+
+
+def last_day_in_time(stage: str, today: datetime.date) -> datetime.date | None:
+    """The latest day a case could have entered `stage` and still be within its time limit.
+
+    add_working_days only grows with its start, so a case is overdue exactly when it entered the
+    stage before the day after this one: a date the database can compare with.
+    """
+    limit = settings.STAGE_TIME_LIMITS.get(stage)
+    if limit is None:
+        return None
+    day = today
+    while add_working_days(day, limit) >= today:
+        day -= datetime.timedelta(days=1)
+    return day
+
+
+def stage_overdue_q(today: datetime.date) -> Q:
+    """Cases past their stage's time limit on `today`, as one filter on indexed columns."""
+    overdue = Q(pk__in=[])
+    for stage in settings.STAGE_TIME_LIMITS:
+        last = last_day_in_time(stage, today)
+        start_of_next = timezone.make_aware(
+            datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time())
+        )
+        overdue |= Q(stage=stage, stage_entered_at__lt=start_of_next)
+    return overdue
+
+
+def latest_risk_level() -> Subquery:
+    """The overall risk level of each case's latest completed assessment."""
+    return Subquery(
+        Assessment.objects.filter(case=OuterRef("pk"), completed_at__isnull=False)
+        .order_by("-completed_at", "-pk")
+        .values("risk_level")[:1]
+    )
+
+
+def _next_open_task(field: str) -> Subquery:
+    return Subquery(
+        Task.objects.filter(case=OuterRef("pk"), done_at__isnull=True)
+        .order_by("due_on", "pk")
+        .values(field)[:1]
+    )
+
+
+RISK_RANK = SqlCase(
+    When(risk_level="high", then=Value(0)),
+    When(risk_level="moderate", then=Value(1)),
+    When(risk_level="low", then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+def latest_risk_rank() -> Coalesce:
+    """The latest risk level as a sort key (high first, unassessed last), ranked inside the
+    subquery: a CASE over the `risk` annotation would repeat its subquery once per WHEN."""
+    return Coalesce(
+        Subquery(
+            Assessment.objects.filter(case=OuterRef("pk"), completed_at__isnull=False)
+            .order_by("-completed_at", "-pk")
+            .annotate(rank=RISK_RANK)
+            .values("rank")[:1]
+        ),
+        Value(3),
+    )
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    case: Case
+    days_in_stage: int
+    due_on: datetime.date | None
+    risk_level: str = ""
+    next_due_on: datetime.date | None = None
+    next_due_kind: str = ""
+
+    @property
+    def is_overdue(self) -> bool:
+        """The stage is past its time limit."""
+        return self.due_on is not None and self.due_on < timezone.localdate()
+
+    @property
+    def has_overdue_task(self) -> bool:
+        return self.next_due_on is not None and self.next_due_on < timezone.localdate()
+
+    @property
+    def risk_label(self) -> str:
+        return str(Assessment.RiskLevel(self.risk_level).label) if self.risk_level else ""
+
+    @property
+    def next_due_label(self) -> str:
+        return str(Task.Kind(self.next_due_kind).label) if self.next_due_kind else ""
+
+
+@dataclass(frozen=True)
+class CaseloadFilter:
+    """What the dashboard's filter form asks for; every field optional."""
+
+    stage: str = ""
+    risk: str = ""
+    pathway: str = ""
+    caseworker: int | None = None
+    overdue: bool = False
+    include_closed: bool = False
+    sort: str = "stage_age"
+
+
+CASELOAD_ORDER = {
+    "stage_age": ("stage_entered_at", "pk"),
+    "next_due": (F("next_due_on").asc(nulls_last=True), "stage_entered_at", "pk"),
+    "risk": ("risk_rank", "stage_entered_at", "pk"),
+    "reference": ("reference", "pk"),
+}
+
+
+def caseload_queryset(user, filters: CaseloadFilter, *, cases=None) -> QuerySet:
+    """The cases of `user`'s caseload (or `cases`, a part of it), filtered and ordered, each with
+    its latest risk level and next due date: each per-row subquery appears once, and the order
+    ends on the primary key so pages never overlap."""
+    today = timezone.localdate()
+    cases = (
+        (access.visible_cases(user) if cases is None else cases)
+        .select_related("team", "caseworker")
+        .annotate(risk=latest_risk_level(), next_due_on=_next_open_task("due_on"))
+    )
+    if filters.sort == "risk":
+        cases = cases.annotate(risk_rank=latest_risk_rank())
+    if not filters.include_closed:
+        cases = cases.open()
+    if filters.stage:
+        cases = cases.filter(stage=filters.stage)
+    if filters.risk == "none":
+        cases = cases.filter(risk__isnull=True)
+    elif filters.risk:
+        cases = cases.filter(risk=filters.risk)
+    if filters.pathway:
+        cases = cases.filter(pathway=filters.pathway)
+    if filters.caseworker == 0:
+        cases = cases.filter(caseworker__isnull=True)
+    elif filters.caseworker:
+        cases = cases.filter(caseworker_id=filters.caseworker)
+    if filters.overdue:
+        cases = cases.filter(stage_overdue_q(today) | Q(next_due_on__lt=today))
+    return cases.order_by(*CASELOAD_ORDER.get(filters.sort, CASELOAD_ORDER["stage_age"]))
+
+
+def caseload_rows(cases) -> list[CaseloadRow]:
+    """Rows for a page of `caseload_queryset`: one more query for the next due items' kinds."""
+    cases = list(cases)
+    kinds = {}
+    open_tasks = (
+        Task.objects.filter(case__in=[case.pk for case in cases], done_at__isnull=True)
+        .order_by("case_id", "-due_on", "-pk")
+        .values_list("case_id", "kind")
+    )
+    for case_id, kind in open_tasks if cases else ():
+        kinds[case_id] = kind  # ordered so the earliest due (the next one) is written last
+    today = timezone.localdate()
+    return [
+        CaseloadRow(
+            case=case,
+            days_in_stage=(today - timezone.localdate(case.stage_entered_at)).days,
+            due_on=stage_due_on(case),
+            risk_level=case.risk or "",
+            next_due_on=case.next_due_on,
+            next_due_kind=kinds.get(case.pk, ""),
+        )
+        for case in cases
+    ]
+
+
+def caseload_page(request, user, filters: CaseloadFilter, *, cases=None) -> Page:
+    """One page of the caseload: a count, the rows and their due items, whatever the total."""
+    page = paginate(request, caseload_queryset(user, filters, cases=cases))
+    page.object_list = caseload_rows(page.object_list)
+    return page
+
+
+def caseload_for(
+    user, *, include_closed: bool = False, filters: CaseloadFilter | None = None
+) -> list[CaseloadRow]:
+    """The whole caseload as rows (for jobs and tests; pages use `caseload_page`)."""
+    filters = filters or CaseloadFilter(include_closed=include_closed)
+    return caseload_rows(caseload_queryset(user, filters))
+
+
+def open_tasks_for(user) -> QuerySet:
+    """`user`'s open tasks on cases they may see, soonest due first (a queryset to page)."""
+    return (
+        Task.objects.filter(owner=user, done_at__isnull=True)
+        .filter(case__in=access.visible_cases(user))
+        .select_related("case")
+        .order_by("due_on", "pk")
+    )
+
+
+def find_person(first_name: str, last_name: str, date_of_birth) -> Person | None:
+    """Exact match on normalised name and date of birth, through the blind index."""
+    index = crypto.name_dob_index(first_name, last_name, date_of_birth)
+    if not index:
+        return None
+    return Person.objects.filter(name_dob_index=index).order_by("pk").first()
+
+
+URGENCY_RANK = SqlCase(
+    When(urgency="immediate", then=Value(0)),
+    When(urgency="priority", then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def referral_inbox(user):
+    """Referrals awaiting a case, most urgent and oldest first."""
+    from referrals.models import Referral
+
+    return (
+        access.visible_referrals(user)
+        .filter(status=Referral.Status.NEW)
+        .annotate(urgency_rank=URGENCY_RANK)
+        .order_by("urgency_rank", "received_at", "pk")
+    )
+
+
+# Assessments --------------------------------------------------------------------------------
+
+
+def draft_assessment(case: Case) -> Assessment | None:
+    return case.assessments.filter(completed_at__isnull=True).first()
+
+
+def latest_assessment(case: Case) -> Assessment | None:
+    return (
+        case.assessments.filter(completed_at__isnull=False)
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
+
+
+def instrument_factors(instrument: Instrument | None) -> list[Factor]:
+    if instrument is None:
+        return []
+    return list(
+        Factor.objects.filter(domain__instrument=instrument)
+        .select_related("domain")
+        .order_by("domain__order", "domain_id", "order", "pk")
+    )
+
+
+def domains_for(instrument: Instrument | None, pathway: str = "") -> list[tuple[Domain, list]]:
+    """The instrument's domains that apply to `pathway`, each with its factors, in order."""
+    layout: dict[int, tuple[Domain, list]] = {}
+    for factor in instrument_factors(instrument):
+        domain = factor.domain
+        if domain.pathway and pathway and domain.pathway != pathway:
+            continue
+        layout.setdefault(domain.pk, (domain, []))[1].append(factor)
+    return list(layout.values())
+
+
+def previous_assessment(assessment: Assessment) -> Assessment | None:
+    """The completed version before this one, for comparison."""
+    return (
+        Assessment.objects.filter(
+            case_id=assessment.case_id, completed_at__isnull=False, version__lt=assessment.version
+        )
+        .order_by("-version")
+        .first()
+    )
+
+
+@dataclass
+class FactorChange:
+    domain: Domain
+    factor: Factor
+    before: AssessmentRating | None
+    after: AssessmentRating | None
+
+    @property
+    def before_score(self) -> int | None:
+        return self.before.score if self.before else None
+
+    @property
+    def after_score(self) -> int | None:
+        return self.after.score if self.after else None
+
+    @property
+    def delta(self) -> int | None:
+        if self.before_score is None or self.after_score is None:
+            return None
+        return self.after_score - self.before_score
+
+    @property
+    def direction(self) -> str:
+        """"worse", "better", "same", or "" when one side is not rated."""
+        if self.delta is None:
+            return ""
+        if self.delta == 0:
+            return "same"
+        higher_is_better = self.domain.kind == Domain.Kind.PROTECTIVE
+        return "better" if (self.delta > 0) == higher_is_better else "worse"
+
+    @property
+    def is_significant(self) -> bool:
+        """Two steps or more, or into or out of "high": the changes a panel asks about."""
+        if not self.delta:
+            return False
+        high = RATING_SCORE[Rating.HIGH]
+        return abs(self.delta) >= 2 or high in (self.before_score, self.after_score)
+
+    def rating_label(self, side: AssessmentRating | None) -> str:
+        return side.get_rating_display() if side else str(_("Not rated"))
+
+    @property
+    def before_label(self) -> str:
+        return self.rating_label(self.before)
+
+    @property
+    def after_label(self) -> str:
+        return self.rating_label(self.after)
+
+
+@dataclass
+class Comparison:
+    older: Assessment
+    newer: Assessment
+    changes: list[FactorChange]
+    dropped: list[Factor]  # rated before, no longer in the newer instrument
+
+    @property
+    def by_domain(self) -> list[tuple[Domain, list[FactorChange]]]:
+        grouped: dict[str, tuple[Domain, list[FactorChange]]] = {}
+        for change in self.changes:
+            grouped.setdefault(change.domain.code, (change.domain, []))[1].append(change)
+        return list(grouped.values())
+
+    @property
+    def significant(self) -> list[FactorChange]:
+        return [change for change in self.changes if change.is_significant]
+
+    def count(self, direction: str) -> int:
+        return sum(1 for change in self.changes if change.direction == direction)
+
+    @property
+    def summary(self) -> list[str]:
+        """The significant changes in plain sentences, most important first."""
+        older, newer = self.older, self.newer
+        lines = []
+        before = RISK_ORDER.get(older.risk_level)
+        after = RISK_ORDER.get(newer.risk_level)
+        labels = {
+            "from": older.get_risk_level_display() or _("not recorded"),
+            "to": newer.get_risk_level_display() or _("not recorded"),
+        }
+        if before is None or after is None or before == after:
+            if older.risk_level == newer.risk_level and newer.risk_level:
+                lines.append(_("Overall risk level unchanged at %(to)s.") % labels)
+        elif after > before:
+            lines.append(_("Overall risk level rose from %(from)s to %(to)s.") % labels)
+        else:
+            lines.append(_("Overall risk level fell from %(from)s to %(to)s.") % labels)
+        significant = sorted(
+            self.significant, key=lambda c: (c.direction != "worse", -abs(c.delta or 0))
+        )
+        for change in significant:
+            values = {
+                "factor": change.factor.title,
+                "domain": change.domain.title,
+                "from": change.before_label,
+                "to": change.after_label,
+            }
+            if change.direction == "worse":
+                lines.append(_("%(factor)s (%(domain)s) worsened: %(from)s to %(to)s.") % values)
+            else:
+                lines.append(_("%(factor)s (%(domain)s) improved: %(from)s to %(to)s.") % values)
+        if not significant:
+            lines.append(_("No factor changed significantly."))
+        lines.append(
+            _("%(worse)s factors worse, %(better)s better, %(same)s unchanged.")
+            % {"worse": self.count("worse"), "better": self.count("better"),
+               "same": self.count("same")}
+        )
+        newly = sum(1 for c in self.changes if c.before is None and c.after and c.after.rating)
+        if newly:
+            lines.append(_("%(count)s factors rated for the first time.") % {"count": newly})
+        if self.dropped:
+            lines.append(
+                _("%(count)s factors rated before are not in this version of the instrument.")
+                % {"count": len(self.dropped)}
+            )
+        return [str(line) for line in lines]
+
+
+RISK_ORDER = {"low": 1, "moderate": 2, "high": 3}
+
+
+def _ratings_by_key(assessment: Assessment) -> dict[tuple[str, str], AssessmentRating]:
+    ratings = assessment.ratings.select_related("factor__domain")
+    return {rating.factor.comparison_key: rating for rating in ratings}
+
+
+def compare_assessments(older: Assessment, newer: Assessment) -> Comparison:
+    """What changed between two versions, factor by factor, matched across instrument versions
+    by domain and factor code. Three queries, whatever the size of the instrument."""
+    before = _ratings_by_key(older)
+    after = _ratings_by_key(newer)
+    factors = instrument_factors(newer.instrument) or [
+        rating.factor for rating in after.values()
+    ]
+    changes = [
+        FactorChange(
+            domain=factor.domain,
+            factor=factor,
+            before=before.get(factor.comparison_key),
+            after=after.get(factor.comparison_key),
+        )
+        for factor in factors
+    ]
+    seen = {factor.comparison_key for factor in factors}
+    dropped = [rating.factor for key, rating in before.items() if key not in seen and rating.rating]
+    return Comparison(older=older, newer=newer, changes=changes, dropped=dropped)
+
+
+# Service plans ------------------------------------------------------------------------------
+
+
+def current_plan(case: Case) -> ServicePlan | None:
+    """The approved plan in force (the latest approved version not superseded)."""
+    return case.plans.filter(approved_at__isnull=False, superseded_at__isnull=True).first()
+
+
+def plan_awaiting_approval(case: Case) -> ServicePlan | None:
+    return case.plans.filter(approved_at__isnull=True, superseded_at__isnull=True).first()
+
+
+def assessed_needs(case: Case) -> list[AssessmentRating]:
+    """Risk factors and needs rated moderate or high at the latest assessment: what goals
+    address, most serious first."""
+    latest = latest_assessment(case)
+    if latest is None:
+        return []
+    ratings = [
+        rating
+        for rating in latest.ratings.select_related("factor__domain")
+        if rating.factor.domain.kind != Domain.Kind.PROTECTIVE
+        and rating.rating in (Rating.MODERATE, Rating.HIGH)
+    ]
+    return sorted(ratings, key=lambda r: (-(r.score or 0), r.factor.domain.order, r.factor.order))
+
+
+def assessed_need_ids(case: Case) -> set[int]:
+    return {rating.factor_id for rating in assessed_needs(case)}
+
+
+def plan_with_goals(plan: ServicePlan) -> ServicePlan:
+    """Load a plan's goals, their needs and interventions in three queries."""
+    goals = list(
+        plan.plan_goals.select_related("need__domain").prefetch_related(
+            Prefetch(
+                "interventions",
+                queryset=Intervention.objects.select_related("service__organization", "owner"),
+            )
+        )
+    )
+    plan.goal_list = goals
+    return plan
+
+
+def unaddressed_needs(case: Case, plan: ServicePlan) -> list[AssessmentRating]:
+    """Needs rated moderate or high that no goal of `plan` addresses."""
+    linked = {goal.need_id for goal in getattr(plan, "goal_list", plan.plan_goals.all())}
+    return [rating for rating in assessed_needs(case) if rating.factor_id not in linked]
+
+
+def task_owners(case: Case) -> list:
+    """Who may own a task on the case: its caseworker and the supervisors of its team."""
+    supervisors = get_user_model().objects.filter(
+        is_active=True,
+        team_memberships__team_id=case.team_id,
+        team_memberships__role=TeamMembership.Role.SUPERVISOR,
+    )
+    owners = list(supervisors.order_by("username"))
+    if case.caseworker is not None and case.caseworker not in owners:
+        owners.insert(0, case.caseworker)
+    return owners
+
+
+# The case timeline --------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime.datetime
+    kind: str  # transition, note, follow_up, task, assessment, plan, opened, or a source's own
+    item: object = None
+    readable: bool = True  # False: a compartment note whose text this viewer may not read
+    addenda: list = field(default_factory=list)
+    # For entries from TIMELINE_SOURCES: a template to include with `entry`, or plain text.
+    template: str = ""
+    text: str = ""
+
+
+# Other apps add entries to the timeline (provider referral updates, for instance) by appending a
+# function (case, viewer, limit=None) -> iterable of TimelineEntry, newest first, at most `limit`
+# of them when given; each must cost a fixed number of queries.
+TIMELINE_SOURCES: list = []
+
+
+def case_timeline(case: Case, viewer, *, limit: int | None = None) -> list[TimelineEntry]:
+    """Everything that happened on the case, newest first: one query per kind of record.
+
+    With `limit`, each kind reads only its newest `limit` rows (in the database), so the cost
+    stays the same however long the history: the newest `limit` entries overall are among them.
+    """
+    def newest(rows, *order):
+        rows = rows.order_by(*order)
+        return rows if limit is None else rows[:limit]
+
+    entries = [TimelineEntry(at=case.opened_at, kind="opened", item=case)]
+    entries += [
+        TimelineEntry(at=step.at, kind="transition", item=step)
+        for step in newest(case.transitions.select_related("actor"), "-at", "-pk")
+    ]
+    entries += _note_entries(case, viewer, limit)
+    follow_ups = case.follow_ups.select_related("recorded_by").annotate(
+        at=Coalesce("recorded_at", "created_at")
+    )
+    for follow_up in newest(follow_ups, "-at", "-pk"):
+        entries.append(TimelineEntry(at=follow_up.at, kind="follow_up", item=follow_up))
+    # A scheduled contact's task is the contact's own entry: not listed twice.
+    tasks = case.tasks.filter(follow_up__isnull=True).select_related("owner").annotate(
+        at=Coalesce("done_at", "created_at")
+    )
+    for task in newest(tasks, "-at", "-pk"):
+        entries.append(TimelineEntry(at=task.at, kind="task", item=task))
+    assessments = case.assessments.filter(completed_at__isnull=False).select_related(
+        "completed_by", "signed_off_by"
+    )
+    for assessment in newest(assessments, "-completed_at", "-pk"):
+        entries.append(TimelineEntry(at=assessment.completed_at, kind="assessment",
+                                     item=assessment))
+    plans = case.plans.select_related("created_by", "approved_by").annotate(
+        at=Coalesce("approved_at", "created_at")
+    )
+    for plan in newest(plans, "-at", "-pk"):
+        entries.append(TimelineEntry(at=plan.at, kind="plan", item=plan))
+    for source in TIMELINE_SOURCES:
+        entries += list(source(case, viewer, limit=limit))
+    # Newest first; the opening entry always last, whatever its time.
+    entries.sort(key=lambda e: (e.kind != "opened", e.at), reverse=True)
+    return entries if limit is None else entries[:limit]
+
+
+# The case page shows this many timeline entries, and this many more for each "show older".
+TIMELINE_PAGE = 30
+
+
+def case_timeline_page(case: Case, viewer, pages: int = 1) -> tuple[list[TimelineEntry], bool]:
+    """The newest `pages` x TIMELINE_PAGE entries, and whether older ones remain."""
+    shown = TIMELINE_PAGE * pages
+    entries = case_timeline(case, viewer, limit=shown + 1)
+    return entries[:shown], len(entries) > shown
+
+
+def _note_entries(case: Case, viewer, limit: int | None = None) -> list[TimelineEntry]:
+    """Notes newest first with their addenda; notes the viewer may not know of are left out in
+    the query (access.visible_notes), so a limit counts only what they see."""
+    notes = access.visible_notes(viewer, case).select_related("author")
+    originals = notes.filter(amends__isnull=True).order_by("-written_at", "-pk")
+    originals = list(originals if limit is None else originals[:limit])
+    entries = {
+        note.pk: TimelineEntry(at=note.written_at, kind="note", item=note,
+                               readable=access.can_read_note(viewer, case, note))
+        for note in originals
+    }
+    addenda = notes.filter(amends_id__in=list(entries)).order_by("written_at", "pk")
+    for addendum in addenda if entries else ():
+        entries[addendum.amends_id].addenda.append(addendum)
+    return list(entries.values())
+
+
+# The supervisor's view ----------------------------------------------------------------------
+
+WORKLOAD_STAGES = (
+    Case.Stage.INTAKE,
+    Case.Stage.ASSESSMENT,
+    Case.Stage.SERVICE_PLAN,
+    Case.Stage.FOLLOW_UP,
+    Case.Stage.ESCALATED,
+)
+WORKLOAD_RISKS = ("high", "moderate", "low", "")
+
+
+@dataclass
+class WorkloadRow:
+    caseworker: object  # a user, or None for unassigned cases
+    by_stage: dict = field(default_factory=dict)
+    by_risk: dict = field(default_factory=dict)
+    overdue_tasks: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_stage.values())
+
+    @property
+    def stage_counts(self) -> list[int]:
+        return [self.by_stage.get(stage, 0) for stage in WORKLOAD_STAGES]
+
+    @property
+    def risk_counts(self) -> list[int]:
+        return [self.by_risk.get(risk, 0) for risk in WORKLOAD_RISKS]
+
+
+@dataclass
+class TeamOverview:
+    teams: list
+    workload: list[WorkloadRow]
+    plans_to_approve: list[ServicePlan]
+    assessments_to_sign_off: list[Assessment]
+    caseworkers: list
+    awaiting_count: int = 0
+
+
+def team_overview(user) -> TeamOverview:
+    """Workloads, and everything awaiting the supervisor's approval: a fixed number of queries."""
+    teams = list(access.supervised_teams(user))
+    team_ids = [team.pk for team in teams]
+    open_cases = Case.objects.filter(team_id__in=team_ids).open()
+    members = _team_members(team_ids)
+    caseworkers = list(get_user_model().objects.filter(pk__in=members).order_by("username"))
+    # Everyone holding an open case of the team, members or not (someone may have moved on).
+    holders = get_user_model().objects.filter(
+        Q(pk__in=members) | Q(pk__in=open_cases.values("caseworker_id"))
+    ).order_by("username")
+    rows = {worker.pk: WorkloadRow(caseworker=worker) for worker in holders}
+    rows[None] = WorkloadRow(caseworker=None)
+    counts = (
+        open_cases.annotate(risk=latest_risk_level())
+        .values("caseworker_id", "stage", "risk")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for count in counts:
+        row = rows[count["caseworker_id"]]
+        row.by_stage[count["stage"]] = row.by_stage.get(count["stage"], 0) + count["n"]
+        risk = count["risk"] or ""
+        row.by_risk[risk] = row.by_risk.get(risk, 0) + count["n"]
+    overdue = (
+        Task.objects.filter(
+            case__in=open_cases, done_at__isnull=True, due_on__lt=timezone.localdate()
+        )
+        .values("owner_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for count in overdue:
+        if count["owner_id"] in rows:
+            rows[count["owner_id"]].overdue_tasks = count["n"]
+    unassigned = rows.pop(None)
+    workload = list(rows.values()) + ([unassigned] if unassigned.total else [])
+    plans, assessments = _awaiting_approval(team_ids)
+    return TeamOverview(
+        teams=teams,
+        workload=workload,
+        plans_to_approve=list(plans.select_related("case", "created_by")[:AWAITING_SHOWN]),
+        assessments_to_sign_off=list(
+            assessments.select_related("case", "completed_by")[:AWAITING_SHOWN]
+        ),
+        caseworkers=caseworkers,
+        awaiting_count=plans.count() + assessments.count(),
+    )
+
+
+# The approvals list shows the oldest this many of each kind; the count says how many wait.
+AWAITING_SHOWN = 50
+
+
+def _team_members(team_ids) -> QuerySet:
+    return get_user_model().objects.filter(
+        is_active=True, groups__name=roles.CASEWORKER, team_memberships__team_id__in=team_ids
+    ).values("pk")
+
+
+def _awaiting_approval(team_ids) -> tuple[QuerySet, QuerySet]:
+    """Plans to approve and assessments to sign off on the teams' cases, oldest first."""
+    team_cases = Case.objects.filter(team_id__in=team_ids)
+    plans = ServicePlan.objects.filter(
+        case__in=team_cases, approved_at__isnull=True, superseded_at__isnull=True
+    ).order_by("created_at", "pk")
+    assessments = Assessment.objects.filter(
+        case__in=team_cases, completed_at__isnull=False, signed_off_at__isnull=True
+    ).order_by("completed_at", "pk")
+    return plans, assessments
+
+
+def team_caseworkers(user) -> list:
+    """The caseworkers of the teams `user` supervises, for filters and reassignment."""
+    members = _team_members(access.supervised_teams(user).values("pk"))
+    return list(get_user_model().objects.filter(pk__in=members).order_by("username"))
+
+
+def awaiting_approval_count(user) -> int:
+    """How many plans and assessments on `user`'s teams wait for a supervisor: two counts."""
+    plans, assessments = _awaiting_approval(access.supervised_teams(user).values("pk"))
+    return plans.count() + assessments.count()
+
+
+# Search -------------------------------------------------------------------------------------
+
+REFERENCE = re.compile(r"^[CP]-[0-9A-Z]{8}$")
+
+
+def search_cases(user, query: str) -> list[Case]:
+    """Cases `user` may see, by case or person reference, or by exact name.
+
+    Names match through the blind index: case, accents, punctuation and word order do not
+    matter, spelling does. Aliases count. Nothing outside the user's reach is ever matched.
+    """
+    text = query.strip()
+    cases = access.visible_cases(user).select_related("person", "team", "caseworker")
+    if REFERENCE.match(text.upper()):
+        key = text.upper()
+        found = cases.filter(Q(reference=key) | Q(person__reference=key))
+    else:
+        index = crypto.name_index(text)
+        if not index:
+            return []
+        aliased = PersonAlias.objects.filter(name_index=index).values("person_id")
+        found = cases.filter(Q(person__name_index=index) | Q(person_id__in=aliased))
+    return list(found.order_by("-opened_at", "pk")[:50])

@@ -1,0 +1,555 @@
+"""Settings for the casework system, driven by environment variables.
+
+With nothing set you get the embedded default: SQLite in ./var, Celery tasks run in-process,
+and a local key file generated on first run (./var is ignored by git). With
+DJANGO_ENV=production the app refuses to start unless every secret comes from the environment.
+Every variable is listed, with a comment, in .env.example.
+"""
+
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from celery.schedules import crontab
+from cryptography.fernet import Fernet
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("CASEWORK_VAR_DIR", BASE_DIR / "var"))
+
+ENV = os.environ.get("DJANGO_ENV", "development")
+PRODUCTION = ENV == "production"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _new_anchor_signing_key() -> str:
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    key = Ed25519PrivateKey.generate()
+    raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    return base64.b64encode(raw).decode()
+
+
+# Every key the local key file holds, and how to make a new one.
+LOCAL_KEY_MAKERS = {
+    "SECRET_KEY": lambda: secrets.token_urlsafe(50),
+    "FIELD_ENCRYPTION_KEYS": lambda: Fernet.generate_key().decode(),
+    "BLIND_INDEX_KEY": lambda: secrets.token_urlsafe(32),
+    "AUDIT_CHAIN_KEY": lambda: secrets.token_urlsafe(32),
+    "AUDIT_ANCHOR_SIGNING_KEY": _new_anchor_signing_key,
+}
+
+
+def local_keys() -> dict[str, str]:
+    """Read, or create on first run, the development key file. Never used in production.
+
+    A key file from before a key was added gets the missing key generated and added; the keys
+    already in it never change (data encrypted or chained under them must stay readable).
+    """
+    path = VAR_DIR / "local-keys.json"
+    keys = json.loads(path.read_text()) if path.exists() else {}
+    if all(name in keys for name in LOCAL_KEY_MAKERS):
+        return keys
+    import fcntl
+
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # Under a lock, two processes starting at once cannot write different keys: the second
+    # re-reads what the first wrote.
+    with open(VAR_DIR / "local-keys.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        keys = json.loads(path.read_text()) if path.exists() else {}
+        missing = [name for name in LOCAL_KEY_MAKERS if name not in keys]
+        if missing:
+            keys.update({name: LOCAL_KEY_MAKERS[name]() for name in missing})
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                json.dump(keys, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)  # atomic: readers see the old file or the new one
+    return keys
+
+
+def secret(name: str) -> str:
+    """Return a secret from the environment; outside production fall back to the local key file."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            f"{name} is not set. In production every secret must come from the environment; "
+            "see .env.example for how to generate one."
+        )
+    return local_keys()[name]
+
+
+SECRET_KEY = secret("SECRET_KEY")
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+# Newest key first; keep older keys until `rotate_encryption_keys` has re-encrypted every row.
+FIELD_ENCRYPTION_KEYS = [k for k in secret("FIELD_ENCRYPTION_KEYS").split(",") if k.strip()]
+BLIND_INDEX_KEY = secret("BLIND_INDEX_KEY")
+if PRODUCTION and (BLIND_INDEX_KEY == SECRET_KEY or SECRET_KEY in FIELD_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured("Encryption and blind-index keys must differ from SECRET_KEY.")
+
+# Off by default everywhere: debug pages would show personal data in tracebacks.
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_fsm",
+    "guardian",
+    "auditlog",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
+    "django_htmx",
+    "casework",
+    "referrals",
+    "providers",
+    "audit",
+    "measures",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "casework.middleware.SessionLifetimeMiddleware",
+    "casework.accounts.middleware.SecondFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "casework.middleware.ResponseHeadersMiddleware",
+    "audit.middleware.RequestAuditMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "casework.urls"
+WSGI_APPLICATION = "casework.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "casework.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'casework.sqlite3'}"),
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
+# One transaction per request: a failed save leaves no orphan audit entry (auditlog writes first).
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Scale and concurrency (issue 11). SQLite, the embedded default: several people at once.
+# WAL lets readers run beside the one writer; IMMEDIATE takes the write lock when a request's
+# transaction begins, so two requests never both read and then fail to upgrade to writing
+# ("database is locked", which no busy timeout cures); the timeout makes a writer wait for the
+# lock instead of failing. PostgreSQL: no JIT. Interactive pages run short queries whose cost
+# estimates (correlated subqueries per row) cross jit_above_cost, and compiling then costs more
+# than running: 370 ms of a 415 ms caseload query at 250,000 cases. Reports may turn it back on
+# per session (SET jit = on).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": int(os.environ.get("SQLITE_TIMEOUT_SECONDS", "20")),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+# Sessions: 30 minutes idle (renewed on each request), 12 hours at most (SessionLifetimeMiddleware).
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", "1800"))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", str(12 * 3600)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Lockout (CJIS AC-7): five failures lock that user name from that address for 15 minutes, or
+# until an admin releases it (/account/lockouts/). Keyed on both: a stranger typing someone's
+# user name elsewhere cannot lock them out, and colleagues behind one office address are not
+# locked together.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOCKOUT_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The notice on the sign-in page (AC-8); set it to your organisation's approved wording.
+SYSTEM_USE_NOTICE = os.environ.get("SYSTEM_USE_NOTICE", "") or _(
+    "This system holds confidential information about people receiving support. Use is "
+    "restricted to authorised staff for their assigned work. Every access is recorded and may "
+    "be reviewed; misuse may lead to disciplinary or legal action. By signing in you "
+    "acknowledge these conditions."
+)
+
+# --- Accounts: second factor, step-up, powers (casework/accounts/, docs/authentication.md) ---
+# A session counts as signed in only after the second factor (TOTP or a recovery code).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Casework")
+# After this many wrong codes in a row no code is checked for MFA_HOLD_SECONDS (django-otp's
+# own back-off of 1, 2, 4 ... seconds between tries applies before that).
+MFA_MAX_FAILURES = 5
+MFA_HOLD_SECONDS = 15 * 60
+# Sensitive actions (break-glass, exports, retention, powers, your own factors and password)
+# ask for the second factor again when it was last given longer ago than this.
+MFA_STEP_UP_SECONDS = int(os.environ.get("MFA_STEP_UP_SECONDS", "300"))
+# --- end of accounts ---------------------------------------------------------------------------
+
+GUARDIAN_RAISE_403 = False
+ANONYMOUS_USER_NAME = None
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    },
+}
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("TIME_ZONE", "America/Chicago")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+# Production serves collected files; elsewhere WhiteNoise serves straight from the source folders.
+STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# Celery: no broker configured means the embedded default, tasks run in-process.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BEAT_SCHEDULE: dict = {}
+
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", PRODUCTION)
+
+# A shared cache (Redis in deployment) so rate limits hold across processes; never holds PII.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Referrals (referrals/conf.py documents each).
+REFERRAL_INTAKE_WORKING_DAYS = int(os.environ.get("REFERRAL_INTAKE_WORKING_DAYS", "2"))
+# What an acknowledgement to the referrer may say: off, received, reviewed or outcome.
+REFERRAL_ACKNOWLEDGEMENT = os.environ.get("REFERRAL_ACKNOWLEDGEMENT", "received")
+# Submissions allowed from one address per public form, and the window in seconds.
+PUBLIC_FORM_RATE_LIMIT = (
+    int(os.environ.get("PUBLIC_FORM_RATE_LIMIT_COUNT", "10")),
+    int(os.environ.get("PUBLIC_FORM_RATE_LIMIT_SECONDS", "3600")),
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "casework@localhost")
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Audit: the request id ties every entry a request writes together.
+AUDITLOG_CID_GETTER = "audit.middleware.current_request_id"
+AUDITLOG_MASK_CALLABLE = "audit.registry.mask_completely"
+AUDITLOG_DISABLE_ON_RAW_SAVE = False
+# Only trust X-Forwarded-For when a proxy we run sets it.
+AUDIT_TRUST_X_FORWARDED_FOR = env_bool("AUDIT_TRUST_X_FORWARDED_FOR", False)
+# Reads outside these local hours (or at the weekend) go to the auditors' review queue.
+AUDIT_WORKING_HOURS = (7, 19)
+# How long emergency ("break-glass") access to a case lasts.
+BREAK_GLASS_MINUTES = int(os.environ.get("BREAK_GLASS_MINUTES", "60"))
+
+# --- Audit integrity (audit/chain.py, audit/sequencer.py, audit/anchors.py) -----------------
+# Each audit entry is chained with HMAC-SHA256 under AUDIT_CHAIN_KEY (outside the database) by
+# the sequencer, after the entry's transaction commits: requests never queue on the chain.
+# The chain head is signed with Ed25519 (AUDIT_ANCHOR_SIGNING_KEY: base64 of a raw 32-byte
+# private key) every AUDIT_ANCHOR_INTERVAL_SECONDS and appended to AUDIT_ANCHOR_FILE, which
+# belongs off the database host (ship it to append-only storage). Every day the chain is
+# verified against the anchors; a failure logs an ERROR on the "audit.alerts" logger. Both keys
+# are required in production.
+AUDIT_CHAIN_KEY = secret("AUDIT_CHAIN_KEY")
+AUDIT_ANCHOR_SIGNING_KEY = secret("AUDIT_ANCHOR_SIGNING_KEY")
+AUDIT_ANCHOR_FILE = Path(os.environ.get("AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))
+# Audit entries are kept this long (6 years by default); only an approved retention purge
+# (audit.retention) removes older ones, and never anything younger than 365 days.
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", 6 * 365))
+if AUDIT_RETENTION_DAYS < 365:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 365.")
+_OTHER_KEYS = {SECRET_KEY, BLIND_INDEX_KEY, *FIELD_ENCRYPTION_KEYS}
+if {AUDIT_CHAIN_KEY, AUDIT_ANCHOR_SIGNING_KEY} & _OTHER_KEYS:
+    raise ImproperlyConfigured("The audit keys must differ from SECRET_KEY and the other keys.")
+if AUDIT_CHAIN_KEY == AUDIT_ANCHOR_SIGNING_KEY:
+    raise ImproperlyConfigured("AUDIT_CHAIN_KEY and AUDIT_ANCHOR_SIGNING_KEY must differ.")
+# Seal right after each audited commit (without waiting if another seal runs); the sweep seals
+# what that leaves every AUDIT_SEAL_INTERVAL_SECONDS and alerts on an entry that has waited
+# AUDIT_SEAL_ALERT_SECONDS (the bound on the delay between commit and seal).
+AUDIT_SEAL_ON_COMMIT = env_bool("AUDIT_SEAL_ON_COMMIT", True)
+AUDIT_SEAL_INTERVAL_SECONDS = float(os.environ.get("AUDIT_SEAL_INTERVAL_SECONDS", "5"))
+AUDIT_SEAL_ALERT_SECONDS = float(os.environ.get("AUDIT_SEAL_ALERT_SECONDS", "60"))
+# A seal signs a new anchor when the last is older than this; the beat job does too.
+AUDIT_ANCHOR_INTERVAL_SECONDS = int(os.environ.get("AUDIT_ANCHOR_INTERVAL_SECONDS", "300"))
+if AUDIT_SEAL_ALERT_SECONDS <= AUDIT_SEAL_INTERVAL_SECONDS:
+    raise ImproperlyConfigured("AUDIT_SEAL_ALERT_SECONDS must exceed AUDIT_SEAL_INTERVAL_SECONDS.")
+CELERY_BEAT_SCHEDULE["seal-audit-log"] = {
+    "task": "audit.tasks.seal_audit_log",
+    "schedule": AUDIT_SEAL_INTERVAL_SECONDS,
+    "options": {"expires": AUDIT_SEAL_INTERVAL_SECONDS},  # a backlog of sweeps is pointless
+}
+CELERY_BEAT_SCHEDULE["record-audit-anchor"] = {
+    "task": "audit.tasks.record_audit_anchor",
+    "schedule": AUDIT_ANCHOR_INTERVAL_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["verify-audit-log"] = {
+    "task": "audit.tasks.verify_audit_log",
+    "schedule": crontab(hour=3, minute=20),  # daily
+}
+# --- end of audit integrity ------------------------------------------------------------------
+
+# Working days allowed in each stage before the case is overdue.
+STAGE_TIME_LIMITS = {
+    "intake": 2,
+    "assessment": 10,
+    "service_plan": 10,
+    "escalated": 1,
+}
+
+# --- Casework follow-up, reminders and escalations (casework/workflow.py, casework/tasks.py) ---
+# Who approves service plans: "supervisor", or "mdt" (the supervisor records the MDT's decision
+# and the date of its meeting).
+CASEWORK_PLAN_APPROVAL = "supervisor"
+# A plan review is scheduled this many months after follow-up starts, and after each review.
+CASEWORK_PLAN_REVIEW_MONTHS = 6
+# Post-exit reviews, scheduled when a case closes: months after closure.
+CASEWORK_POST_EXIT_REVIEW_MONTHS = (6, 12)
+# The daily job reminds owners of tasks due within this many days (today included).
+CASEWORK_REMINDER_DAYS_AHEAD = 2
+CELERY_BEAT_SCHEDULE["casework-send-due-reminders"] = {
+    "task": "casework.tasks.send_due_reminders",
+    "schedule": crontab(hour=6, minute=30),  # daily, before the working day
+}
+
+# --- HSDS directory import (providers/hsds/) ---------------------------------------------------
+# Largest HSDS file the import accepts: 100 MB fits a city-wide 211 export (a 5,000-organisation
+# JSON file is about 20 MB); the import streams it, so memory does not grow with it.
+PROVIDERS_IMPORT_MAX_BYTES = int(os.environ.get("PROVIDERS_IMPORT_MAX_BYTES", 100 * 1024 * 1024))
+# Where uploaded directory files wait for the import job (not served by the web server).
+PROVIDERS_IMPORT_DIR = Path(os.environ.get("PROVIDERS_IMPORT_DIR", VAR_DIR / "imports"))
+# Without a broker (the embedded default) an import runs on a thread of the web process, so the
+# request returns and the progress page follows it; False runs it in the request (tests).
+PROVIDERS_IMPORT_THREAD = os.environ.get("PROVIDERS_IMPORT_THREAD", "1") == "1"
+
+# --- Closed-loop provider referrals (referrals/outgoing.py, referrals/tasks.py) ----------------
+# Working days (Monday to Friday) from sending: the provider accepts or declines within the
+# first, makes first contact within the second; a request still unanswered after the third
+# expires and goes back to the caseworker to send elsewhere. Late ones escalate to the sender's
+# team supervisors, once each.
+PROVIDER_REFERRAL_RESPOND_DAYS = int(os.environ.get("PROVIDER_REFERRAL_RESPOND_DAYS", "3"))
+PROVIDER_REFERRAL_FIRST_CONTACT_DAYS = int(
+    os.environ.get("PROVIDER_REFERRAL_FIRST_CONTACT_DAYS", "10")
+)
+PROVIDER_REFERRAL_EXPIRE_DAYS = int(os.environ.get("PROVIDER_REFERRAL_EXPIRE_DAYS", "10"))
+CELERY_BEAT_SCHEDULE["referrals-provider-deadlines"] = {
+    "task": "referrals.tasks.sweep_provider_referral_deadlines",
+    "schedule": crontab(minute=15),  # hourly: deadlines fall at the time of day it was sent
+}
+
+# --- MDT reviews (casework/panels/) -----------------------------------------------------------
+# Panel members see agenda cases from publication until the minutes are finalised plus this
+# many hours (time to check the minutes against the summaries), then 404 again.
+MDT_GRACE_PERIOD_HOURS = float(os.environ.get("MDT_GRACE_PERIOD_HOURS", "24"))
+# Put plans awaiting approval on the agenda: on by default when the MDT approves plans.
+MDT_PLAN_APPROVAL_REQUIRED = env_bool(
+    "MDT_PLAN_APPROVAL_REQUIRED", CASEWORK_PLAN_APPROVAL == "mdt"
+)
+# New panels meet weekly on this weekday (0 = Monday) at this local time.
+MDT_MEETING_WEEKDAY = int(os.environ.get("MDT_MEETING_WEEKDAY", "2"))
+MDT_MEETING_TIME = os.environ.get("MDT_MEETING_TIME", "10:00")
+# The job drafts the agenda of each meeting due within this many days.
+MDT_AGENDA_LEAD_DAYS = int(os.environ.get("MDT_AGENDA_LEAD_DAYS", "3"))
+CELERY_BEAT_SCHEDULE["mdt-draft-agendas"] = {
+    "task": "casework.panels.tasks.draft_agendas",
+    "schedule": crontab(hour=6, minute=45),  # daily; drafting again only adds what is new
+}
+
+# --- Transactional outbox and background work (casework/outbox/, docs/outbox.md) -----------
+# Side effects are OutboxMessage rows written with the change; the relay (a beat job every
+# OUTBOX_RELAY_SECONDS, or `manage.py relay_outbox`) publishes them. A message that keeps
+# failing is retried after OUTBOX_BACKOFF_SECONDS, doubling up to OUTBOX_BACKOFF_MAX_SECONDS,
+# then parked as a dead letter (admin site, "casework.alerts" ERROR) after OUTBOX_MAX_ATTEMPTS.
+# A message sent but not finished within OUTBOX_REDELIVER_SECONDS (its worker died) is sent
+# again: keep it above the longest task.
+OUTBOX_RELAY_SECONDS = float(os.environ.get("OUTBOX_RELAY_SECONDS", "2"))
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+OUTBOX_BACKOFF_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_SECONDS", "10"))
+OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
+OUTBOX_REDELIVER_SECONDS = float(os.environ.get("OUTBOX_REDELIVER_SECONDS", "600"))
+CELERY_BEAT_SCHEDULE["outbox-relay"] = {
+    "task": "casework.outbox.relay",
+    "schedule": OUTBOX_RELAY_SECONDS,
+    "options": {"expires": OUTBOX_RELAY_SECONDS * 5},  # a backlog of relay runs is pointless
+}
+# One queue name per deployment (or per test run sharing a Redis database).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (the broker tests).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+# Fail fast when the broker is down: the relay leaves messages waiting and tries again.
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+# `make run` uses kombu's filesystem transport: a broker that needs no server, in VAR_DIR.
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _BROKER_DIR = VAR_DIR / "broker"
+    _BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR),
+        "data_folder_out": str(_BROKER_DIR),
+        "store_processed": False,
+        "control_folder": str(_BROKER_DIR / "control"),  # not ./control
+    }
+# CASEWORK_BEAT_EVERY="casework-send-due-reminders=20,record-audit-anchor=20" runs those beat
+# entries every N seconds instead of on their schedule (the quick-start smoke test uses it).
+for _entry in filter(None, os.environ.get("CASEWORK_BEAT_EVERY", "").split(",")):
+    _name, _, _seconds = _entry.partition("=")
+    if _name.strip() not in CELERY_BEAT_SCHEDULE:
+        raise ImproperlyConfigured(f"CASEWORK_BEAT_EVERY names no beat entry {_name!r}.")
+    CELERY_BEAT_SCHEDULE[_name.strip()]["schedule"] = float(_seconds)
+# --- end of outbox and background work -------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# --- Key measures and the landscape of hate (measures/) ----------------------------------------
+# Counts below this are shown as "<5" on every measure, export and published snapshot, with
+# complementary suppression; refused below 3 (measures/suppression.py).
+MEASURES_SMALL_CELL_THRESHOLD = int(os.environ.get("MEASURES_SMALL_CELL_THRESHOLD", "5"))
+# Areas of the landscape: {area: [neighbourhood, ...]}; empty means one area per neighbourhood.
+MEASURES_AREAS: dict[str, list[str]] = {}
+# The key measures are read from a rollup that beat rebuilds this often (measures/rollups.py).
+MEASURES_ROLLUP_MINUTES = int(os.environ.get("MEASURES_ROLLUP_MINUTES", "30"))
+CELERY_BEAT_SCHEDULE["measures-refresh-rollup"] = {
+    "task": "measures.tasks.refresh_measures",
+    "schedule": MEASURES_ROLLUP_MINUTES * 60,
+}

@@ -1,0 +1,203 @@
+"""Background work. Tasks take ids, re-read state, and carry no personal data."""
+
+import datetime
+from collections import Counter, defaultdict
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from casework.models import Case, Notification, Reminder, Task, TeamMembership
+
+
+@shared_task(acks_late=True)
+def notify_assignment(case_id: int, user_id: int) -> None:
+    """Give the newly assigned caseworker a task and a notice; safe to run twice."""
+    case = Case.objects.filter(pk=case_id).first()
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if case is None or user is None or case.caseworker_id != user.pk:
+        return  # reassigned again, or gone, before the task ran
+    with transaction.atomic():
+        task, created = Task.objects.get_or_create(
+            case=case,
+            owner=user,
+            kind=Task.Kind.REVIEW_NEW_CASE,
+            done_at=None,
+            defaults={"due_on": timezone.localdate() + datetime.timedelta(days=2)},
+        )
+        if not created:
+            return
+        link = case.get_absolute_url()
+        message = _("Case %(reference)s has been assigned to you.") % {
+            "reference": case.reference
+        }
+        Notification.objects.create(user=user, message=message, link=link)
+    if user.email:
+        send_mail(
+            subject=_("A case has been assigned to you"),
+            message=message + "\n" + settings.SITE_URL.rstrip("/") + link,
+            from_email=None,
+            recipient_list=[user.email],
+        )
+
+
+@shared_task(acks_late=True)
+def send_due_reminders() -> dict[str, int]:
+    """The daily job: remind owners of tasks due soon; escalate to the team's supervisors every
+    task past its due date and every case past its stage's time limit.
+
+    Each reminder is recorded (Reminder) before anyone is told, and the record's unique key
+    means a rerun, or two runs at once, sends nothing twice. Each person gets at most one
+    notice a run, with counts and a link: never a name, a date of birth or a note.
+    """
+    from casework import selectors  # selectors imports the access policy, which imports models
+
+    today = timezone.localdate()
+    soon = today + datetime.timedelta(days=settings.CASEWORK_REMINDER_DAYS_AHEAD)
+    open_tasks = Task.objects.filter(done_at__isnull=True).select_related("case")
+    due_soon = list(open_tasks.filter(due_on__gte=today, due_on__lt=soon, owner__is_active=True))
+    overdue = list(open_tasks.filter(due_on__lt=today))
+    late_cases = list(
+        Case.objects.filter(stage__in=Case.ACTIVE_STAGES + (Case.Stage.ESCALATED,))
+        .filter(selectors.stage_overdue_q(today))
+    )
+    supervisors = _supervisors_by_team({t.case.team_id for t in overdue} |
+                                       {c.team_id for c in late_cases})
+    wanted = [(Reminder.Kind.DUE_SOON, task.owner_id, task.case, task) for task in due_soon]
+    wanted += [
+        (Reminder.Kind.TASK_OVERDUE, supervisor, task.case, task)
+        for task in overdue
+        for supervisor in supervisors.get(task.case.team_id, ())
+    ]
+    wanted += [
+        (Reminder.Kind.STAGE_OVERDUE, supervisor, case, None)
+        for case in late_cases
+        for supervisor in supervisors.get(case.team_id, ())
+    ]
+    sent = _already_sent(due_soon + overdue, late_cases)
+    per_recipient: dict[int, Counter] = defaultdict(Counter)
+    with transaction.atomic():
+        created = []
+        for kind, recipient_id, case, task in wanted:
+            key = _reminder_key(kind, recipient_id, case, task)
+            if key in sent:
+                continue
+            try:
+                with transaction.atomic():  # a concurrent run may have just written it
+                    reminder = Reminder.objects.create(
+                        kind=kind, recipient_id=recipient_id, case=case, task=task,
+                        stage_entered_at=None if task else case.stage_entered_at,
+                    )
+            except IntegrityError:
+                continue
+            sent.add(key)
+            created.append(reminder)
+            per_recipient[recipient_id][kind] += 1
+        notices = _notify(per_recipient, created)
+    transaction.on_commit(lambda: _email(notices))
+    totals = Counter()
+    for counts in per_recipient.values():
+        totals.update(counts)
+    return {kind: totals.get(kind, 0) for kind in Reminder.Kind.values}
+
+
+def _supervisors_by_team(team_ids) -> dict[int, list[int]]:
+    memberships = TeamMembership.objects.filter(
+        team_id__in=team_ids, role=TeamMembership.Role.SUPERVISOR, user__is_active=True
+    ).values_list("team_id", "user_id")
+    by_team: dict[int, list[int]] = defaultdict(list)
+    for team_id, user_id in memberships:
+        by_team[team_id].append(user_id)
+    return by_team
+
+
+def _reminder_key(kind, recipient_id, case, task) -> tuple:
+    if task is not None:
+        return (kind, recipient_id, "task", task.pk)
+    return (kind, recipient_id, "stage", case.pk, case.stage_entered_at)
+
+
+def _already_sent(tasks, cases) -> set[tuple]:
+    keys = {
+        (kind, recipient_id, "task", task_id)
+        for kind, recipient_id, task_id in Reminder.objects.filter(
+            task__in=[task.pk for task in tasks]
+        ).values_list("kind", "recipient_id", "task_id")
+    }
+    keys |= {
+        (kind, recipient_id, "stage", case_id, entered_at)
+        for kind, recipient_id, case_id, entered_at in Reminder.objects.filter(
+            task__isnull=True, case__in=[case.pk for case in cases]
+        ).values_list("kind", "recipient_id", "case_id", "stage_entered_at")
+    }
+    return keys
+
+
+def reminder_message(counts: Counter) -> str:
+    """The notice for one person: counts only, so it can go by email safely."""
+    parts = []
+    if counts[Reminder.Kind.DUE_SOON]:
+        parts.append(
+            ngettext(
+                "%(count)d of your tasks is due soon.",
+                "%(count)d of your tasks are due soon.",
+                counts[Reminder.Kind.DUE_SOON],
+            ) % {"count": counts[Reminder.Kind.DUE_SOON]}
+        )
+    if counts[Reminder.Kind.TASK_OVERDUE]:
+        parts.append(
+            ngettext(
+                "%(count)d task on your team is overdue.",
+                "%(count)d tasks on your team are overdue.",
+                counts[Reminder.Kind.TASK_OVERDUE],
+            ) % {"count": counts[Reminder.Kind.TASK_OVERDUE]}
+        )
+    if counts[Reminder.Kind.STAGE_OVERDUE]:
+        parts.append(
+            ngettext(
+                "%(count)d case on your team is past its stage time limit.",
+                "%(count)d cases on your team are past their stage time limit.",
+                counts[Reminder.Kind.STAGE_OVERDUE],
+            ) % {"count": counts[Reminder.Kind.STAGE_OVERDUE]}
+        )
+    return " ".join(parts)
+
+
+def _notify(per_recipient: dict[int, Counter], created: list[Reminder]) -> list[tuple]:
+    """One in-app notice per person; return (user id, message, link) for the emails."""
+    notices = []
+    by_recipient = defaultdict(list)
+    for reminder in created:
+        by_recipient[reminder.recipient_id].append(reminder)
+    for recipient_id, counts in per_recipient.items():
+        escalation = counts[Reminder.Kind.TASK_OVERDUE] or counts[Reminder.Kind.STAGE_OVERDUE]
+        link = reverse("team-overview") if escalation else reverse("dashboard")
+        message = reminder_message(counts)
+        notification = Notification.objects.create(user_id=recipient_id, message=message,
+                                                   link=link)
+        for reminder in by_recipient[recipient_id]:
+            reminder.notification = notification
+            reminder.save(update_fields=["notification"])
+        notices.append((recipient_id, message, link))
+    return notices
+
+
+def _email(notices: list[tuple]) -> None:
+    users = get_user_model().objects.in_bulk([user_id for user_id, _m, _l in notices])
+    base = settings.SITE_URL.rstrip("/")
+    for user_id, message, link in notices:
+        user = users.get(user_id)
+        if user is None or not user.email:
+            continue
+        send_mail(
+            subject=_("Casework reminders"),
+            message=message + "\n" + base + link,
+            from_email=None,
+            recipient_list=[user.email],
+        )

@@ -1,0 +1,761 @@
+"""Casework pages. Each view: access policy -> form -> workflow -> redirect or render."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from audit.access_log import record_read
+from casework import access, forms, revisions, roles, selectors, submissions, workflow
+from casework.models import Case, FollowUp, Instrument, Intervention, Notification, ServicePlan
+from casework.pagination import paginate
+
+
+class SignOutView(auth_views.LogoutView):
+    """Log out, and tell the browser to drop everything it kept of the session."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+        return response
+
+
+# The dashboard, search and notifications ----------------------------------------------------
+
+
+def _dashboard_context(request, *, search_form=None, results=None):
+    user = request.user
+    can_view_team = access.can_view_team(user)
+    filter_form = forms.CaseloadFilterForm(
+        request.GET or None, caseworkers=selectors.team_caseworkers(user) if can_view_team else ()
+    )
+    return {
+        "caseload": selectors.caseload_page(request, user, filter_form.filters()),
+        "filter_form": filter_form,
+        "filtered": bool(set(request.GET) - PAGE_PARAMS),
+        "search_form": search_form or forms.CaseSearchForm(),
+        "results": results,
+        "tasks": paginate(request, selectors.open_tasks_for(user), param="tasks_page"),
+        "today": timezone.localdate(),
+        "notifications": Notification.objects.filter(user=user, read_at__isnull=True)[:5],
+        "inbox": paginate(request, selectors.referral_inbox(user), param="inbox_page")
+        if access.can_open_cases(user) else None,
+        "is_case_staff": roles.has(user, *roles.CASE_STAFF),
+        "awaiting_approval": selectors.awaiting_approval_count(user) if can_view_team else 0,
+        "can_view_team": can_view_team,
+    }
+
+
+# The dashboard's lists page independently; their page numbers are not filters.
+PAGE_PARAMS = {"page", "tasks_page", "inbox_page"}
+
+
+@require_GET
+def dashboard(request):
+    return render(request, "casework/dashboard.html", _dashboard_context(request))
+
+
+@require_POST
+def case_search(request):
+    """Search by reference or exact name. POST, and the answer is a page, never a redirect:
+    the name someone typed must not end up in an address, a log line or the browser history."""
+    if not roles.has(request.user, *roles.CASE_STAFF):
+        raise PermissionDenied
+    form = forms.CaseSearchForm(request.POST)
+    results = selectors.search_cases(request.user, form.cleaned_data["query"]) if (
+        form.is_valid()
+    ) else None
+    for case in results or ():
+        record_read(case, part="search result")  # the results show who each case is about
+    context = _dashboard_context(request, search_form=form, results=results)
+    return render(request, "casework/dashboard.html", context, status=200 if form.is_valid()
+                  else 400)
+
+
+def _notification_page(request):
+    notifications = paginate(request, Notification.objects.filter(user=request.user))
+    return render(request, "casework/notifications.html", {"notifications": notifications})
+
+
+@require_GET
+def notification_list(request):
+    return _notification_page(request)
+
+
+@require_POST
+def notification_read(request):
+    """Mark every notice read and show the list again (repeating it is harmless)."""
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()  # notices are not audited case records: a bulk update is fine
+    )
+    messages.success(request, _("All notifications marked as read."))
+    return _notification_page(request)
+
+
+# The supervisor's view ----------------------------------------------------------------------
+
+
+@require_GET
+def team_overview(request):
+    if not access.can_view_team(request.user):
+        raise PermissionDenied
+    overview = selectors.team_overview(request.user)
+    filters = selectors.CaseloadFilter(sort=request.GET.get("sort", "stage_age"))
+    context = {
+        "overview": overview,
+        "stages": [Case.Stage(stage).label for stage in selectors.WORKLOAD_STAGES],
+        "cases": selectors.caseload_page(
+            request, request.user, filters, cases=access.team_cases(request.user)
+        ),
+        "caseworkers": overview.caseworkers,
+    }
+    return render(request, "casework/team.html", context)
+
+
+# The case page ------------------------------------------------------------------------------
+
+
+# Lists on the case page show at most this many rows (soonest due, or newest, first), so the page
+# costs the same however long the case's history; the timeline pages with "Show older entries".
+CASE_PAGE_ROWS = 20
+
+
+def _timeline_pages(request) -> int:
+    """How many timeline pages to show: ?timeline=N, 1 when absent or not a small number."""
+    value = request.GET.get("timeline", "")
+    return min(int(value), 100) if value.isdigit() and int(value) > 0 else 1
+
+
+def _case_page(request, case: Case, *, status: int = 200, errors=(), **forms_):
+    user = request.user
+    can_edit = access.can_edit_records(user, case)
+    # The newest versions only: the plan in force and one awaiting approval are always among
+    # them (a new version supersedes the old on approval), older ones are on the timeline.
+    plans = list(case.plans.select_related("created_by", "approved_by")[:CASE_PAGE_ROWS])
+    current = next((plan for plan in plans if plan.is_current), None)
+    awaiting = next((plan for plan in plans if plan.is_awaiting_approval), None)
+    for plan in (current, awaiting):
+        if plan is not None:
+            selectors.plan_with_goals(plan)
+    assessments = list(
+        case.assessments.select_related("completed_by", "signed_off_by")[:CASE_PAGE_ROWS]
+    )
+    completed = [a for a in assessments if a.is_complete]
+    draft = next((a for a in assessments if not a.is_complete), None)
+    needs = selectors.assessed_needs(case) if case.stage == Case.Stage.SERVICE_PLAN else []
+    owners = selectors.task_owners(case)
+    pages = _timeline_pages(request)
+    timeline, older = selectors.case_timeline_page(case, user, pages)
+    context = {
+        "case": case,
+        "person": case.person,
+        "due_on": selectors.stage_due_on(case),
+        "timeline": timeline,
+        "timeline_older": pages + 1 if older else None,
+        "transitions": workflow.available_transitions(case, user),
+        "closure_reasons": Case.ClosureReason.choices,
+        "reason_required": workflow.REASON_REQUIRED,
+        "errors": errors,
+        "consents": case.consents.select_related("organization").order_by("pk")[:CASE_PAGE_ROWS],
+        "assessments": completed,
+        "latest_assessment": completed[0] if completed else None,
+        "draft_assessment": draft,
+        "plans": plans,
+        "current_plan": current,
+        "awaiting_plan": awaiting,
+        "scheduled": list(
+            case.follow_ups.filter(outcome=FollowUp.Outcome.SCHEDULED).order_by("due_on", "pk")[
+                :CASE_PAGE_ROWS
+            ]
+        ),
+        "open_tasks": list(
+            case.tasks.filter(done_at__isnull=True).select_related("owner")
+            .order_by("due_on", "pk")[:CASE_PAGE_ROWS]
+        ),
+        "today": timezone.localdate(),
+        "can_edit": can_edit,
+        "can_revise_plan": can_edit and case.stage in workflow.PLAN_STAGES,
+        "has_transitions": any(entry.kind == "transition" for entry in timeline),
+        "can_assess": access.can_assess(user, case),
+        "can_approve": access.can_approve_plan(user, case),
+        "can_sign_off": access.can_sign_off_assessment(user, case),
+        "can_write_notes": access.can_write_notes(user, case),
+        "can_manage_tasks": access.can_manage_tasks(user, case),
+        "can_record_post_exit": access.can_record_post_exit_review(user, case),
+        "plan_by_mdt": settings.CASEWORK_PLAN_APPROVAL == ServicePlan.ApprovedVia.MDT,
+        "assign_form": forms_.get("assign_form")
+        or (forms.AssignForm(team=case.team) if access.can_assign(user, case) else None),
+        "consent_form": forms_.get("consent_form") or forms.ConsentForm(),
+        "plan_form": forms_.get("plan_form") or forms.PlanForm(needs=needs),
+        "follow_up_form": forms_.get("follow_up_form") or forms.FollowUpForm(),
+        "schedule_form": forms_.get("schedule_form") or forms.ScheduleFollowUpForm(),
+        "note_form": forms_.get("note_form")
+        or forms.NoteForm(levels=access.note_levels_for(user, case)),
+        "task_form": forms_.get("task_form") or forms.TaskForm(owners=owners),
+    }
+    if case.stage == Case.Stage.ASSESSMENT and context["can_assess"]:
+        context.update(_assessment_form_context(case, draft, forms_.get("assessment_form")))
+    record_read(case, part="case page")
+    return render(request, "casework/case_detail.html", context, status=status)
+
+
+@require_GET
+def case_detail(request, reference):
+    return _case_page(request, access.access_case(request.user, reference))
+
+
+@require_POST
+def case_transition(request, reference):
+    case = access.access_case(request.user, reference)
+    form = forms.TransitionForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case, status=400, errors=[_("The action could not be read.")])
+    data = form.cleaned_data
+    try:
+        workflow.take_transition(
+            case,
+            data["name"],
+            actor=request.user,
+            reason=data["reason"],
+            closure_reason=data["closure_reason"],
+            expected_stage=data["expected_stage"],
+        )
+    except workflow.TransitionRefused as refused:
+        return _case_page(request, case, status=400, errors=refused.messages)
+    except workflow.StaleCase:
+        return render(request, "casework/stale_case.html", {"case": case}, status=409)
+    stage = case.get_stage_display()
+    messages.success(request, _("Stage changed to %(stage)s.") % {"stage": stage})
+    return redirect(case)
+
+
+@require_POST
+def case_assign(request, reference):
+    case = access.access_case(request.user, reference)
+    if not access.can_assign(request.user, case):
+        raise PermissionDenied
+    form = forms.AssignForm(request.POST, team=case.team)
+    back_to_team = request.POST.get("back") == "team" and access.can_view_team(request.user)
+    if not form.is_valid():
+        if back_to_team:
+            messages.error(request, _("Choose a caseworker from the case's team."))
+            return redirect("team-overview")
+        return _case_page(request, case, status=400, assign_form=form)
+    try:
+        workflow.assign_case(case, form.cleaned_data["caseworker"], actor=request.user)
+    except workflow.TransitionRefused as refused:
+        if back_to_team:
+            for message in refused.messages:
+                messages.error(request, message)
+            return redirect("team-overview")
+        return _case_page(request, case, status=400, errors=refused.messages)
+    messages.success(request, _("Case %(ref)s assigned.") % {"ref": case.reference})
+    return redirect("team-overview") if back_to_team else redirect(case)
+
+
+def _record(request, reference, form_class, form_key, action, success, **form_kwargs):
+    """Shared shape of the small record forms on the case page."""
+    case = access.access_case(request.user, reference, for_write=True)
+    form = form_class(request.POST, **{k: v(case) for k, v in form_kwargs.items()})
+    if not form.is_valid():
+        return _case_page(request, case, status=400, **{form_key: form})
+    try:
+        action(case, form)
+    except workflow.TransitionRefused as refused:
+        return _case_page(request, case, status=400, errors=refused.messages, **{form_key: form})
+    messages.success(request, success)
+    return redirect(case)
+
+
+@require_POST
+@submissions.once
+def case_consent(request, reference):
+    return _record(
+        request, reference, forms.ConsentForm, "consent_form",
+        lambda case, form: workflow.record_consent(case, actor=request.user, **form.cleaned_data),
+        _("Consent recorded."),
+    )
+
+
+@require_POST
+def case_consent_withdraw(request, reference, consent_id):
+    """Withdraw a consent; providers relying on it lose access to the referral at once."""
+    case = access.access_case(request.user, reference, for_write=True)
+    consent = get_object_or_404(case.consents, pk=consent_id, withdrawn_at__isnull=True)
+    try:
+        workflow.withdraw_consent(consent, actor=request.user)
+    except workflow.TransitionRefused as refused:
+        return _case_page(request, case, status=400, errors=refused.messages)
+    messages.success(request, _("Consent withdrawn."))
+    return redirect(case)
+
+
+# Assessments --------------------------------------------------------------------------------
+
+
+def _assessment_form_context(case, draft, form=None) -> dict:
+    """The instrument as a form, with the previous version's ratings beside each factor."""
+    instrument = draft.instrument if draft else Instrument.current()
+    domains = selectors.domains_for(instrument, case.pathway)
+    previous = selectors.latest_assessment(case)
+    if form is None:
+        initial = forms.AssessmentForm.initial_from(draft) if draft else {}
+        form = forms.AssessmentForm(
+            initial=initial, domains=domains, reassessment=previous is not None
+        )
+    earlier = {}
+    if previous is not None:
+        earlier = {r.factor.comparison_key: r for r in
+                   previous.ratings.select_related("factor__domain")}
+    return {
+        "assessment_form": form,
+        "assessment_rows": [
+            (domain, [(f, rating, evidence, earlier.get(f.comparison_key))
+                      for f, rating, evidence in rows])
+            for domain, rows in form.rows()
+        ],
+        "instrument": instrument,
+        "previous_assessment": previous,
+        "draft_assessment": draft,
+        "assessment_revision": draft.revision if draft else revisions.new_marker(
+            case.assessments.count()),
+    }
+
+
+def _assessment_page(request, case, *, form=None, status=200, errors=(), stale=False):
+    draft = selectors.draft_assessment(case)
+    context = {"case": case, "errors": errors, "stale": stale}
+    context.update(_assessment_form_context(case, draft, form))
+    record_read(draft or case, part="assessment form")
+    return render(request, "casework/assessment_form.html", context, status=status)
+
+
+@require_GET
+def case_assessment_form(request, reference):
+    case = access.access_case(request.user, reference, for_write=True)
+    if not access.can_assess(request.user, case):
+        messages.error(request, _("Assessments are recorded from assessment until follow-up."))
+        return redirect(case)
+    return _assessment_page(request, case)
+
+
+@require_POST
+def case_assessment(request, reference):
+    case = access.access_case(request.user, reference, for_write=True)
+    draft = selectors.draft_assessment(case)
+    instrument = draft.instrument if draft else Instrument.current()
+    previous = selectors.latest_assessment(case)
+    form = forms.AssessmentForm(
+        request.POST, domains=selectors.domains_for(instrument, case.pathway),
+        reassessment=previous is not None,
+    )
+    if not form.is_valid():
+        return _assessment_page(request, case, form=form, status=400)
+    data = form.cleaned_data
+    try:
+        assessment = workflow.save_assessment(
+            case, actor=request.user, ratings=form.ratings(), risk_level=data["risk_level"],
+            needs_summary=data["needs_summary"], change_summary=data.get("change_summary", ""),
+            complete=form.complete, seen_revision=revisions.seen(request),
+        )
+    except revisions.StaleEdit as stale:
+        return _assessment_page(request, case, form=form, status=409, errors=stale.messages,
+                                stale=True)
+    except workflow.TransitionRefused as refused:
+        return _assessment_page(request, case, form=form, status=400, errors=refused.messages)
+    if not form.complete:
+        messages.success(request, _("Draft saved. It is not complete until you complete it."))
+        return redirect("case-assessment-form", reference=case.reference)
+    messages.success(request, _("Assessment completed."))
+    if previous is not None:
+        return redirect("case-assessment-compare", reference=case.reference,
+                        assessment_id=assessment.pk)
+    return redirect(case)
+
+
+def _completed_assessment(case, assessment_id):
+    return get_object_or_404(
+        case.assessments.select_related("instrument", "completed_by", "signed_off_by"),
+        pk=assessment_id, completed_at__isnull=False,
+    )
+
+
+@require_GET
+def case_assessment_detail(request, reference, assessment_id):
+    case = access.access_case(request.user, reference)
+    assessment = _completed_assessment(case, assessment_id)
+    ratings = {r.factor_id: r for r in assessment.ratings.all()}
+    domains = [
+        (domain, [(factor, ratings.get(factor.pk)) for factor in factors])
+        for domain, factors in selectors.domains_for(assessment.instrument)
+    ]
+    context = {
+        "case": case,
+        "assessment": assessment,
+        "domains": domains,
+        "previous": selectors.previous_assessment(assessment),
+        "can_sign_off": access.can_sign_off_assessment(request.user, case)
+        and not assessment.is_signed_off and assessment.completed_by_id != request.user.pk,
+    }
+    record_read(assessment, part="assessment")
+    return render(request, "casework/assessment_detail.html", context)
+
+
+@require_GET
+def case_assessment_compare(request, reference, assessment_id):
+    case = access.access_case(request.user, reference)
+    newer = _completed_assessment(case, assessment_id)
+    older = selectors.previous_assessment(newer)
+    if older is None:
+        raise Http404
+    context = {"case": case, "comparison": selectors.compare_assessments(older, newer)}
+    record_read(newer, part="assessment comparison")
+    return render(request, "casework/assessment_compare.html", context)
+
+
+@require_POST
+def case_assessment_sign_off(request, reference, assessment_id):
+    case = access.access_case(request.user, reference)
+    assessment = get_object_or_404(case.assessments, pk=assessment_id)
+    try:
+        workflow.sign_off_assessment(assessment, actor=request.user)
+    except workflow.TransitionRefused as refused:
+        return _case_page(request, case, status=400, errors=refused.messages)
+    messages.success(request, _("Assessment signed off."))
+    return redirect(case)
+
+
+# Service plans ------------------------------------------------------------------------------
+
+
+@require_POST
+def case_plan(request, reference):
+    def draft(case, form):
+        data = form.cleaned_data
+        workflow.draft_plan(
+            case, actor=request.user, goals=data["goals"], services=list(data["services"]),
+            need=form.need_factor(), target_on=data["target_on"], frequency=data["frequency"],
+        )
+
+    return _record(
+        request, reference, forms.PlanForm, "plan_form", draft,
+        _("Service plan saved and sent for approval."),
+        needs=selectors.assessed_needs,
+    )
+
+
+def _plan_page(request, case, plan, *, status=200, errors=(), goal_form=None,
+               intervention_form=None):
+    user = request.user
+    selectors.plan_with_goals(plan)
+    owners = selectors.task_owners(case)
+    editable = plan.is_awaiting_approval and access.can_edit_records(user, case) and (
+        case.stage in workflow.PLAN_STAGES
+    )
+    context = {
+        "case": case,
+        "plan": plan,
+        "errors": errors,
+        "versions": list(case.plans.select_related("approved_by")),
+        "unaddressed": selectors.unaddressed_needs(case, plan),
+        "editable": editable,
+        "deliverable": plan.is_current and access.can_edit_records(user, case),
+        "can_revise": plan.is_current and access.can_edit_records(user, case)
+        and case.stage in workflow.PLAN_STAGES,
+        "can_approve": plan.is_awaiting_approval and access.can_approve_plan(user, case)
+        and plan.created_by_id != user.pk,
+        "plan_by_mdt": settings.CASEWORK_PLAN_APPROVAL == ServicePlan.ApprovedVia.MDT,
+        "goal_form": goal_form or forms.GoalForm(needs=selectors.assessed_needs(case)),
+        "intervention_form": intervention_form
+        or forms.InterventionForm(owners=owners, plan=plan),
+        "statuses": forms.InterventionStatusForm.base_fields["status"].choices,
+    }
+    record_read(plan, part="plan")
+    return render(request, "casework/plan_detail.html", context, status=status)
+
+
+def _plan(case, plan_id) -> ServicePlan:
+    return get_object_or_404(case.plans.select_related("created_by", "approved_by"), pk=plan_id)
+
+
+@require_GET
+def case_plan_detail(request, reference, plan_id):
+    case = access.access_case(request.user, reference)
+    return _plan_page(request, case, _plan(case, plan_id))
+
+
+@require_POST
+def case_plan_goal(request, reference, plan_id):
+    case = access.access_case(request.user, reference, for_write=True)
+    plan = _plan(case, plan_id)
+    form = forms.GoalForm(request.POST, needs=selectors.assessed_needs(case))
+    if not form.is_valid():
+        return _plan_page(request, case, plan, status=400, goal_form=form)
+    data = form.cleaned_data
+    try:
+        workflow.add_goal(
+            plan, actor=request.user, description=data["description"], need=form.need_factor(),
+            target_on=data["target_on"], services=list(data["services"]),
+            frequency=data["frequency"],
+        )
+    except workflow.TransitionRefused as refused:
+        return _plan_page(request, case, plan, status=400, errors=refused.messages,
+                          goal_form=form)
+    messages.success(request, _("Goal added."))
+    return redirect("case-plan-detail", reference=case.reference, plan_id=plan.pk)
+
+
+@require_POST
+def case_plan_intervention(request, reference, plan_id):
+    case = access.access_case(request.user, reference, for_write=True)
+    plan = _plan(case, plan_id)
+    form = forms.InterventionForm(request.POST, owners=selectors.task_owners(case), plan=plan)
+    if not form.is_valid():
+        return _plan_page(request, case, plan, status=400, intervention_form=form)
+    data = form.cleaned_data
+    try:
+        workflow.add_intervention(data["goal"], actor=request.user, service=data["service"],
+                                  frequency=data["frequency"], owner=data["owner"])
+    except workflow.TransitionRefused as refused:
+        return _plan_page(request, case, plan, status=400, errors=refused.messages)
+    messages.success(request, _("Intervention added."))
+    return redirect("case-plan-detail", reference=case.reference, plan_id=plan.pk)
+
+
+@require_POST
+def case_plan_revise(request, reference, plan_id):
+    case = access.access_case(request.user, reference, for_write=True)
+    plan = _plan(case, plan_id)
+    try:
+        revised = workflow.revise_plan(plan, actor=request.user)
+    except workflow.TransitionRefused as refused:
+        return _plan_page(request, case, plan, status=400, errors=refused.messages)
+    messages.success(request, _("A new version of the plan is ready for your changes."))
+    return redirect("case-plan-detail", reference=case.reference, plan_id=revised.pk)
+
+
+@require_POST
+def case_plan_discard(request, reference, plan_id):
+    case = access.access_case(request.user, reference, for_write=True)
+    plan = _plan(case, plan_id)
+    try:
+        workflow.discard_plan(plan, actor=request.user)
+    except workflow.TransitionRefused as refused:
+        return _plan_page(request, case, plan, status=400, errors=refused.messages)
+    messages.success(request, _("The plan awaiting approval was discarded."))
+    return redirect(case)
+
+
+@require_POST
+def case_plan_approve(request, reference, plan_id):
+    case = access.access_case(request.user, reference)
+    plan = _plan(case, plan_id)
+    form = forms.PlanApprovalForm(request.POST)
+    if not form.is_valid():
+        errors = [error for errors in form.errors.values() for error in errors]
+        return _case_page(request, case, status=400, errors=errors)
+    try:
+        workflow.approve_plan(
+            plan, actor=request.user, revision=form.cleaned_data["revision"],
+            mdt_meeting_on=form.cleaned_data["mdt_meeting_on"],
+        )
+    except workflow.TransitionRefused as refused:
+        return _case_page(request, case, status=400, errors=refused.messages)
+    messages.success(request, _("Service plan approved."))
+    return redirect(case)
+
+
+@require_POST
+def case_intervention_status(request, reference, intervention_id):
+    case = access.access_case(request.user, reference, for_write=True)
+    intervention = get_object_or_404(
+        Intervention.objects.select_related("goal__plan"),
+        pk=intervention_id, goal__plan__case=case,
+    )
+    form = forms.InterventionStatusForm(request.POST)
+    plan = intervention.goal.plan
+    if not form.is_valid():
+        return _plan_page(request, case, plan, status=400,
+                          errors=[_("Choose a status from the list.")])
+    try:
+        workflow.set_intervention_status(intervention, actor=request.user,
+                                         status=form.cleaned_data["status"])
+    except workflow.TransitionRefused as refused:
+        return _plan_page(request, case, plan, status=400, errors=refused.messages)
+    messages.success(request, _("Intervention updated."))
+    return redirect("case-plan-detail", reference=case.reference, plan_id=plan.pk)
+
+
+# Follow-up ----------------------------------------------------------------------------------
+
+
+@require_POST
+@submissions.once
+def case_follow_up(request, reference):
+    return _record(
+        request, reference, forms.FollowUpForm, "follow_up_form",
+        lambda case, form: workflow.record_follow_up(case, actor=request.user,
+                                                     **form.cleaned_data),
+        _("Follow-up recorded."),
+    )
+
+
+@require_POST
+@submissions.once
+def case_follow_up_schedule(request, reference):
+    return _record(
+        request, reference, forms.ScheduleFollowUpForm, "schedule_form",
+        lambda case, form: workflow.schedule_follow_up(case, actor=request.user,
+                                                       **form.cleaned_data),
+        _("Follow-up scheduled."),
+    )
+
+
+def _follow_up_page(request, case, follow_up, *, form=None, status=200, errors=(), stale=False):
+    plan = selectors.current_plan(case) if follow_up.kind == FollowUp.Kind.REVIEW else None
+    goals = list(plan.plan_goals.select_related("need")) if plan else []
+    can_record = follow_up.is_scheduled and (
+        access.can_record_post_exit_review(request.user, case)
+        if follow_up.kind == FollowUp.Kind.POST_EXIT_REVIEW
+        else access.can_edit_records(request.user, case) and case.stage == Case.Stage.FOLLOW_UP
+    )
+    context = {
+        "case": case,
+        "follow_up": follow_up,
+        "errors": errors,
+        "can_record": can_record,
+        "stale": stale,
+        "form": form or forms.OutcomeForm(goals=goals, initial={"mode": follow_up.mode}),
+        "progress": list(follow_up.goal_progress.select_related("goal")),
+    }
+    record_read(follow_up, part="follow-up")
+    return render(request, "casework/follow_up_detail.html", context, status=status)
+
+
+def _follow_up(case, follow_up_id) -> FollowUp:
+    return get_object_or_404(case.follow_ups.select_related("recorded_by"), pk=follow_up_id)
+
+
+@require_GET
+def case_follow_up_detail(request, reference, follow_up_id):
+    case = access.access_case(request.user, reference)
+    return _follow_up_page(request, case, _follow_up(case, follow_up_id))
+
+
+@require_POST
+def case_follow_up_outcome(request, reference, follow_up_id):
+    case = access.access_case(request.user, reference, for_write=True)
+    follow_up = _follow_up(case, follow_up_id)
+    plan = selectors.current_plan(case) if follow_up.kind == FollowUp.Kind.REVIEW else None
+    goals = list(plan.plan_goals.select_related("need")) if plan else []
+    form = forms.OutcomeForm(request.POST, goals=goals)
+    if not form.is_valid():
+        return _follow_up_page(request, case, follow_up, form=form, status=400)
+    data = form.cleaned_data
+    try:
+        workflow.record_outcome(
+            follow_up, actor=request.user, outcome=data["outcome"],
+            happened_on=data["happened_on"], summary=data["summary"], mode=data["mode"],
+            progress=form.progress(), seen_revision=revisions.seen(request),
+        )
+    except revisions.StaleEdit as stale:
+        follow_up.refresh_from_db()  # show the saved version beside what this person typed
+        return _follow_up_page(request, case, follow_up, form=form, status=409,
+                               errors=stale.messages, stale=True)
+    except workflow.TransitionRefused as refused:
+        return _follow_up_page(request, case, follow_up, form=form, status=400,
+                               errors=refused.messages)
+    messages.success(request, _("Outcome recorded."))
+    return redirect(case)
+
+
+# Notes --------------------------------------------------------------------------------------
+
+
+@require_POST
+@submissions.once
+def case_note(request, reference):
+    case = access.access_case(request.user, reference)
+    if not access.can_write_notes(request.user, case):
+        raise PermissionDenied
+    form = forms.NoteForm(request.POST, levels=access.note_levels_for(request.user, case))
+    if not form.is_valid():
+        return _case_page(request, case, status=400, note_form=form)
+    try:
+        workflow.write_note(case, actor=request.user, **form.cleaned_data)
+    except workflow.TransitionRefused as refused:
+        return _case_page(request, case, status=400, errors=refused.messages, note_form=form)
+    messages.success(request, _("Note saved."))
+    return redirect(reverse("case-detail", args=[case.reference]) + "#timeline")
+
+
+def _note_page(request, case, note, *, form=None, status=200, errors=()):
+    context = {
+        "case": case,
+        "note": note,
+        "addenda": list(note.addenda.select_related("author").order_by("written_at", "pk")),
+        "errors": errors,
+        "can_add": access.can_write_notes(request.user, case),
+        "form": form or forms.AddendumForm(),
+    }
+    record_read(note, part="note")
+    return render(request, "casework/note_detail.html", context, status=status)
+
+
+@require_GET
+def case_note_detail(request, reference, note_id):
+    case = access.access_case(request.user, reference)
+    note = access.access_note(request.user, case, note_id)
+    return _note_page(request, case, note.amends or note)
+
+
+@require_POST
+def case_note_addendum(request, reference, note_id):
+    case = access.access_case(request.user, reference)
+    note = access.access_note(request.user, case, note_id)
+    if not access.can_write_notes(request.user, case):
+        raise PermissionDenied
+    form = forms.AddendumForm(request.POST)
+    if not form.is_valid():
+        return _note_page(request, case, note.amends or note, form=form, status=400)
+    try:
+        workflow.add_addendum(note, actor=request.user, text=form.cleaned_data["text"])
+    except workflow.TransitionRefused as refused:
+        return _note_page(request, case, note.amends or note, form=form, status=400,
+                          errors=refused.messages)
+    messages.success(request, _("Addendum saved. The note itself is unchanged."))
+    return redirect("case-note-detail", reference=case.reference, note_id=(note.amends or note).pk)
+
+
+# Tasks --------------------------------------------------------------------------------------
+
+
+@require_POST
+@submissions.once
+def case_task(request, reference):
+    return _record(
+        request, reference, forms.TaskForm, "task_form",
+        lambda case, form: workflow.add_task(case, actor=request.user, **form.cleaned_data),
+        _("Task added."),
+        owners=selectors.task_owners,
+    )
+
+
+@require_POST
+def case_task_done(request, reference, task_id):
+    case = access.access_case(request.user, reference)
+    task = get_object_or_404(case.tasks, pk=task_id)
+    try:
+        workflow.complete_task(task, actor=request.user)
+    except workflow.TransitionRefused as refused:
+        return _case_page(request, case, status=400, errors=refused.messages)
+    messages.success(request, _("Task done."))
+    if request.POST.get("back") == "dashboard":
+        return redirect("dashboard")
+    return redirect(case)

@@ -1,0 +1,888 @@
+"""Every write a user would call an action. Views, commands and tasks all come through here.
+
+Each function is atomic, takes the acting user as `actor`, checks the access policy itself (so a
+caller cannot forget), and writes anything that leaves the database as an outbox message in
+the same transaction (casework.outbox).
+"""
+
+import calendar
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, can_proceed
+from guardian.shortcuts import assign_perm, remove_perm
+
+from casework import access, outbox, revisions, roles, selectors, tasks
+from casework.models import (
+    Assessment,
+    AssessmentRating,
+    Case,
+    CaseNote,
+    CaseTransition,
+    Consent,
+    Domain,
+    Factor,
+    FollowUp,
+    GoalProgress,
+    Instrument,
+    Intervention,
+    Person,
+    PlanGoal,
+    Rating,
+    ServicePlan,
+    Task,
+    Team,
+)
+from casework.selectors import find_person
+from referrals.models import Referral
+
+# Transitions that must say why: they end, divert or reverse the normal path.
+REASON_REQUIRED = {"screen_out", "escalate", "replan", "close", "reopen", "resume"}
+
+
+class TransitionRefused(Exception):
+    """A transition is not possible now; `messages` say what is missing."""
+
+    def __init__(self, messages: list[str]):
+        self.messages = messages
+        super().__init__("; ".join(str(m) for m in messages))
+
+
+class StaleCase(Exception):
+    """Someone else moved the case since the page was loaded; nothing was changed."""
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def open_case(
+    referral: Referral, *, team: Team, actor, caseworker=None, person: Person | None = None
+) -> Case:
+    """Open a case at intake for the person a referral is about, and link the referral.
+
+    `person` is the known person screening linked the referral to; without it the person is
+    looked up by name and date of birth, and created if unknown.
+    """
+    _require(access.can_open_cases(actor))
+    if referral.case_id is not None:
+        raise TransitionRefused([_("A case is already open for this referral.")])
+    if referral.status != Referral.Status.CASE_OPENED and not referral.is_awaiting_screening:
+        # Declined, signposted or merged: that decision stands (referrals.workflow decides).
+        raise TransitionRefused([_("This referral has already been screened.")])
+    with transaction.atomic():
+        if person is None:
+            person = find_person(referral.first_name, referral.last_name, referral.date_of_birth)
+        if person is None:
+            person = Person.objects.create(
+                first_name=referral.first_name,
+                last_name=referral.last_name,
+                date_of_birth=referral.date_of_birth,
+                phone=referral.phone,
+            )
+        case = Case.objects.create(person=person, team=team, pathway=referral.pathway)
+        referral.case = case
+        if referral.status != Referral.Status.CASE_OPENED:
+            referral.accept()  # the screening transition (referrals.models.Referral)
+        referral.save(update_fields=["case", "status", "decided_at"])
+        if caseworker is not None:
+            _assign(case, caseworker, actor=actor)
+    return case
+
+
+def attach_referral(referral: Referral, case: Case, *, actor) -> Case:
+    """Add an accepted referral to the person's open case: a new concern on a live episode.
+
+    The actor need not see the case (intake sees only cases at intake); the case's own staff
+    are told through referrals.workflow, which records the decision.
+    """
+    _require(access.can_open_cases(actor))
+    if referral.case_id is not None:
+        raise TransitionRefused([_("This referral is already linked to a case.")])
+    if case.is_closed:
+        raise TransitionRefused([_("Choose an open case: this one is closed.")])
+    with transaction.atomic():
+        referral.case = case
+        referral.person_id = case.person_id
+        referral.save(update_fields=["case", "person"])
+    return case
+
+
+def assign_case(case: Case, caseworker, *, actor) -> Case:
+    """Give the case to `caseworker`: grant their access, revoke the previous holder's."""
+    _require(access.can_assign(actor, case))
+    with transaction.atomic():
+        _assign(case, caseworker, actor=actor)
+    return case
+
+
+def _assign(case: Case, caseworker, *, actor) -> None:
+    if not roles.has(caseworker, roles.CASEWORKER):
+        raise TransitionRefused([_("Cases can only be assigned to caseworkers.")])
+    if not caseworker.team_memberships.filter(team=case.team).exists():
+        raise TransitionRefused([_("Choose a caseworker from the case's team.")])
+    previous = case.caseworker
+    if previous == caseworker:
+        return
+    if previous is not None:
+        remove_perm(access.VIEW_CASE, previous, case)
+    assign_perm(access.VIEW_CASE, caseworker, case)
+    case.caseworker = caseworker
+    case.save(update_fields=["caseworker"])
+    _hand_over(case, previous, caseworker, actor=actor)
+    outbox.enqueue(tasks.notify_assignment, case_id=case.pk, user_id=caseworker.pk)
+
+
+def take_transition(
+    case: Case,
+    name: str,
+    *,
+    actor,
+    reason: str = "",
+    closure_reason: str = "",
+    expected_stage: str | None = None,
+) -> Case:
+    """Apply transition `name` for `actor`, or raise with a message a person can act on.
+
+    `expected_stage` is the stage the actor saw; if the case moved since, StaleCase is raised and
+    nothing changes, so two people cannot move one case at once.
+    """
+    method = getattr(case, name, None)
+    if name not in access.TRANSITION_ROLES or method is None:
+        raise TransitionRefused([_("Unknown action.")])
+    if expected_stage is not None and expected_stage != case.stage:
+        raise StaleCase
+    if not can_proceed(method, check_conditions=False):
+        raise TransitionRefused([_("This action is not possible at the current stage.")])
+    _require(access.can_take_transition(actor, case, name))
+    reason = reason.strip()
+    if name == "close":
+        case.closure_reason = closure_reason
+    unmet = unmet_conditions(case, name)
+    if name in REASON_REQUIRED and not reason:
+        unmet.append(_("Say why: a reason is required for this action."))
+    if unmet:
+        raise TransitionRefused(unmet)
+    source = case.stage
+    try:
+        with transaction.atomic():
+            method()
+            case.save()
+            CaseTransition.objects.create(
+                case=case, name=name, source=source, target=case.stage, actor=actor, reason=reason
+            )
+            _after_transition(case, name, source, actor=actor)
+    except ConcurrentTransition as error:
+        raise StaleCase from error
+    return case
+
+
+def unmet_conditions(case: Case, name: str) -> list[str]:
+    transition = getattr(case, name)._django_fsm.get_transition(case.stage)
+    return [str(check.message) for check in transition.conditions if not check(case)]
+
+
+@dataclass(frozen=True)
+class AvailableTransition:
+    name: str
+    unmet: list[str]  # what is still missing; the page shows it beside the button
+
+
+def available_transitions(case: Case, user) -> list[AvailableTransition]:
+    """The transitions `user` may take from the current stage, with any unmet conditions."""
+    return [
+        AvailableTransition(t.name, unmet_conditions(case, t.name))
+        for t in case.get_all_stage_transitions()
+        if t.source == case.stage and access.can_take_transition(user, case, t.name)
+    ]
+
+
+def _require_records(actor, case: Case) -> None:
+    _require(access.can_edit_records(actor, case))
+
+
+@transaction.atomic
+def record_consent(
+    case: Case,
+    *,
+    actor,
+    method: str,
+    given_on,
+    purpose: str,
+    organization=None,
+    service_category: str = "",
+    given_by: str = Consent.GivenBy.PERSON,
+    expires_on=None,
+) -> Consent:
+    """Record consent for support, or to share with one organisation or a category of service."""
+    _require_records(actor, case)
+    return Consent.objects.create(
+        case=case, method=method, given_on=given_on, purpose=purpose, recorded_by=actor,
+        organization=organization, service_category=service_category or "", given_by=given_by,
+        expires_on=expires_on,
+    )
+
+
+@transaction.atomic
+def withdraw_consent(consent: Consent, *, actor) -> Consent:
+    """Withdraw consent. A sharing consent's providers lose sight of the referrals it covered
+    at once: their access is computed from consents in force (referrals.models.with_sharing)."""
+    _require_records(actor, consent.case)
+    if consent.withdrawn_at is not None:
+        raise TransitionRefused([_("This consent was already withdrawn.")])
+    consent.withdrawn_at = timezone.now()
+    consent.save(update_fields=["withdrawn_at"])
+    return consent
+
+
+# Assessments --------------------------------------------------------------------------------
+
+
+def _lock(case: Case) -> None:
+    """Hold the case row until the transaction ends: version numbers and "one draft" hold."""
+    list(Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True))
+
+
+def _next_version(queryset) -> int:
+    return (queryset.aggregate(highest=Max("version"))["highest"] or 0) + 1
+
+
+@transaction.atomic
+def save_assessment(
+    case: Case,
+    *,
+    actor,
+    ratings: dict | None = None,
+    risk_level: str = "",
+    needs_summary: str = "",
+    change_summary: str = "",
+    complete: bool = False,
+    seen_revision: int | None = None,
+) -> Assessment:
+    """Save the case's draft assessment, starting the next version if there is no draft.
+
+    `ratings` maps factor ids of the draft's instrument to (rating, evidence); rating "" means
+    not rated. With `complete`, the assessment is completed and never changes again: the next
+    save starts a reassessment. `seen_revision` is the draft's revision on the person's page
+    (revisions.NEW if there was no draft): anything else raises StaleEdit and saves nothing.
+    """
+    _require_records(actor, case)
+    if case.stage not in access.ASSESSMENT_STAGES:
+        raise TransitionRefused([_("Assessments are recorded from assessment until follow-up.")])
+    _lock(case)
+    assessment = selectors.draft_assessment(case)
+    # The case lock serialises the saves; with no draft, the completed versions count.
+    revisions.check(assessment, seen_revision,
+                    new=revisions.new_marker(case.assessments.count()))
+    if assessment is None:
+        assessment = Assessment.objects.create(
+            case=case,
+            version=_next_version(case.assessments),
+            instrument=Instrument.current(),
+            completed_by=actor,
+        )
+    _save_ratings(assessment, ratings or {})
+    assessment.risk_level = risk_level
+    assessment.needs_summary = needs_summary.strip()
+    assessment.change_summary = change_summary.strip()
+    if complete:
+        missing = []
+        if not risk_level:
+            missing.append(_("Choose the overall risk level."))
+        if not assessment.needs_summary:
+            missing.append(_("Write the needs summary."))
+        if missing:
+            raise TransitionRefused(missing)
+        assessment.completed_by = actor
+        assessment.completed_at = timezone.now()
+    assessment.save()
+    if complete:
+        _finish_tasks(case, Task.Kind.COMPLETE_ASSESSMENT, actor=actor)
+    return assessment
+
+
+def _save_ratings(assessment: Assessment, ratings: dict) -> None:
+    factors = {factor.pk for factor in selectors.instrument_factors(assessment.instrument)}
+    if set(ratings) - factors:
+        raise TransitionRefused([_("The assessment form is out of date: reload the page.")])
+    stored = {rating.factor_id: rating for rating in assessment.ratings.all()}
+    for factor_id, (rating, evidence) in ratings.items():
+        if rating and rating not in Rating.values:
+            raise TransitionRefused([_("Choose a rating from the list.")])
+        row = stored.get(factor_id)
+        if row is None:
+            if rating or evidence.strip():
+                AssessmentRating.objects.create(
+                    assessment=assessment, factor_id=factor_id, rating=rating,
+                    evidence=evidence.strip(),
+                )
+        elif (row.rating, row.evidence) != (rating, evidence.strip()):
+            row.rating, row.evidence = rating, evidence.strip()
+            row.save(update_fields=["rating", "evidence"])  # only what changed reaches the log
+
+
+def complete_assessment(
+    case: Case, *, actor, risk_level: str, needs_summary: str, ratings: dict | None = None,
+    change_summary: str = "",
+) -> Assessment:
+    """Complete the case's assessment (the draft, if one was started) in one step."""
+    return save_assessment(
+        case, actor=actor, ratings=ratings, risk_level=risk_level, needs_summary=needs_summary,
+        change_summary=change_summary, complete=True,
+    )
+
+
+@transaction.atomic
+def sign_off_assessment(assessment: Assessment, *, actor) -> Assessment:
+    """Record the supervisor's sign-off of a completed assessment."""
+    _require(access.can_sign_off_assessment(actor, assessment.case))
+    if not assessment.is_complete:
+        raise TransitionRefused([_("Only a completed assessment can be signed off.")])
+    if assessment.is_signed_off:
+        raise TransitionRefused([_("This assessment is already signed off.")])
+    if assessment.completed_by_id == actor.pk:
+        raise TransitionRefused(
+            [_("An assessment is signed off by someone other than the person who completed it.")]
+        )
+    assessment.signed_off_by = actor
+    assessment.signed_off_at = timezone.now()
+    assessment.save(update_fields=["signed_off_by", "signed_off_at"])
+    return assessment
+
+
+@transaction.atomic
+def copy_instrument(instrument: Instrument) -> Instrument:
+    """Copy an instrument, domains and factors, to the next version of its key, unpublished.
+
+    The admin site's way to change the framework: edit the copy, then publish it.
+    """
+    copy = Instrument.objects.create(
+        key=instrument.key, version=_next_version(Instrument.objects.filter(key=instrument.key)),
+        name=instrument.name,
+        description=instrument.description,
+    )
+    for domain in instrument.domains.prefetch_related("factors"):
+        new_domain = Domain.objects.create(
+            instrument=copy, code=domain.code, title=domain.title, kind=domain.kind,
+            pathway=domain.pathway, guidance=domain.guidance, order=domain.order,
+        )
+        for factor in domain.factors.all():
+            Factor.objects.create(
+                domain=new_domain, code=factor.code, title=factor.title,
+                guidance=factor.guidance, order=factor.order,
+            )
+    return copy
+
+
+# Service plans ------------------------------------------------------------------------------
+
+PLAN_STAGES = (Case.Stage.SERVICE_PLAN, Case.Stage.FOLLOW_UP)
+
+
+@transaction.atomic
+def draft_plan(
+    case: Case,
+    *,
+    actor,
+    goals: str,
+    services,
+    need: Factor | None = None,
+    target_on=None,
+    frequency: str = Intervention.Frequency.WEEKLY,
+    owner=None,
+) -> ServicePlan:
+    """Write the case's first plan: a goal with an intervention per service, sent for approval.
+
+    `goals` describes that goal; more goals are added with `add_goal` until it is approved.
+    """
+    _require_records(actor, case)
+    if case.stage != Case.Stage.SERVICE_PLAN:
+        raise TransitionRefused([_("Plans are written at the service plan stage.")])
+    if not services:
+        raise TransitionRefused([_("Choose at least one service for the plan.")])
+    _lock(case)
+    if selectors.plan_awaiting_approval(case) is not None:
+        raise TransitionRefused(
+            [_("A plan is already awaiting approval: add goals to it, or discard it.")]
+        )
+    if selectors.current_plan(case) is not None:
+        raise TransitionRefused([_("This case has an approved plan: revise it to change it.")])
+    plan = ServicePlan.objects.create(
+        case=case, version=_next_version(case.plans), created_by=actor
+    )
+    _add_goal(
+        plan, description=goals, need=need, target_on=target_on, services=services,
+        frequency=frequency, owner=owner or case.caseworker,
+    )
+    return plan
+
+
+def _require_plan_open(plan: ServicePlan, actor) -> None:
+    _require_records(actor, plan.case)
+    if plan.case.stage not in PLAN_STAGES:
+        raise TransitionRefused([_("Plans are changed at the service plan or follow-up stage.")])
+    if not plan.is_awaiting_approval:
+        raise TransitionRefused([_("This plan is approved: revise it to change it.")])
+
+
+def _add_goal(plan, *, description, need, target_on, services, frequency, owner) -> PlanGoal:
+    if not description.strip():
+        raise TransitionRefused([_("Describe the goal.")])
+    if need is not None and need.pk not in selectors.assessed_need_ids(plan.case):
+        raise TransitionRefused([_("Link the goal to a need from the latest assessment.")])
+    goal = PlanGoal.objects.create(
+        plan=plan,
+        description=description.strip(),
+        need=need,
+        target_on=target_on,
+        order=plan.plan_goals.count(),
+    )
+    for service in services:
+        Intervention.objects.create(goal=goal, service=service, frequency=frequency, owner=owner)
+    plan.services.add(*services)
+    return goal
+
+
+def _changed(plan: ServicePlan) -> None:
+    # The approver confirms the revision they read: a change after that needs a fresh look.
+    plan.revision += 1
+    plan.save(update_fields=["revision"])
+
+
+@transaction.atomic
+def add_goal(
+    plan: ServicePlan,
+    *,
+    actor,
+    description: str,
+    need: Factor | None = None,
+    target_on=None,
+    services=(),
+    frequency: str = Intervention.Frequency.WEEKLY,
+    owner=None,
+) -> PlanGoal:
+    """Add a goal, and an intervention per service, to a plan awaiting approval."""
+    _require_plan_open(plan, actor)
+    _lock(plan.case)
+    goal = _add_goal(
+        plan, description=description, need=need, target_on=target_on, services=services,
+        frequency=frequency, owner=owner or plan.case.caseworker,
+    )
+    _changed(plan)
+    return goal
+
+
+@transaction.atomic
+def add_intervention(
+    goal: PlanGoal, *, actor, service, frequency: str, owner=None
+) -> Intervention:
+    """Add an intervention to a goal of a plan awaiting approval."""
+    plan = goal.plan
+    _require_plan_open(plan, actor)
+    _lock(plan.case)
+    intervention = Intervention.objects.create(
+        goal=goal, service=service, frequency=frequency, owner=owner or plan.case.caseworker
+    )
+    plan.services.add(service)
+    _changed(plan)
+    return intervention
+
+
+@transaction.atomic
+def discard_plan(plan: ServicePlan, *, actor) -> None:
+    """Delete a plan that was never approved, to start again. Approved plans are history."""
+    _require_plan_open(plan, actor)
+    for goal in plan.plan_goals.all():
+        goal.interventions.all().delete()
+    plan.plan_goals.all().delete()
+    plan.delete()
+
+
+@transaction.atomic
+def revise_plan(plan: ServicePlan, *, actor) -> ServicePlan:
+    """Start the next version of the approved plan, a copy to change and send for approval."""
+    case = plan.case
+    _require_records(actor, case)
+    if case.stage not in PLAN_STAGES:
+        raise TransitionRefused([_("Plans are changed at the service plan or follow-up stage.")])
+    _lock(case)
+    if not plan.is_current:
+        raise TransitionRefused([_("Only the current approved plan can be revised.")])
+    if selectors.plan_awaiting_approval(case) is not None:
+        raise TransitionRefused([_("A revised plan is already awaiting approval.")])
+    revised = ServicePlan.objects.create(
+        case=case, version=_next_version(case.plans), goals=plan.goals, created_by=actor
+    )
+    for goal in plan.plan_goals.prefetch_related("interventions"):
+        copy = PlanGoal.objects.create(
+            plan=revised, need_id=goal.need_id, description=goal.description,
+            target_on=goal.target_on, progress=goal.progress, order=goal.order,
+        )
+        for intervention in goal.interventions.all():
+            Intervention.objects.create(
+                goal=copy, service_id=intervention.service_id,
+                frequency=intervention.frequency, owner_id=intervention.owner_id,
+                status=intervention.status,
+            )
+    revised.services.set(plan.services.all())
+    return revised
+
+
+@transaction.atomic
+def approve_plan(
+    plan: ServicePlan, *, actor, revision: int | None = None, mdt_meeting_on=None
+) -> ServicePlan:
+    """Approve a plan (for the MDT, when settings.CASEWORK_PLAN_APPROVAL is "mdt").
+
+    `revision` is the revision the approver read; if the plan changed since, nothing happens.
+    Approving a revised plan supersedes the one it replaces.
+    """
+    case = plan.case
+    _require(access.can_approve_plan(actor, case))
+    _lock(case)
+    plan.refresh_from_db()
+    if not plan.is_awaiting_approval:
+        raise TransitionRefused([_("This plan is already approved.")])
+    if plan.created_by_id == actor.pk:
+        raise TransitionRefused([_("A plan must be approved by someone other than its author.")])
+    if revision is not None and revision != plan.revision:
+        raise TransitionRefused(
+            [_("The plan changed since you opened it: read it again before approving.")]
+        )
+    if not plan.services.exists():
+        raise TransitionRefused([_("Add at least one intervention before approving the plan.")])
+    via = settings.CASEWORK_PLAN_APPROVAL
+    if via == ServicePlan.ApprovedVia.MDT and mdt_meeting_on is None:
+        raise TransitionRefused([_("Give the date of the MDT meeting that approved the plan.")])
+    now = timezone.now()
+    for earlier in case.plans.filter(approved_at__isnull=False, superseded_at__isnull=True):
+        earlier.superseded_at = now
+        earlier.save(update_fields=["superseded_at"])
+    plan.approved_by = actor
+    plan.approved_at = now
+    plan.approved_via = via
+    plan.mdt_meeting_on = mdt_meeting_on if via == ServicePlan.ApprovedVia.MDT else None
+    plan.save(update_fields=["approved_by", "approved_at", "approved_via", "mdt_meeting_on"])
+    _finish_tasks(case, Task.Kind.WRITE_PLAN, actor=actor)
+    return plan
+
+
+@transaction.atomic
+def set_intervention_status(intervention: Intervention, *, actor, status: str) -> Intervention:
+    """Mark an intervention of the current plan completed, stopped, or active again."""
+    plan = intervention.goal.plan
+    _require_records(actor, plan.case)
+    if not plan.is_current:
+        raise TransitionRefused([_("Only interventions of the approved plan are delivered.")])
+    if status not in Intervention.Status.values:
+        raise TransitionRefused([_("Choose a status from the list.")])
+    intervention.status = status
+    intervention.save(update_fields=["status"])
+    return intervention
+
+
+# Follow-up ----------------------------------------------------------------------------------
+
+FOLLOW_UP_TASKS = {
+    FollowUp.Kind.CHECK_IN: Task.Kind.CONTACT_DUE,
+    FollowUp.Kind.REVIEW: Task.Kind.REVIEW_DUE,
+    FollowUp.Kind.POST_EXIT_REVIEW: Task.Kind.POST_EXIT_REVIEW_DUE,
+}
+RECORDED_OUTCOMES = (
+    FollowUp.Outcome.COMPLETED,
+    FollowUp.Outcome.ATTEMPTED,
+    FollowUp.Outcome.NO_SHOW,
+    FollowUp.Outcome.CANCELLED,
+)
+
+
+def _require_follow_up_stage(case: Case) -> None:
+    if case.stage != Case.Stage.FOLLOW_UP:
+        raise TransitionRefused([_("Follow-ups are recorded while the case is in follow-up.")])
+
+
+@transaction.atomic
+def record_follow_up(
+    case: Case,
+    *,
+    actor,
+    kind: str = FollowUp.Kind.CHECK_IN,
+    happened_on,
+    summary: str,
+    mode: str = "",
+    outcome: str = FollowUp.Outcome.COMPLETED,
+) -> FollowUp:
+    """Record a contact that was not scheduled beforehand."""
+    _require_records(actor, case)
+    _require_follow_up_stage(case)
+    if outcome not in RECORDED_OUTCOMES or outcome == FollowUp.Outcome.CANCELLED:
+        raise TransitionRefused([_("Choose what happened.")])
+    return FollowUp.objects.create(
+        case=case, kind=kind, mode=mode, happened_on=happened_on, outcome=outcome,
+        summary=summary.strip(), recorded_by=actor, recorded_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def schedule_follow_up(
+    case: Case, *, actor, due_on, kind: str = FollowUp.Kind.CHECK_IN, mode: str = ""
+) -> FollowUp:
+    """Schedule a contact or review; its owner gets a task due the same day."""
+    _require_records(actor, case)
+    _require_follow_up_stage(case)
+    if due_on < timezone.localdate():
+        raise TransitionRefused([_("The due date cannot be in the past.")])
+    if kind == FollowUp.Kind.POST_EXIT_REVIEW:
+        raise TransitionRefused([_("Post-exit reviews are scheduled when the case closes.")])
+    return _schedule(case, kind=kind, due_on=due_on, mode=mode, actor=actor)
+
+
+def _schedule(case, *, kind, due_on, mode="", review_month=None, actor=None) -> FollowUp:
+    follow_up = FollowUp.objects.create(
+        case=case, kind=kind, mode=mode, due_on=due_on, review_month=review_month,
+        outcome=FollowUp.Outcome.SCHEDULED, recorded_by=actor,
+    )
+    if case.caseworker_id is not None:
+        Task.objects.create(
+            case=case, owner_id=case.caseworker_id, kind=FOLLOW_UP_TASKS[kind],
+            follow_up=follow_up, due_on=due_on, created_by=actor,
+        )
+    return follow_up
+
+
+@transaction.atomic
+def record_outcome(
+    follow_up: FollowUp,
+    *,
+    actor,
+    outcome: str,
+    happened_on=None,
+    summary: str = "",
+    mode: str = "",
+    progress: dict | None = None,
+    seen_revision: int | None = None,
+) -> FollowUp:
+    """Record what came of a scheduled contact or review, and close its task.
+
+    For a plan review, `progress` maps goal ids of the current plan to (progress, comment); each
+    is kept as that review's record and becomes the goal's current progress. A `seen_revision`
+    other than the stored one raises StaleEdit and records nothing.
+    """
+    case = follow_up.case
+    revisions.check_row(follow_up, seen_revision)
+    if follow_up.kind == FollowUp.Kind.POST_EXIT_REVIEW:
+        _require(access.can_record_post_exit_review(actor, case))
+    else:
+        _require_records(actor, case)
+        _require_follow_up_stage(case)
+    if not follow_up.is_scheduled:
+        raise TransitionRefused([_("The outcome of this has been recorded already.")])
+    if outcome not in RECORDED_OUTCOMES:
+        raise TransitionRefused([_("Choose what happened.")])
+    if outcome != FollowUp.Outcome.CANCELLED and happened_on is None:
+        raise TransitionRefused([_("Give the date it happened.")])
+    follow_up.outcome = outcome
+    follow_up.happened_on = happened_on
+    follow_up.summary = summary.strip()
+    follow_up.mode = mode or follow_up.mode
+    follow_up.recorded_by = actor
+    follow_up.recorded_at = timezone.now()
+    follow_up.save()
+    if progress and follow_up.kind == FollowUp.Kind.REVIEW:
+        _record_progress(follow_up, progress)
+    for task in follow_up.tasks.filter(done_at__isnull=True):
+        _close_task(task, actor=actor, cancelled=outcome == FollowUp.Outcome.CANCELLED)
+    if follow_up.kind == FollowUp.Kind.REVIEW and outcome == FollowUp.Outcome.COMPLETED:
+        _schedule_plan_review(case, actor=actor, after=happened_on,
+                              month=(follow_up.review_month or 0))
+    return follow_up
+
+
+def _record_progress(review: FollowUp, progress: dict) -> None:
+    plan = selectors.current_plan(review.case)
+    goals = {goal.pk: goal for goal in plan.plan_goals.all()} if plan else {}
+    if set(progress) - set(goals):
+        raise TransitionRefused([_("The review form is out of date: reload the page.")])
+    for goal_id, (value, comment) in progress.items():
+        if value not in PlanGoal.Progress.values:
+            raise TransitionRefused([_("Choose the progress of each goal from the list.")])
+        GoalProgress.objects.create(
+            review=review, goal_id=goal_id, progress=value, comment=comment.strip()
+        )
+        goal = goals[goal_id]
+        if goal.progress != value:
+            goal.progress = value
+            goal.save(update_fields=["progress"])
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, or the month's last day if it is shorter."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return datetime.date(year, month, min(day.day, last))
+
+
+def _schedule_plan_review(case: Case, *, actor, after=None, month: int = 0) -> None:
+    """Schedule the next plan review, unless one is already waiting."""
+    if case.stage != Case.Stage.FOLLOW_UP:
+        return
+    waiting = case.follow_ups.filter(
+        kind=FollowUp.Kind.REVIEW, outcome=FollowUp.Outcome.SCHEDULED
+    )
+    if waiting.exists():
+        return
+    every = settings.CASEWORK_PLAN_REVIEW_MONTHS
+    start = after or timezone.localdate()
+    _schedule(case, kind=FollowUp.Kind.REVIEW, due_on=add_months(start, every),
+              review_month=month + every, actor=actor)
+
+
+def _cancel_scheduled(case: Case, kinds, *, actor) -> None:
+    for follow_up in case.follow_ups.filter(kind__in=kinds, outcome=FollowUp.Outcome.SCHEDULED):
+        follow_up.outcome = FollowUp.Outcome.CANCELLED
+        follow_up.save(update_fields=["outcome"])
+        for task in follow_up.tasks.filter(done_at__isnull=True):
+            _close_task(task, actor=actor, cancelled=True)
+
+
+def _schedule_post_exit_reviews(case: Case, *, actor) -> None:
+    closed_on = timezone.localdate(case.closed_at)
+    for months in settings.CASEWORK_POST_EXIT_REVIEW_MONTHS:
+        _schedule(case, kind=FollowUp.Kind.POST_EXIT_REVIEW,
+                  due_on=add_months(closed_on, months), review_month=months, actor=actor)
+
+
+# What a stage change sets in motion ---------------------------------------------------------
+
+
+def _after_transition(case: Case, name: str, source: str, *, actor) -> None:
+    """Close the old stage's task, open the new one's, and keep the follow-up schedule true."""
+    old_kind = Task.STAGE_KINDS.get(source)
+    if old_kind:
+        for task in case.tasks.filter(kind=old_kind, done_at__isnull=True):
+            _close_task(task, actor=actor, cancelled=True)
+    _open_stage_task(case)
+    if name == "start_follow_up":
+        _schedule_plan_review(case, actor=actor)
+    elif name in ("close", "escalate"):
+        _cancel_scheduled(case, (FollowUp.Kind.CHECK_IN, FollowUp.Kind.REVIEW), actor=actor)
+    if name == "close":
+        _schedule_post_exit_reviews(case, actor=actor)
+    elif name == "reopen":
+        _cancel_scheduled(case, (FollowUp.Kind.POST_EXIT_REVIEW,), actor=actor)
+
+
+def _open_stage_task(case: Case) -> None:
+    """Give the caseworker the task that belongs to the stage, due by its time limit."""
+    kind = Task.STAGE_KINDS.get(case.stage)
+    if kind is None or case.caseworker_id is None:
+        return
+    due_on = selectors.stage_due_on(case) or timezone.localdate()
+    Task.objects.get_or_create(
+        case=case, owner_id=case.caseworker_id, kind=kind, done_at=None,
+        defaults={"due_on": due_on},
+    )
+
+
+def _hand_over(case: Case, previous, caseworker, *, actor) -> None:
+    """Reassignment: open tasks and active interventions follow the case to its new holder."""
+    if previous is not None:
+        for task in case.tasks.filter(owner=previous, done_at__isnull=True):
+            clash = task.kind in Task.ONE_OPEN_PER_CASE and case.tasks.filter(
+                owner=caseworker, kind=task.kind, done_at__isnull=True
+            ).exists()
+            if task.kind == Task.Kind.REVIEW_NEW_CASE or clash:
+                _close_task(task, actor=actor, cancelled=True)
+            else:
+                task.owner = caseworker
+                task.save(update_fields=["owner"])
+        for intervention in Intervention.objects.filter(
+            goal__plan__case=case, goal__plan__superseded_at__isnull=True, owner=previous,
+            status=Intervention.Status.ACTIVE,
+        ):
+            intervention.owner = caseworker
+            intervention.save(update_fields=["owner"])
+    _open_stage_task(case)
+
+
+# Notes --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def write_note(
+    case: Case, *, actor, text: str, sensitivity: str = CaseNote.Sensitivity.STANDARD
+) -> CaseNote:
+    """Save a case note. It can never be changed afterwards: corrections are addenda."""
+    _require(access.can_write_notes(actor, case))
+    if sensitivity not in access.note_levels_for(actor, case):
+        raise TransitionRefused([_("You cannot write a note at that level.")])
+    if not text.strip():
+        raise TransitionRefused([_("Write the note.")])
+    return CaseNote.objects.create(case=case, author=actor, text=text.strip(),
+                                   sensitivity=sensitivity)
+
+
+@transaction.atomic
+def add_addendum(note: CaseNote, *, actor, text: str) -> CaseNote:
+    """Add a correction or addition to a note; the original stays exactly as it was."""
+    case = note.case
+    _require(access.can_write_notes(actor, case) and access.can_read_note(actor, case, note))
+    if not text.strip():
+        raise TransitionRefused([_("Write the addendum.")])
+    original = note.amends or note
+    return CaseNote.objects.create(
+        case=case, author=actor, text=text.strip(), sensitivity=original.sensitivity,
+        amends=original,
+    )
+
+
+# Tasks --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_task(case: Case, *, actor, title: str, owner, due_on) -> Task:
+    """Give someone working the case a task of their own wording."""
+    _require(access.can_manage_tasks(actor, case))
+    if owner not in selectors.task_owners(case):
+        raise TransitionRefused([_("Choose the case's caseworker or a supervisor of its team.")])
+    if due_on < timezone.localdate():
+        raise TransitionRefused([_("The due date cannot be in the past.")])
+    if not title.strip():
+        raise TransitionRefused([_("Say what needs doing.")])
+    return Task.objects.create(
+        case=case, owner=owner, kind=Task.Kind.OTHER, title=title.strip(), due_on=due_on,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def complete_task(task: Task, *, actor) -> Task:
+    _require(access.can_complete_task(actor, task.case, task))
+    if not task.is_open:
+        raise TransitionRefused([_("This task is already closed.")])
+    if task.follow_up_id is not None:
+        raise TransitionRefused(
+            [_("Record the outcome of the contact or review: that completes this task.")]
+        )
+    _close_task(task, actor=actor)
+    return task
+
+
+def _close_task(task: Task, *, actor=None, cancelled: bool = False) -> None:
+    task.done_at = timezone.now()
+    task.done_by = actor
+    task.cancelled = cancelled
+    task.save(update_fields=["done_at", "done_by", "cancelled"])
+
+
+def _finish_tasks(case: Case, kind: str, *, actor) -> None:
+    for task in case.tasks.filter(kind=kind, done_at__isnull=True):
+        _close_task(task, actor=actor)

@@ -1,0 +1,139 @@
+"""Page-shaped reads for provider referrals. Each is a fixed number of queries, whatever its size.
+
+Lists load only plain columns (reference, status, dates, service): the encrypted summary is
+decrypted only on a referral's own page, where each provider read is logged.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Case as SqlCase
+from django.db.models import IntegerField, QuerySet, Value, When
+from django.utils import timezone
+
+from casework import access
+from referrals.models import ProviderReferral, ProviderReferralEvent
+
+LIST_COLUMNS = (
+    "reference", "status", "status_reason", "outcome", "status_changed_at", "sent_at",
+    "respond_by", "first_contact_by", "expires_at", "started_at", "case_id", "organization_id",
+    "service__name", "service__category", "service__organization_id",
+    "organization__name",
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    referral: ProviderReferral
+    overdue: bool
+    shared: bool = True  # False: consent or agreement gone; the provider sees only that
+
+
+def _rows(referrals, now, *, provider: bool) -> list[Row]:
+    return [
+        Row(
+            referral=referral,
+            overdue=referral.is_overdue(now),
+            shared=bool(referral.sharing_active) if provider else True,
+        )
+        for referral in referrals
+    ]
+
+
+def portal_referral_list(user) -> QuerySet:
+    """The provider's list: referrals to their organisations, newest first (a query to page)."""
+    return access.portal_referrals(user).select_related("service", "organization").only(
+        *LIST_COLUMNS
+    ).order_by("-sent_at", "-pk")
+
+
+def portal_rows(user, *, now=None) -> list[Row]:
+    """The provider's whole list as rows, overdue first, newest next (pages use the query)."""
+    now = now or timezone.now()
+    rows = _rows(portal_referral_list(user), now, provider=True)
+    return sorted(rows, key=lambda row: not row.overdue)  # stable: newest first within each
+
+
+def overdue_rows(referrals, *, provider: bool, now=None) -> list[Row]:
+    """The oldest OVERDUE_SHOWN overdue referrals of `referrals`: one query, however many."""
+    now = now or timezone.now()
+    overdue = referrals.overdue(now)
+    if provider:
+        overdue = overdue.filter(sharing_active=True)
+    rows = _rows(overdue.order_by("sent_at", "pk")[:OVERDUE_SHOWN], now, provider=provider)
+    return rows
+
+
+# The "Overdue" box above a referral list shows this many, oldest first; the list pages.
+OVERDUE_SHOWN = 50
+
+
+def sent_referral_list(user) -> QuerySet:
+    """The caseworker's list: the provider referrals of the cases they may see, open first,
+    newest next (a query to page)."""
+    still_open = SqlCase(
+        When(status__in=ProviderReferral.OPEN, then=Value(0)), default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        access.sent_provider_referrals(user)
+        .select_related("service", "organization", "case")
+        # case__stage too: an FSM model reads its state when loaded (ConcurrentTransitionMixin).
+        .only(*LIST_COLUMNS, "case__reference", "case__stage")
+        .annotate(closed_rank=still_open)
+        .order_by("closed_rank", "-sent_at", "-pk")
+    )
+
+
+def page_rows(page, *, provider: bool, now=None):
+    """Turn a page of referrals into a page of rows (no query beyond the page's own)."""
+    page.object_list = _rows(page.object_list, now or timezone.now(), provider=provider)
+    return page
+
+
+def sent_rows(user, *, now=None) -> list[Row]:  # the whole list (jobs and tests)
+    """The caseworker's list: the provider referrals of the cases they may see, open first."""
+    now = now or timezone.now()
+    referrals = (
+        access.sent_provider_referrals(user)
+        .select_related("service", "organization", "case")
+        # case__stage too: an FSM model reads its state when loaded (ConcurrentTransitionMixin).
+        .only(*LIST_COLUMNS, "case__reference", "case__stage")
+        .order_by("-sent_at", "-pk")
+    )
+    rows = _rows(referrals, now, provider=False)
+    return sorted(rows, key=lambda row: (not row.overdue, not row.referral.is_open))
+
+
+def case_rows(case, *, now=None, limit: int | None = None) -> list[Row]:
+    """A case's provider referrals, newest first (at most `limit`), for its page. One query."""
+    now = now or timezone.now()
+    referrals = (
+        case.provider_referrals.select_related("service", "organization")
+        .only(*LIST_COLUMNS).order_by("-sent_at", "-pk")
+    )
+    return _rows(referrals if limit is None else referrals[:limit], now, provider=False)
+
+
+# The case page lists this many provider referrals, newest first; the rest are on the
+# "Referrals to providers" list, which pages.
+CASE_ROWS_SHOWN = 20
+
+
+def provider_referral_timeline(case, viewer, limit=None) -> list:
+    """Each provider referral's status changes on the case timeline (the newest `limit`). One
+    query.
+
+    Registered in casework.selectors.TIMELINE_SOURCES (referrals.apps); whoever sees the case
+    timeline sees who moved which referral, when, from what to what, and why.
+    """
+    from casework.selectors import TimelineEntry
+
+    entries = []
+    events = ProviderReferralEvent.objects.filter(case=case).select_related(
+        "actor", "referral__service__organization"
+    ).order_by("-at", "-pk")
+    for event in events if limit is None else events[:limit]:
+        entry = TimelineEntry(at=event.at, kind="provider_referral", item=event)
+        entry.template = event.timeline_template
+        entries.append(entry)
+    return entries
