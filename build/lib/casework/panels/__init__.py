@@ -1,1 +1,0 @@
-"""The weekly multidisciplinary team (MDT) review: panels, meetings, agendas, decisions, minutes."""
