@@ -7,8 +7,8 @@ from django.db import transaction
 
 from casework import workflow
 from casework.celery import app
-from casework.outbox.delivery import relay
 from casework.models import Notification, Task
+from casework.outbox.delivery import relay
 from tests.factories import CaseFactory
 
 
@@ -24,6 +24,7 @@ def test_tasks_are_acknowledged_late_and_redelivered_if_a_worker_dies():
 
 
 @pytest.mark.broker
+@pytest.mark.xdist_group("broker")  # one test worker owns the broker at a time
 # serialized_rollback: a transactional test before this one may have flushed migration data.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_gives_the_new_caseworker_a_task(require_broker, alice, sam, north):

@@ -7,7 +7,6 @@ real worker and relay run as deployment runs them (`celery worker`, `manage.py r
 import uuid
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.urls import reverse
 
@@ -22,6 +21,7 @@ pytestmark = [
     pytest.mark.broker,
     pytest.mark.postgres,  # the worker shares the test database: a file or server, not memory
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.xdist_group("broker"),  # one test worker owns the broker at a time
 ]
 Status = OutboxMessage.Status
 
@@ -89,10 +89,12 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_duplicates_nothing(
         workflow.assign_case(case, alice, actor=sam)
     broker.open()
     worker = processes.worker()
-    with transaction.atomic():
-        # Hold alice's row: the worker claims the message, then waits inside its transaction
-        # to write her task (the foreign key needs a share lock on her row).
-        get_user_model().objects.select_for_update().get(pk=alice.pk)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Hold off new notifications: the worker claims the message and writes the task, then
+        # waits inside its transaction to write the notice. (Not a row lock on alice: foreign
+        # keys are checked at commit, so a row lock would stop the worker only after it had
+        # already sent its email.)
+        cursor.execute("LOCK TABLE casework_notification IN SHARE ROW EXCLUSIVE MODE")
         assert processes.relay_once() == 1
         wait_until(lambda: _backends_waiting_on_a_lock() == 1, what="the worker blocking")
         worker.kill()  # SIGKILL: no clean-up, no acknowledgement
