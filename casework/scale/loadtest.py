@@ -114,6 +114,7 @@ def reconcile(before: dict, after: dict, succeeded: dict) -> dict:
     checks["case page"] = {"succeeded": ok("case page"), "access entries": logged,
                            "exact": ok("case page") == logged}
     checks["unsealed entries"] = after["unsealed entries"]
+    checks["max seal delay s"] = after.get("max seal delay s")
     checks["exact"] = all(check["exact"] for key, check in checks.items()
                           if isinstance(check, dict)) and after["unsealed entries"] == 0
     return checks
