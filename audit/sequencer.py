@@ -104,7 +104,8 @@ def _take_sealer_lock(using: str, wait: bool) -> bool:
 
 def _seal_batch(key: bytes, using: str, after: int, limit: int):
     """Seal up to `limit` waiting entries with ids above `after`, in the caller's transaction.
-    Returns (batch size, sealed ids, refused ids, oldest written_at, last id seen)."""
+    Returns (batch size, sealed ids, refused ids, oldest written_at, last id seen, the head's
+    seq after it or None when nothing was sealed)."""
     batch = list(
         UnsealedEntry.objects.using(using)
         .filter(entry_id__gt=after)
@@ -112,17 +113,21 @@ def _seal_batch(key: bytes, using: str, after: int, limit: int):
         .values_list("entry_id", "mac", "written_at")[:limit]
     )
     if not batch:
-        return 0, [], [], None, after
+        return 0, [], [], None, after, None
     rows = chain.entry_rows([entry_id for entry_id, _, _ in batch], using)
     good, refused = [], []
     for entry_id, mac, _ in batch:
         row = rows.get(entry_id)
         (good if row is not None and chain.entry_mac(key, row) == mac else refused).append(entry_id)
-    chain.seal_rows([rows[entry_id] for entry_id in good], using)
-    for start in range(0, len(good), 900):  # SQLite's bound-parameter limit
-        UnsealedEntry.objects.using(using).filter(entry_id__in=good[start : start + 900]).delete()
+    head_seq = None
+    if good:  # nothing to link: leave the head unlocked
+        head_seq = chain.seal_rows([rows[entry_id] for entry_id in good], using)
+        for start in range(0, len(good), 900):  # SQLite's bound-parameter limit
+            UnsealedEntry.objects.using(using).filter(
+                entry_id__in=good[start : start + 900]
+            ).delete()
     oldest = min(written for _, _, written in batch)
-    return len(batch), good, refused, oldest, batch[-1][0]
+    return len(batch), good, refused, oldest, batch[-1][0], head_seq
 
 
 def seal(*, using: str = DEFAULT_DB_ALIAS, wait: bool = True, limit: int | None = None
@@ -138,11 +143,8 @@ def seal(*, using: str = DEFAULT_DB_ALIAS, wait: bool = True, limit: int | None 
             if not _take_sealer_lock(using, wait):
                 return SealResult(sealed=sealed, refused=tuple(refused), busy=True,
                                   max_delay=max_delay)
-            count, good, bad, oldest, after = _seal_batch(key, using, after, size)
-            if good:
-                head_seq = ChainHead.objects.using(using).values_list("seq", flat=True).get(
-                    pk=ChainHead.HEAD_PK
-                )
+            count, good, bad, oldest, after, batch_head = _seal_batch(key, using, after, size)
+        head_seq = batch_head or head_seq
         if not count:
             break
         sealed += len(good)
