@@ -94,6 +94,18 @@ def create_all(model, rows: list, actor, *, links: dict | None = None) -> None:
     chain.append_many([entry.pk for entry in LogEntry.objects.bulk_create(entries)])
 
 
+def _upsert(model, existing: dict, checked, values: dict):
+    """The row for `checked` and what becomes of it: a new, unsaved row ("created", which the
+    caller inserts in bulk), an existing row saved with its changes ("updated"), or "unchanged"."""
+    row = existing.get(checked.hsds_id)
+    if row is None:
+        return model(hsds_id=checked.hsds_id, **values), "created"
+    if _apply(row, values):
+        row.save()
+        return row, "updated"
+    return row, "unchanged"
+
+
 def _apply(row, values: dict) -> bool:
     changed = False
     for name, value in values.items():
@@ -207,16 +219,10 @@ class Writer:
                 self.report(checked, "rejected")
                 continue
             taken[name] = checked.hsds_id
-            row = existing.get(checked.hsds_id)
-            if row is None:
-                row = Organization(hsds_id=checked.hsds_id, **checked.values)
+            row, outcome = _upsert(Organization, existing, checked, checked.values)
+            if outcome == "created":
                 created.append(row)
-                outcomes.append((checked, row, "created"))
-            elif _apply(row, checked.values):
-                row.save()
-                outcomes.append((checked, row, "updated"))
-            else:
-                outcomes.append((checked, row, "unchanged"))
+            outcomes.append((checked, row, outcome))
         create_all(Organization, created, self.actor)
         for checked, row, outcome in outcomes:
             self.organizations[checked.hsds_id] = row.pk
@@ -249,16 +255,10 @@ class Writer:
                 owner = None
             values["organization_id"] = owner
             values["name"] = values["name"] or _("Location")
-            row = existing.get(checked.hsds_id)
-            if row is None:
-                row = Location(hsds_id=checked.hsds_id, **values)
+            row, outcome = _upsert(Location, existing, checked, values)
+            if outcome == "created":
                 created.append(row)
-                outcomes.append((checked, row, "created"))
-            elif _apply(row, values):
-                row.save()
-                outcomes.append((checked, row, "updated"))
-            else:
-                outcomes.append((checked, row, "unchanged"))
+            outcomes.append((checked, row, outcome))
         create_all(Location, created, self.actor)
         for checked, row, outcome in outcomes:
             self.locations[checked.hsds_id] = row.pk
@@ -320,17 +320,11 @@ class Writer:
             if checked.rejected:
                 self.report(checked, "rejected")
                 continue
-            row = existing.get(checked.hsds_id)
-            if row is None:
-                row = Service(hsds_id=checked.hsds_id, **values)
+            row, outcome = _upsert(Service, existing, checked, values)
+            if outcome == "created":
                 row.organization = owners[values["organization_id"]]
                 created.append(row)
-                outcomes.append((checked, row, "created"))
-            elif _apply(row, values):
-                row.save()
-                outcomes.append((checked, row, "updated"))
-            else:
-                outcomes.append((checked, row, "unchanged"))
+            outcomes.append((checked, row, outcome))
         Service.objects.bulk_create(created)
         new = {row.pk for row in created}
         changed, links = self.write_links(
