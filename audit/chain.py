@@ -550,14 +550,24 @@ def _check_unsealed(key: bytes, using: str) -> tuple[int, str]:
             f"log entries waiting to be sealed fail their write-time MAC (inserted or edited "
             f"before sealing): id {shown}" + (" and more" if len(bad) > 10 else "")
         )
-    oldest = waiting.values_list("written_at", flat=True).first()
-    bound = settings.AUDIT_SEAL_ALERT_SECONDS
-    if oldest is not None and (timezone.now() - oldest).total_seconds() > bound:
+    waited, bound = oldest_wait(using), settings.AUDIT_SEAL_ALERT_SECONDS
+    if waited is not None and waited > bound:
         return count, (
             f"{count} log entries have waited more than {bound} s to be sealed (the oldest "
-            f"since {oldest.isoformat()}): the sequencer is not running or is failing"
+            f"for {waited:.0f} s): the sequencer is not running or is failing"
         )
     return count, ""
+
+
+def oldest_wait(using: str = DEFAULT_DB_ALIAS) -> float | None:
+    """Seconds the longest-waiting unsealed entry has waited, or None when none waits."""
+    oldest = (
+        UnsealedEntry.objects.using(using)
+        .order_by("written_at")
+        .values_list("written_at", flat=True)
+        .first()
+    )
+    return None if oldest is None else (timezone.now() - oldest).total_seconds()
 
 
 def verify(

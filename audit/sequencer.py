@@ -185,22 +185,11 @@ def _anchor_if_due(using: str) -> bool:
     return True
 
 
-def oldest_wait(using: str = DEFAULT_DB_ALIAS) -> float | None:
-    """Seconds the longest-waiting unsealed entry has waited, or None when none waits."""
-    oldest = (
-        UnsealedEntry.objects.using(using)
-        .order_by("written_at")
-        .values_list("written_at", flat=True)
-        .first()
-    )
-    return None if oldest is None else (timezone.now() - oldest).total_seconds()
-
-
 def sweep(using: str = DEFAULT_DB_ALIAS) -> SealResult:
     """The scheduled seal: seal what waits, then alert if an entry still waits past the
     bound (positions and counts only, never content)."""
     result = seal(using=using, wait=True)
-    waited = oldest_wait(using)
+    waited = chain.oldest_wait(using)
     if waited is not None and waited > settings.AUDIT_SEAL_ALERT_SECONDS:
         alerts.error(
             "Audit entries have waited %.0f s to be sealed (bound %s s): the sequencer is "

@@ -137,7 +137,7 @@ def test_an_entry_waiting_past_the_bound_fails_verification_and_the_sweep_alerts
     with freeze_time(later):
         result = chain.verify()
         assert not result.ok and "the sequencer is not running" in result.problem
-        assert sequencer.oldest_wait() > settings.AUDIT_SEAL_ALERT_SECONDS
+        assert chain.oldest_wait() > settings.AUDIT_SEAL_ALERT_SECONDS
         monkeypatch.setattr(sequencer, "seal", lambda **kwargs: sequencer.SealResult())
         sequencer.sweep()  # a sealer that seals nothing
     assert "the sequencer is failing" in caplog.text
