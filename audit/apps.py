@@ -11,6 +11,7 @@ class AuditConfig(AppConfig):
         from auditlog.models import LogEntry
         from django.contrib import admin
         from django.contrib.auth import get_user_model
+        from django.core.signals import request_finished, request_started
         from django.db.models.signals import post_save, pre_delete
 
         from audit import anchors, chain, sequencer, signals  # noqa: F401  (signals: sign-ins)
@@ -22,6 +23,9 @@ class AuditConfig(AppConfig):
         post_save.connect(
             sequencer.queue_entry, sender=LogEntry, dispatch_uid="audit.chain.append"
         )
+        # Inside a request, the after-commit seal waits until the response has been sent.
+        request_started.connect(sequencer.request_started, dispatch_uid="audit.seal.hold")
+        request_finished.connect(sequencer.after_response, dispatch_uid="audit.seal.release")
         # Deleting a user would rewrite their entries' actor (SET_NULL): refused.
         pre_delete.connect(
             chain.refuse_deleting_actors,

@@ -9,9 +9,12 @@ batch per short transaction that writes their ChainLinks, deletes their Unsealed
 moves the head together. A sealer killed mid-batch therefore seals nothing of that batch, the
 next one seals all of it, and nothing is sealed twice (ChainLink.entry is unique).
 
-Who seals: a committing request nudges a seal that gives way at once if another is running
+Who seals: a committing writer nudges a seal that gives way at once if another is running
 (AUDIT_SEAL_ON_COMMIT), and a beat job sweeps every AUDIT_SEAL_INTERVAL_SECONDS for what a nudge
-left, alerting when an entry has waited more than AUDIT_SEAL_ALERT_SECONDS. The write-time MAC
+left, alerting when an entry has waited more than AUDIT_SEAL_ALERT_SECONDS. Inside a web request
+the nudge waits until the response has gone (request_finished), so no page waits on a seal, and
+a process seals at most once every AUDIT_SEAL_NUDGE_GAP_SECONDS: under load one seal takes the
+batch that many requests wrote, instead of every request sealing its own entry. The write-time MAC
 keeps insertion evident: an entry put in the table by someone without the key has no MAC that
 matches, so the sealer refuses it (and alerts) and the verifier reports it.
 
@@ -23,6 +26,7 @@ including the embedded default.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -69,7 +73,7 @@ def queue_entry(sender, instance, created, raw=False, using=DEFAULT_DB_ALIAS, **
 
 
 def _nudge_on_commit(using: str) -> None:
-    """Seal right after the writer commits, once per transaction however many entries it
+    """Seal once the writer has committed, once per transaction however many entries it
     wrote. Outside a transaction on_commit runs at once."""
     connection = connections[using]
     pending = getattr(connection, "run_on_commit", None) or []
@@ -77,13 +81,44 @@ def _nudge_on_commit(using: str) -> None:
         return
 
     def nudge():
-        try:
-            seal(using=using, wait=False)
-        except Exception:  # the sweep will seal it; the writer's change is already committed
-            alerts.exception("audit seal after commit failed; the sweep will retry")
+        if getattr(_request, "active", False):
+            _request.pending.add(using)  # sealed after the response (after_response)
+        else:
+            _nudge(using)
 
     nudge._audit_seal = True
     transaction.on_commit(nudge, using=using)
+
+
+# Per thread: whether a web request is being served, and the databases it left entries in.
+_request = threading.local()
+# Per process: when a nudge last sealed (time.monotonic()).
+_last_nudge = {"at": float("-inf")}
+
+
+def request_started(**kwargs) -> None:
+    """request_started receiver: hold this thread's nudges until the response has gone."""
+    _request.active = True
+    _request.pending = set()
+
+
+def after_response(**kwargs) -> None:
+    """request_finished receiver (the response has been sent): run the nudges it held."""
+    pending = getattr(_request, "pending", set())
+    _request.active, _request.pending = False, set()
+    for using in sorted(pending):
+        _nudge(using)
+
+
+def _nudge(using: str) -> None:
+    now = time.monotonic()
+    if now - _last_nudge["at"] < settings.AUDIT_SEAL_NUDGE_GAP_SECONDS:
+        return  # this process sealed moments ago: the next nudge or the sweep takes these
+    _last_nudge["at"] = now
+    try:
+        seal(using=using, wait=False)
+    except Exception:  # the sweep will seal it; the writer's change is already committed
+        alerts.exception("audit seal after commit failed; the sweep will retry")
 
 
 # Sealing -------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ Anything out of reach is a 404.
 import datetime
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -91,6 +91,29 @@ def visible_cases(user) -> QuerySet:
     if ids is None:
         return Case.objects.none()
     return Case.objects.filter(pk__in=ids)
+
+
+def visible_case_arms(user) -> list[Q]:
+    """visible_cases as one condition on the case table per relationship, the same arms as
+    visible_case_ids: the team and intake arms first, since they can hold whole teams or the
+    whole intake stage. A long list reads its page from each arm's own index and merges them
+    (casework.selectors.caseload_page); empty when the user has no case role at all."""
+    held = roles.of(user)
+    if not held & roles.CASE_STAFF:
+        return []
+    arms = []
+    if roles.SUPERVISOR in held:
+        arms.append(Q(team_id__in=sorted(supervised_team_id_set(user))))
+    if roles.INTAKE in held:
+        arms.append(Q(stage=Case.Stage.INTAKE))
+    arms.append(Q(pk__in=granted_case_ids(user).order_by()))
+    arms.append(Q(pk__in=emergency_case_ids(user).order_by()))
+    return arms
+
+
+def reaches_widely(user) -> bool:
+    """Whether `user`'s reach takes in whole teams or the whole intake stage."""
+    return bool(roles.of(user) & {roles.SUPERVISOR, roles.INTAKE})
 
 
 def emergency_case_ids(user) -> QuerySet:

@@ -10,7 +10,10 @@ from django.shortcuts import redirect
 class SessionLifetimeMiddleware:
     """Log out sessions older than SESSION_ABSOLUTE_SECONDS, however active they are.
 
-    The idle limit is SESSION_COOKIE_AGE, renewed on each request (SESSION_SAVE_EVERY_REQUEST).
+    The idle limit is SESSION_COOKIE_AGE from the last renewal; a signed-in request renews it
+    when the last renewal is more than SESSION_RENEW_SECONDS old (marking the session modified
+    makes SessionMiddleware save it with a new expiry), so a session idles out between
+    SESSION_COOKIE_AGE - SESSION_RENEW_SECONDS and SESSION_COOKIE_AGE after its last request.
     """
 
     def __init__(self, get_response):
@@ -19,9 +22,12 @@ class SessionLifetimeMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated:
             started = request.session.get("authenticated_at", 0)
-            if time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
+            now = time.time()
+            if now - started > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
                 return redirect(settings.LOGIN_URL)
+            if now - request.session.get("renewed_at", 0) > settings.SESSION_RENEW_SECONDS:
+                request.session["renewed_at"] = now
         return self.get_response(request)
 
 

@@ -604,6 +604,12 @@ class Assessment(models.Model):
         indexes = [
             models.Index(fields=["case", "completed_at"], name="assessment_case_completed"),
             models.Index(fields=["completed_at", "signed_off_at"], name="assessment_signoff"),
+            # A team's "awaiting sign-off": as small as the queue, however many are signed.
+            models.Index(
+                fields=["case", "completed_at"],
+                condition=models.Q(completed_at__isnull=False, signed_off_at__isnull=True),
+                name="assessment_awaiting_signoff",
+            ),
         ]
 
     def __str__(self):
@@ -688,7 +694,15 @@ class ServicePlan(models.Model):
     class Meta:
         ordering = ["-version", "-pk"]
         # Serves the approval queue (approved_at IS NULL per case) and "the current plan".
-        indexes = [models.Index(fields=["case", "approved_at"], name="plan_case_approved")]
+        indexes = [
+            models.Index(fields=["case", "approved_at"], name="plan_case_approved"),
+            # A team's "awaiting approval": as small as the queue.
+            models.Index(
+                fields=["case", "created_at"],
+                condition=models.Q(approved_at__isnull=True, superseded_at__isnull=True),
+                name="plan_awaiting_approval",
+            ),
+        ]
 
     def __str__(self):
         return f"plan {self.pk}"

@@ -180,10 +180,13 @@ def caseload_queryset(user, filters: CaseloadFilter, *, cases=None) -> QuerySet:
     """The cases of `user`'s caseload (or `cases`, a part of it), filtered and ordered, each with
     its latest risk level and next due date: each per-row subquery appears once, and the order
     ends on the primary key so pages never overlap."""
+    return _filtered(access.visible_cases(user) if cases is None else cases, filters)
+
+
+def _filtered(cases: QuerySet, filters: CaseloadFilter) -> QuerySet:
     today = timezone.localdate()
     cases = (
-        (access.visible_cases(user) if cases is None else cases)
-        .select_related("team", "caseworker")
+        cases.select_related("team", "caseworker")
         .annotate(risk=latest_risk_level(), next_due_on=_next_open_task("due_on"))
     )
     if filters.sort == "risk":
@@ -233,10 +236,46 @@ def caseload_rows(cases) -> list[CaseloadRow]:
 
 
 def caseload_page(request, user, filters: CaseloadFilter, *, cases=None) -> Page:
-    """One page of the caseload: a count, the rows and their due items, whatever the total."""
-    page = paginate(request, caseload_queryset(user, filters, cases=cases))
+    """One page of the caseload: a count, the rows and their due items, whatever the total.
+
+    A caseworker's reach is their own cases, a few hundred at most: one query pages it. A
+    supervisor's or an intake coordinator's takes in whole teams or the whole intake stage, so
+    their page is merged from each arm of their reach (MergedCaseload)."""
+    if cases is None and access.reaches_widely(user):
+        items = MergedCaseload(_filtered(Case.objects.all(), filters),
+                               access.visible_case_arms(user))
+    else:
+        items = caseload_queryset(user, filters, cases=cases)
+    page = paginate(request, items)
     page.object_list = caseload_rows(page.object_list)
     return page
+
+
+class MergedCaseload:
+    """A caseload reached through several arms (access.visible_case_arms), as a Paginator reads
+    it. A page is cut from the first `stop` ids of each arm, each read in order from that arm's
+    own index (the first `stop` of the whole are among them, as the order is total); the count
+    adds up each arm's cases that no earlier arm holds. So a supervisor's first page costs a
+    few index reads and counts, not a sort of every case their teams hold."""
+
+    def __init__(self, cases: QuerySet, arms: list[Q]):
+        self.cases, self.arms = cases, arms
+
+    def count(self) -> int:
+        total, earlier = 0, Q(pk__in=[])
+        for arm in self.arms:
+            total += self.cases.filter(arm).exclude(earlier).count()
+            earlier |= arm
+        return total
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, rows: slice) -> QuerySet:
+        ids = set()
+        for arm in self.arms:
+            ids.update(self.cases.filter(arm).values_list("pk", flat=True)[: rows.stop])
+        return self.cases.filter(pk__in=ids)[rows]
 
 
 def caseload_for(
@@ -708,17 +747,19 @@ def team_overview(user) -> TeamOverview:
         row.by_stage[count["stage"]] = row.by_stage.get(count["stage"], 0) + count["n"]
         risk = count["risk"] or ""
         row.by_risk[risk] = row.by_risk.get(risk, 0) + count["n"]
+    # Read from each row's owner's open tasks (task_owner_open), not from every overdue task
+    # in the city: the cost follows the team's workload.
     overdue = (
         Task.objects.filter(
-            case__in=open_cases, done_at__isnull=True, due_on__lt=timezone.localdate()
+            owner_id__in=[pk for pk in rows if pk is not None], case__in=open_cases,
+            done_at__isnull=True, due_on__lt=timezone.localdate(),
         )
         .values("owner_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
     for count in overdue:
-        if count["owner_id"] in rows:
-            rows[count["owner_id"]].overdue_tasks = count["n"]
+        rows[count["owner_id"]].overdue_tasks = count["n"]
     unassigned = rows.pop(None)
     workload = list(rows.values()) + ([unassigned] if unassigned.total else [])
     plans, assessments = _awaiting_approval(team_ids)

@@ -51,6 +51,8 @@ def anchor_path(tmp_path, settings):
     settings.AUDIT_ANCHOR_FILE = tmp_path / "anchors" / "audit-anchors.jsonl"
     # Tests sign anchors when they mean to (tests/audit/test_sequencer.py covers anchor-on-seal).
     settings.AUDIT_ANCHOR_INTERVAL_SECONDS = 0
+    # Every audited commit seals (as at low traffic), so tests see what a nudge does.
+    settings.AUDIT_SEAL_NUDGE_GAP_SECONDS = 0
     return settings.AUDIT_ANCHOR_FILE
 
 

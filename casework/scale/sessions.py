@@ -22,7 +22,7 @@ def create_session(user) -> str:
     store[BACKEND_SESSION_KEY] = BACKEND
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     # Read by casework.middleware.SessionLifetimeMiddleware (set at sign-in by casework.signals).
-    store["authenticated_at"] = time.time()
+    store["authenticated_at"] = store["renewed_at"] = time.time()
     # The second factor, as casework.accounts.mfa.mark_verified records it.
     store[mfa.SESSION_VERIFIED_AT] = time.time()
     store.create()

@@ -77,6 +77,34 @@ def test_one_transaction_nudges_the_sealer_once_however_many_entries_it_writes()
     assert ChainLink.objects.count() == LogEntry.objects.count()
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_inside_a_request_the_seal_waits_until_the_response_has_gone():
+    sequencer.request_started()
+    try:
+        with transaction.atomic():
+            write(2)
+        # Committed, but the page is still being rendered: nothing seals yet.
+        assert UnsealedEntry.objects.count() == 2
+    finally:
+        sequencer.after_response()
+    assert not UnsealedEntry.objects.exists()
+    assert chain.verify().ok
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_process_seals_at_most_once_per_gap_and_the_sweep_takes_the_rest(settings):
+    settings.AUDIT_SEAL_NUDGE_GAP_SECONDS = 3600
+    sequencer._last_nudge["at"] = float("-inf")
+    with transaction.atomic():
+        write(1)
+    assert not UnsealedEntry.objects.exists()  # the first nudge sealed
+    with transaction.atomic():
+        (waiting,) = write(1)
+    assert list(UnsealedEntry.objects.values_list("entry_id", flat=True)) == [waiting.pk]
+    assert sequencer.sweep().sealed == 1
+    assert not UnsealedEntry.objects.exists() and chain.verify().ok
+
+
 @pytest.mark.django_db
 def test_a_waiting_entry_whose_mac_does_not_match_is_refused_and_reported(tamper, caplog):
     good, forged = write(2)
