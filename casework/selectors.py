@@ -41,7 +41,7 @@ from casework.models import (
     Task,
     TeamMembership,
 )
-from casework.pagination import paginate
+from casework.pagination import PAGE_SIZE, paginate
 
 
 def add_working_days(start: datetime.date, days: int) -> datetime.date:
@@ -235,7 +235,8 @@ def caseload_rows(cases) -> list[CaseloadRow]:
     ]
 
 
-def caseload_page(request, user, filters: CaseloadFilter, *, cases=None) -> Page:
+def caseload_page(request, user, filters: CaseloadFilter, *, cases=None,
+                  per_page: int = PAGE_SIZE) -> Page:
     """One page of the caseload: a count, the rows and their due items, whatever the total.
 
     A caseworker's reach is their own cases, a few hundred at most: one query pages it. A
@@ -246,7 +247,7 @@ def caseload_page(request, user, filters: CaseloadFilter, *, cases=None) -> Page
                                access.visible_case_arms(user))
     else:
         items = caseload_queryset(user, filters, cases=cases)
-    page = paginate(request, items)
+    page = paginate(request, items, per_page=per_page)
     page.object_list = caseload_rows(page.object_list)
     return page
 
@@ -776,7 +777,7 @@ def team_overview(user) -> TeamOverview:
 
 
 # The approvals list shows the oldest this many of each kind; the count says how many wait.
-AWAITING_SHOWN = 50
+AWAITING_SHOWN = 20
 
 
 def _team_members(team_ids) -> QuerySet:

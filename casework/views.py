@@ -36,15 +36,18 @@ def _dashboard_context(request, *, search_form=None, results=None):
         request.GET or None, caseworkers=selectors.team_caseworkers(user) if can_view_team else ()
     )
     return {
-        "caseload": selectors.caseload_page(request, user, filter_form.filters()),
+        "caseload": selectors.caseload_page(request, user, filter_form.filters(),
+                                            per_page=DASHBOARD_ROWS),
         "filter_form": filter_form,
         "filtered": bool(set(request.GET) - PAGE_PARAMS),
         "search_form": search_form or forms.CaseSearchForm(),
         "results": results,
-        "tasks": paginate(request, selectors.open_tasks_for(user), param="tasks_page"),
+        "tasks": paginate(request, selectors.open_tasks_for(user), param="tasks_page",
+                          per_page=DASHBOARD_TASKS),
         "today": timezone.localdate(),
         "notifications": Notification.objects.filter(user=user, read_at__isnull=True)[:5],
-        "inbox": paginate(request, selectors.referral_inbox(user), param="inbox_page")
+        "inbox": paginate(request, selectors.referral_inbox(user), param="inbox_page",
+                          per_page=DASHBOARD_ROWS)
         if access.can_open_cases(user) else None,
         "is_case_staff": roles.has(user, *roles.CASE_STAFF),
         "awaiting_approval": selectors.awaiting_approval_count(user) if can_view_team else 0,
@@ -54,6 +57,10 @@ def _dashboard_context(request, *, search_form=None, results=None):
 
 # The dashboard's lists page independently; their page numbers are not filters.
 PAGE_PARAMS = {"page", "tasks_page", "inbox_page"}
+# The dashboard is where a day starts, not where it is spent: short pages of each list keep it
+# one screen or two (and its cost per load small); every list pages on to the rest.
+DASHBOARD_ROWS = 25
+DASHBOARD_TASKS = 10
 
 
 @require_GET
@@ -111,7 +118,8 @@ def team_overview(request):
         "overview": overview,
         "stages": [Case.Stage(stage).label for stage in selectors.WORKLOAD_STAGES],
         "cases": selectors.caseload_page(
-            request, request.user, filters, cases=access.team_cases(request.user)
+            request, request.user, filters, cases=access.team_cases(request.user),
+            per_page=DASHBOARD_ROWS,
         ),
         "caseworkers": overview.caseworkers,
     }
