@@ -471,14 +471,20 @@ class AddendumForm(forms.Form):
 class OwnedWorkForm(forms.Form):
     """Work for one of the given `owners`, due on a date not yet past (a task, an MDT action)."""
 
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=get_user_model().objects.none())
+    owner = forms.TypedChoiceField(label=_("Owner"), coerce=int)
     due_on = forms.DateField(label=_("Due on"), widget=DATE_WIDGET)
 
     def __init__(self, *args, owners=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = get_user_model().objects.filter(
-            pk__in=[owner.pk for owner in owners]
-        ).order_by("username")
+        # The choices are the people already read for the page: drawing the form reads nothing.
+        self._owners = {owner.pk: owner for owner in owners}
+        self.fields["owner"].choices = [("", "---------")] + [
+            (owner.pk, owner.get_username())
+            for owner in sorted(owners, key=lambda owner: owner.get_username())
+        ]
+
+    def clean_owner(self):
+        return self._owners[self.cleaned_data["owner"]]
 
     def clean_due_on(self):
         value = self.cleaned_data["due_on"]

@@ -609,11 +609,16 @@ class TimelineEntry:
 TIMELINE_SOURCES: list = []
 
 
-def case_timeline(case: Case, viewer, *, limit: int | None = None) -> list[TimelineEntry]:
+def case_timeline(case: Case, viewer, *, limit: int | None = None, plans=None,
+                  assessments=None) -> list[TimelineEntry]:
     """Everything that happened on the case, newest first: one query per kind of record.
 
     With `limit`, each kind reads only its newest `limit` rows (in the database), so the cost
     stays the same however long the history: the newest `limit` entries overall are among them.
+    `plans` and `assessments`, when the caller has read them already (the newest versions
+    first, at least `limit` of each when there are that many), are used instead of reading
+    them again: versions are made one after another, so the newest versions are the newest
+    entries.
     """
     def newest(rows, *order):
         rows = rows.order_by(*order)
@@ -636,17 +641,20 @@ def case_timeline(case: Case, viewer, *, limit: int | None = None) -> list[Timel
     )
     for task in newest(tasks, "-at", "-pk"):
         entries.append(TimelineEntry(at=task.at, kind="task", item=task))
-    assessments = case.assessments.filter(completed_at__isnull=False).select_related(
-        "completed_by", "signed_off_by"
-    )
-    for assessment in newest(assessments, "-completed_at", "-pk"):
-        entries.append(TimelineEntry(at=assessment.completed_at, kind="assessment",
-                                     item=assessment))
-    plans = case.plans.select_related("created_by", "approved_by").annotate(
-        at=Coalesce("approved_at", "created_at")
-    )
-    for plan in newest(plans, "-at", "-pk"):
-        entries.append(TimelineEntry(at=plan.at, kind="plan", item=plan))
+    if assessments is None:
+        assessments = newest(
+            case.assessments.filter(completed_at__isnull=False)
+            .select_related("completed_by", "signed_off_by"), "-completed_at", "-pk",
+        )
+    for assessment in assessments:
+        if assessment.completed_at is not None:
+            entries.append(TimelineEntry(at=assessment.completed_at, kind="assessment",
+                                         item=assessment))
+    if plans is None:
+        plans = newest(case.plans.select_related("created_by", "approved_by"), "-version", "-pk")
+    for plan in plans:
+        entries.append(TimelineEntry(at=plan.approved_at or plan.created_at, kind="plan",
+                                     item=plan))
     for source in TIMELINE_SOURCES:
         entries += list(source(case, viewer, limit=limit))
     # Newest first; the opening entry always last, whatever its time.
@@ -658,11 +666,18 @@ def case_timeline(case: Case, viewer, *, limit: int | None = None) -> list[Timel
 TIMELINE_PAGE = 30
 
 
-def case_timeline_page(case: Case, viewer, pages: int = 1) -> tuple[list[TimelineEntry], bool]:
-    """The newest `pages` x TIMELINE_PAGE entries, and whether older ones remain."""
+def case_timeline_page(case: Case, viewer, pages: int = 1, *, plans=None, assessments=None
+                       ) -> tuple[list[TimelineEntry], bool]:
+    """The newest `pages` x TIMELINE_PAGE entries, and whether older ones remain (`plans` and
+    `assessments` as for case_timeline, read with timeline_rows(pages))."""
     shown = TIMELINE_PAGE * pages
-    entries = case_timeline(case, viewer, limit=shown + 1)
+    entries = case_timeline(case, viewer, limit=shown + 1, plans=plans, assessments=assessments)
     return entries[:shown], len(entries) > shown
+
+
+def timeline_rows(pages: int) -> int:
+    """How many of a kind the timeline's `pages` pages may need."""
+    return TIMELINE_PAGE * pages + 1
 
 
 def _note_entries(case: Case, viewer, limit: int | None = None) -> list[TimelineEntry]:

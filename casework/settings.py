@@ -160,9 +160,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "casework.urls"
 WSGI_APPLICATION = "casework.wsgi.application"
 
-# Form widgets render through Jinja2 (Django's own widget templates for it): the same HTML, at
-# a fraction of the cost of a Django template per <option>, which dominated pages with forms.
-FORM_RENDERER = "django.forms.renderers.Jinja2"
+# Form widgets render through Django's Jinja2 widget templates (casework/rendering.py).
+FORM_RENDERER = "casework.rendering.WidgetRenderer"
 
 TEMPLATES = [
     {

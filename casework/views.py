@@ -145,21 +145,27 @@ def _case_page(request, case: Case, *, status: int = 200, errors=(), **forms_):
     can_edit = access.can_edit_records(user, case)
     # The newest versions only: the plan in force and one awaiting approval are always among
     # them (a new version supersedes the old on approval), older ones are on the timeline.
-    plans = list(case.plans.select_related("created_by", "approved_by")[:CASE_PAGE_ROWS])
+    pages = _timeline_pages(request)
+    # The newest versions, enough for the page's lists and the timeline alike (read once).
+    rows = max(CASE_PAGE_ROWS, selectors.timeline_rows(pages))
+    all_plans = list(case.plans.select_related("created_by", "approved_by")[:rows])
+    plans = all_plans[:CASE_PAGE_ROWS]
     current = next((plan for plan in plans if plan.is_current), None)
     awaiting = next((plan for plan in plans if plan.is_awaiting_approval), None)
     for plan in (current, awaiting):
         if plan is not None:
             selectors.plan_with_goals(plan)
-    assessments = list(
-        case.assessments.select_related("completed_by", "signed_off_by")[:CASE_PAGE_ROWS]
+    all_assessments = list(  # one more: the newest may be the (one) draft
+        case.assessments.select_related("completed_by", "signed_off_by")[: rows + 1]
     )
+    assessments = all_assessments[:CASE_PAGE_ROWS]
     completed = [a for a in assessments if a.is_complete]
     draft = next((a for a in assessments if not a.is_complete), None)
     needs = selectors.assessed_needs(case) if case.stage == Case.Stage.SERVICE_PLAN else []
     owners = selectors.task_owners(case)
-    pages = _timeline_pages(request)
-    timeline, older = selectors.case_timeline_page(case, user, pages)
+    timeline, older = selectors.case_timeline_page(
+        case, user, pages, plans=all_plans, assessments=all_assessments
+    )
     context = {
         "case": case,
         "person": case.person,
