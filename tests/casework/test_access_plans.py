@@ -5,6 +5,8 @@ analysed, so the planner sees real row counts. A caseworker holding 150 cases mu
 PostgreSQL read the whole case table, whatever the query built on top of visible_cases.
 """
 
+import re
+
 import pytest
 
 from casework import access, roles, selectors
@@ -71,3 +73,32 @@ def test_it_checks_one_case_by_reference_through_the_unique_index(big_table):
     reference = access.visible_cases(worker).values_list("reference", flat=True).first()
     plan = explain(access.visible_cases(worker).filter(reference=reference))
     assert_no_case_table_scan(plan)
+
+
+def test_a_supervisors_dashboard_page_reads_each_arm_from_its_index(big_table):
+    """The dashboard merges the supervisor's arms (selectors.MergedCaseload): every query a
+    page makes is bounded by the page or answered from an index, never a sort of the team."""
+    from django.db import connection
+    from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
+
+    supervisor = big_table["supervisor"]
+    request = RequestFactory().get("/")
+    with CaptureQueriesContext(connection) as queries:
+        page = selectors.caseload_page(request, supervisor, selectors.CaseloadFilter(),
+                                       per_page=25)
+    assert page.paginator.count == access.visible_cases(supervisor).open().count() > 1000
+    case_queries = [q["sql"] for q in queries.captured_queries
+                    if 'FROM "casework_case"' in q["sql"]]
+    team_arm = 0
+    with connection.cursor() as cursor:
+        for sql in case_queries:
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert_no_case_table_scan(plan)
+            if sql.startswith('SELECT "casework_case"."id" AS "pk"') and "team_id" in sql:
+                # In index order; an incremental sort only orders ties, page by page.
+                assert "case_team_age" in plan, plan
+                assert not re.search(r"(?<!Incremental )Sort  \(", plan), plan
+                team_arm += 1
+    assert team_arm == 1
