@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import random
+import uuid
 
 from locust import HttpUser, constant, events, task
 
@@ -63,8 +64,9 @@ class Caseworker(HttpUser):
 
     @task(17)
     def add_note(self):
+        # A fresh one-time token per note, as the page's form carries (casework.submissions).
         data = {"csrfmiddlewaretoken": self.csrf, "text": "Phoned; no new concerns.",
-                "sensitivity": "standard"}
+                "sensitivity": "standard", "submission_token": str(uuid.uuid4())}
         with self.client.post(f"/cases/{self._case()}/note/", data=data, name="add note",
                               allow_redirects=False, catch_response=True) as response:
             self._expect(response, 302)
