@@ -16,7 +16,7 @@ from api.base import ApiView
 from api.fhir import codes, mapping
 from api.v1.provider_referrals import ProviderReferralList, read_referral
 from casework import access
-from referrals import outgoing
+from referrals import outgoing, provider_selectors
 
 MAX_COUNT = 100
 
@@ -80,6 +80,12 @@ class TaskSearch(FhirView):
         listing = ProviderReferralList()
         listing.request = request
         referrals = listing.get_queryset()
+        # The list's own columns, and the owner's HSDS id the Task names (one query a page).
+        sender_side = not access.can_use_provider_portal(request.user)
+        referrals = referrals.only(
+            *provider_selectors.LIST_COLUMNS, "organization__hsds_id",
+            *(("case__reference", "case__stage") if sender_side else ()),
+        )
         status = request.query_params.get("status")
         if status:
             if status not in codes.TASK_STATUSES:
