@@ -19,6 +19,7 @@ from casework import access
 from referrals import outgoing, provider_selectors
 
 MAX_COUNT = 100
+MAX_PAGE = 100_000  # an offset the database can take; no organisation has more
 
 
 class FhirJSONRenderer(renderers.JSONRenderer):
@@ -71,7 +72,8 @@ class TaskSearch(FhirView):
         operation_id="fhir_task_search",
         parameters=[
             OpenApiParameter("status", str, enum=sorted(codes.TASK_STATUSES)),
-            OpenApiParameter("_count", int), OpenApiParameter("_page", int),
+            OpenApiParameter("_count", int, description=f"1 to {MAX_COUNT}"),
+            OpenApiParameter("_page", int, description=f"1 to {MAX_PAGE}"),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
@@ -96,6 +98,8 @@ class TaskSearch(FhirView):
             page = max(int(request.query_params.get("_page", 1)), 1)
         except ValueError:
             return outcome(400, "invalid", ["_count and _page are whole numbers."])
+        if page > MAX_PAGE:
+            return outcome(400, "invalid", [f"_page goes up to {MAX_PAGE}."])
         total = referrals.count()
         rows = list(referrals[(page - 1) * count: page * count])
         for referral in rows:
