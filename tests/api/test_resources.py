@@ -113,3 +113,17 @@ def test_the_auditor_searches_the_log_and_is_audited(audrey, alice, alices_case)
     assert LogEntry.objects.filter(additional_data__event="audit_looked", actor=audrey).exists()
 
 
+
+
+def test_the_browsable_api_needs_a_session_past_the_second_factor(client, alice, alices_case):
+    from casework.accounts import mfa
+
+    client.force_login(alice)  # password and second factor
+    page = client.get("/api/v1/cases/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and alices_case.reference in page.content.decode()
+
+    session = client.session
+    session.pop(mfa.SESSION_VERIFIED_AT)
+    session.save()
+    refused = client.get("/api/v1/cases/", HTTP_ACCEPT="application/json")
+    assert refused.status_code == 401
