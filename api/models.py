@@ -98,10 +98,8 @@ class WebhookSubscriber(models.Model):
     """A partner's endpoint for events about its organisation, managed by the system admin."""
 
     class Event(models.TextChoices):
-        REFERRAL_STATUS = "referral.status_changed", _("Referral status changed")
         PROVIDER_REFERRAL_CREATED = "provider_referral.created", _("Provider referral created")
         PROVIDER_REFERRAL_UPDATED = "provider_referral.updated", _("Provider referral updated")
-        TASK_ASSIGNED = "task.assigned", _("Task assigned")
 
     organization = models.ForeignKey("providers.Organization", on_delete=models.CASCADE,
                                      related_name="webhook_subscribers")

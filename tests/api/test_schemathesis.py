@@ -7,7 +7,9 @@ system and as a caseworker's token.
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -29,7 +31,18 @@ def authorization(request, riverside_client, riverside_referral, alice, alices_c
 
 
 @pytest.fixture
-def api_schema(authorization, settings):
+def in_process_requests():
+    """Keep the test's database connection across in-process requests, as Django's test client
+    does: a request's end would otherwise close it, and the test's transaction with it."""
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(authorization, settings, in_process_requests):
     settings.ALLOWED_HOSTS = ["*"]
     return schemathesis.openapi.from_wsgi(
         "/api/v1/schema/?format=json", WSGIHandler(),
