@@ -56,3 +56,11 @@ AUDIT_LOOKED = "audit_looked"  # an auditor's own search or page: what, and how 
 KEY_ROTATION = "key_rotation"  # field-encryption re-encryption: started, finished or failed
 AUDIT_VERIFY_FAILED = "audit_verify_failed"
 AUDIT_ANCHOR_FAILED = "audit_anchor_failed"
+
+# The partner API (api/): credentials and their use.
+API_CLIENT_REQUESTED = "api_client_requested"
+API_CLIENT_APPROVED = "api_client_approved"
+API_CLIENT_REFUSED = "api_client_refused"
+API_CREDENTIAL_REVOKED = "api_credential_revoked"
+API_TOKEN_CREATED = "api_token_created"
+API_REQUEST = "api_request"  # one per authenticated API request: route, method, status

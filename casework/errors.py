@@ -3,12 +3,15 @@
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
 
 def not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        # A partner's program reads JSON; the same words as the API's own 404.
+        return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "errors/404.html", status=404)
 
 

@@ -121,6 +121,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("measures/", include("measures.urls")),
     path("published/", include("measures.public_urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

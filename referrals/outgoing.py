@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
+from api import webhooks
 from casework import access, outbox, selectors
 from casework.models import Case, PlanGoal, Task
 from referrals import tasks
@@ -317,6 +318,7 @@ def expire(referral: ProviderReferral, *, now: datetime.datetime | None = None) 
                 due_on=timezone.localdate(now) + datetime.timedelta(days=2),
             )
         outbox.enqueue(tasks.notify_provider_referral_event, event_id=event.pk)
+        webhooks.provider_referral_changed(current, event)
     return True
 
 
@@ -378,4 +380,5 @@ def _record(referral, name, source, *, actor, reason="", outcome="", note=""):
 
 def _notify_after_commit(referral, event):
     outbox.enqueue(tasks.notify_provider_referral_event, event_id=event.pk)
+    webhooks.provider_referral_changed(referral, event)  # the partner's system, by the outbox
     return referral

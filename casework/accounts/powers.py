@@ -97,6 +97,15 @@ def refuse(request: PowerRequest, *, actor) -> PowerRequest:
     return _decide(request, PowerRequest.Status.REFUSED, events.POWER_REFUSED, actor)
 
 
+def check_second_admin(request, *, actor) -> None:
+    """Refuse unless `actor` may decide `request` under the two-person rule.
+
+    Any pending request with `status`, `requested_by_id` and `user_id` (a PowerRequest, or an
+    API client request, which is for nobody) is decided by the same rule.
+    """
+    _check_decider(request, actor)
+
+
 def _check_decider(request, actor) -> None:
     if not may_administer(actor):
         raise PermissionDenied
