@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "csp",
     "django_htmx",
     "casework",
@@ -263,6 +264,16 @@ MFA_HOLD_SECONDS = 15 * 60
 # Sensitive actions (break-glass, exports, retention, powers, your own factors and password)
 # ask for the second factor again when it was last given longer ago than this.
 MFA_STEP_UP_SECONDS = int(os.environ.get("MFA_STEP_UP_SECONDS", "300"))
+# Security keys and passkeys (django-otp-webauthn): a second factor only, never instead of the
+# password. The relying party is this site's host name; a credential works only there, so
+# changing WEBAUTHN_RP_ID means everyone enrols their keys again.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "localhost")
+OTP_WEBAUTHN_RP_NAME = os.environ.get("WEBAUTHN_RP_NAME", "Casework")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "WEBAUTHN_ALLOWED_ORIGINS", "" if PRODUCTION else "http://localhost:8000"
+)
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "casework.accounts.webauthn"
 # --- end of accounts ---------------------------------------------------------------------------
 
 GUARDIAN_RAISE_403 = False

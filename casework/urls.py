@@ -114,6 +114,7 @@ urlpatterns = [
     ),
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("account/", include("casework.accounts.urls")),
+    path("account/webauthn/", include("casework.accounts.webauthn_urls")),
     path("cases/", include(case_patterns)),
     path("referrals/", include("referrals.urls")),
     path("providers/", include("providers.urls")),

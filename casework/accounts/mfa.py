@@ -15,6 +15,7 @@ from django_otp import login as otp_login
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from audit import events
 
@@ -53,7 +54,8 @@ def mark_verified(session) -> None:
     session[SESSION_VERIFIED_AT] = time.time()
 
 
-def _complete(request, device) -> None:
+def complete(request, device) -> None:
+    """Count this session as having passed the second factor given by `device`, from now."""
     otp_login(request, device)
     mark_verified(request.session)
     # A new session id at every raise of privilege, so a planted id is worth nothing.
@@ -63,8 +65,25 @@ def _complete(request, device) -> None:
 # --- Devices -----------------------------------------------------------------------------------
 
 
-def has_authenticator(user) -> bool:
+def has_totp(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def has_authenticator(user) -> bool:
+    """Whether `user` has a second factor to sign in with: an authenticator app or a key."""
+    return has_totp(user) or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+
+
+def may_add_factor(request) -> bool:
+    """Whether this session may add a second factor (an authenticator app or a key).
+
+    A first factor at the first sign-in (nothing enrolled yet), or a fully signed-in person whose
+    second factor is within the step-up window: a password alone never adds a factor over an
+    existing one, and neither does a session left open for hours.
+    """
+    if not has_authenticator(request.user):
+        return True
+    return is_verified(request) and is_fresh(request)
 
 
 def pending_authenticator(user) -> TOTPDevice:
@@ -121,7 +140,7 @@ def verify(request, code: str, *, purpose: str = "sign_in"):
             other.throttle_reset()
     kind = "recovery_code" if isinstance(device, StaticDevice) else "totp"
     events.record(events.MFA_VERIFIED, instance=user, actor=user, purpose=purpose, factor=kind)
-    _complete(request, device)
+    complete(request, device)
     return device
 
 
@@ -143,7 +162,7 @@ def _confirm(request, device) -> list[str]:
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     codes = new_recovery_codes(user, actor=user)
     events.record(events.MFA_ENROLLED, instance=user, actor=user, factor="totp")
-    _complete(request, device)
+    complete(request, device)
     return codes
 
 

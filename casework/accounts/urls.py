@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework.accounts import views
+from casework.accounts import views, webauthn_views
 
 urlpatterns = [
     path("verify/", views.mfa_verify, name="mfa-verify"),
@@ -14,5 +14,12 @@ urlpatterns = [
         "lockouts/<int:attempt_id>/release/",
         views.account_lockout_release,
         name="account-lockout-release",
+    ),
+    path("security-keys/add/", webauthn_views.webauthn_add, name="webauthn-add"),
+    path("security-keys/added/", webauthn_views.webauthn_added, name="webauthn-added"),
+    path(
+        "security-keys/<int:credential_id>/remove/",
+        webauthn_views.webauthn_remove,
+        name="webauthn-remove",
     ),
 ]
