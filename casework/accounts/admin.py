@@ -67,6 +67,37 @@ def save_team_memberships(request, formset) -> None:
     formset.save_m2m()
 
 
+def save_panel_seats(request, formset) -> None:
+    """Save a panel's seats: a new seat, a seat back in use or a new role waits for a second
+    admin (a seat opens the agenda cases' summaries); ending or deleting one is immediate."""
+    from casework.panels.models import PanelMember
+    from casework.workflow import TransitionRefused
+
+    instances = formset.save(commit=False)
+    for member in formset.deleted_objects:
+        powers.remove_panel_seat(member, actor=request.user, delete=True)
+    for member in instances:
+        was = PanelMember.objects.filter(pk=member.pk).values("role", "is_active").first()
+        if not member.is_active:
+            if was and was["is_active"]:
+                powers.remove_panel_seat(member, actor=request.user)
+            continue
+        if was and was["is_active"] and was["role"] == member.role:
+            member.save()  # nothing about the power changed
+            continue
+        try:
+            pending = powers.request_panel_seat(member.user, member.panel, role=member.role,
+                                                actor=request.user)
+        except TransitionRefused as refused:
+            messages.error(request, " ".join(str(m) for m in refused.messages))
+            continue
+        if pending is not None:
+            messages.warning(request, _("%(user)s gets %(power)s when a second admin approves "
+                                        "it (Power requests).") % {
+                "user": member.user.get_username(), "power": pending.power})
+    formset.save_m2m()
+
+
 admin.site.unregister(User)
 
 
@@ -114,7 +145,7 @@ class PowerRequestAdmin(admin.ModelAdmin):
     list_display = ["user", "power", "requested_by", "requested_at", "status", "decided_by"]
     list_filter = ["status"]
     actions = ["approve", "refuse"]
-    list_select_related = ["user", "group", "team", "requested_by", "decided_by"]
+    list_select_related = ["user", "group", "team", "panel", "requested_by", "decided_by"]
 
     def has_add_permission(self, request):
         return False

@@ -9,7 +9,8 @@ from audit.registry import audited
 
 @audited
 class PowerRequest(models.Model):
-    """One admin asks to give `user` a group (a role or compartment) or a team's supervision."""
+    """One admin asks to give `user` a group (a role or compartment), a team's supervision, or a
+    seat on an MDT panel (which opens the agenda cases' summaries to its members)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for a second admin")
@@ -21,6 +22,8 @@ class PowerRequest(models.Model):
     )
     group = models.ForeignKey("auth.Group", on_delete=models.CASCADE, null=True, blank=True)
     team = models.ForeignKey("casework.Team", on_delete=models.CASCADE, null=True, blank=True)
+    panel = models.ForeignKey("casework.Panel", on_delete=models.CASCADE, null=True, blank=True)
+    panel_role = models.CharField(max_length=20, blank=True)  # PanelMember.Role, with `panel`
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -35,9 +38,14 @@ class PowerRequest(models.Model):
     class Meta:
         app_label = "casework"
         constraints = [
+            # Exactly one power per request.
             models.CheckConstraint(
-                condition=models.Q(group__isnull=False) ^ models.Q(team__isnull=False),
-                name="power_request_group_or_team",
+                condition=(
+                    models.Q(group__isnull=False, team__isnull=True, panel__isnull=True)
+                    | models.Q(group__isnull=True, team__isnull=False, panel__isnull=True)
+                    | models.Q(group__isnull=True, team__isnull=True, panel__isnull=False)
+                ),
+                name="power_request_one_power",
             ),
         ]
 
@@ -48,4 +56,6 @@ class PowerRequest(models.Model):
     def power(self) -> str:
         if self.group_id:
             return self.group.name
+        if self.panel_id:
+            return f"{self.panel_role} on panel {self.panel}"
         return f"supervisor of {self.team}"
