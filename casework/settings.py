@@ -209,6 +209,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
+    "casework.accounts.oidc.Backend",  # answers nothing unless OIDC_ENABLED
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -274,6 +275,28 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
     "WEBAUTHN_ALLOWED_ORIGINS", "" if PRODUCTION else "http://localhost:8000"
 )
 OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "casework.accounts.webauthn"
+# Single sign-on with the city's OpenID Connect provider (casework/accounts/oidc.py): off unless
+# OIDC_ENABLED. Endpoints come from the issuer's discovery document unless set one by one. It
+# creates no account and maps no role; the second factor is still asked for.
+OIDC_ENABLED = env_bool("OIDC_ENABLED", default=False)
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your organisation")
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email"
+OIDC_CREATE_USER = False
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT_SECONDS", "10"))
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc-callback"
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=refused"
+if OIDC_ENABLED and not (OIDC_ISSUER and OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+    raise ImproperlyConfigured(
+        "OIDC_ENABLED needs OIDC_ISSUER, OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET.")
 # --- end of accounts ---------------------------------------------------------------------------
 
 GUARDIAN_RAISE_403 = False

@@ -108,7 +108,9 @@ urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            extra_context={"system_use_notice": settings.SYSTEM_USE_NOTICE}
+            extra_context={"system_use_notice": settings.SYSTEM_USE_NOTICE,
+                           "oidc_enabled": settings.OIDC_ENABLED,
+                           "oidc_provider_name": settings.OIDC_PROVIDER_NAME}
         ),
         name="login",
     ),

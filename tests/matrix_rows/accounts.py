@@ -14,7 +14,7 @@ everyone else.
 from django.urls import reverse
 
 from audit import events
-from tests.matrix_kit import Target, signed_in
+from tests.matrix_kit import Target, everyone, signed_in
 
 MATRIX: dict = {
     "mfa-verify": {"GET": signed_in(302), "POST": signed_in(400)},
@@ -26,6 +26,9 @@ MATRIX: dict = {
     # Sign-in locks: the system admin's (and the installation's superuser's) screen.
     "account-lockouts": {"GET": signed_in(403, adam=200, root=200), "POST": signed_in(405)},
     "account-lockout-release": {"GET": signed_in(405), "POST": signed_in(403, adam=302, root=302)},
+    # Single sign-on is off by default: a 404 for everyone, anonymous included.
+    "oidc-sign-in": {"GET": everyone(404), "POST": everyone(404)},
+    "oidc-callback": {"GET": everyone(404), "POST": everyone(404)},
     "webauthn-add": {"GET": signed_in(200), "POST": signed_in(405)},
     "webauthn-added": {"GET": signed_in(302), "POST": signed_in(405)},
     "webauthn-remove": {"GET": signed_in(405), "POST": signed_in(404, alice=302)},
@@ -41,6 +44,7 @@ MATRIX: dict = {
 MUTATING_ROUTES: tuple = ("mfa-recovery-codes", "account-sessions-end", "account-lockout-release",
                           "webauthn-remove")
 OBJECT_ROUTES: tuple = ("webauthn-remove",)
+PUBLIC_ROUTES: set = {"oidc-sign-in", "oidc-callback"}
 MAIN_PAGES: tuple = ("mfa-setup", "account-security", "password-change", "account-lockouts",
                      "webauthn-add")
 CASE_CONTENT: set = set()
