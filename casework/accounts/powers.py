@@ -60,6 +60,8 @@ def change_groups(user, groups, *, actor) -> list[PowerRequest]:
     ordinary = [g for g in added if g.name not in POWERFUL_GROUPS]
     if ordinary:
         user.groups.add(*ordinary)
+        if not removed:  # a role change of any kind: the user signs in again to the new one
+            sessions.end_sessions(user, actor=actor)
     return [request_power(user, actor=actor, group=g) for g in added
             if g.name in POWERFUL_GROUPS]
 
@@ -87,6 +89,7 @@ def approve(request: PowerRequest, *, actor) -> PowerRequest:
         if request.group.name == roles.ADMIN and not request.user.is_staff:
             request.user.is_staff = True
             request.user.save(update_fields=["is_staff"])
+        sessions.end_sessions(request.user, actor=actor)  # a role change ends their sessions
     elif request.panel_id:
         # The panel's own rule applies too: only MDT members and supervisors sit on a panel.
         panel_services.add_member(request.panel, request.user, role=request.panel_role)
