@@ -258,6 +258,8 @@ SYSTEM_USE_NOTICE = os.environ.get("SYSTEM_USE_NOTICE", "") or _(
 # --- Accounts: second factor, step-up, powers (casework/accounts/, docs/authentication.md) ---
 # A session counts as signed in only after the second factor (TOTP or a recovery code).
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Casework")
+# No page shows a stored secret (the device admin pages are off too: accounts/admin.py).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # After this many wrong codes in a row no code is checked for MFA_HOLD_SECONDS (django-otp's
 # own back-off of 1, 2, 4 ... seconds between tries applies before that).
 MFA_MAX_FAILURES = 5

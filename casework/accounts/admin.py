@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.accounts import mfa, powers, sessions
 from casework.accounts.models import PowerRequest
@@ -99,6 +101,12 @@ def save_panel_seats(request, formset) -> None:
 
 
 admin.site.unregister(User)
+# django-otp's own device pages would show every TOTP key, QR code and recovery code, and let an
+# admin give any account a factor (their own included), off the record. Factors are each
+# person's own (/account/); an admin may only reset them (the action below).
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 @admin.register(User)
@@ -110,7 +118,7 @@ class AccountAdmin(UserAdmin):
         (gettext_lazy("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     list_filter = ("is_active", "groups")
-    actions = ["end_sessions"]
+    actions = ["end_sessions", "reset_second_factors"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = ["is_staff", "is_superuser", "last_login", "date_joined"]
@@ -138,6 +146,20 @@ class AccountAdmin(UserAdmin):
         for user in queryset:
             sessions.end_sessions(user, actor=request.user)
         messages.success(request, _("Their sessions have ended."))
+
+    @admin.action(description=gettext_lazy("Reset the second factors of the selected users"))
+    def reset_second_factors(self, request, queryset):
+        """For a person who lost both the app and the codes: they enrol again at sign-in."""
+        if not mfa.is_fresh(request):
+            messages.error(request, _("Confirm your second factor first (Your sign-in, or sign "
+                                      "in again), then reset."))
+            return
+        for user in queryset:
+            if user.pk == request.user.pk:
+                messages.error(request, _("You cannot reset your own second factors."))
+                continue
+            mfa.reset_factors(user, actor=request.user)
+        messages.success(request, _("Done: they set up a second factor at their next sign-in."))
 
 
 @admin.register(PowerRequest)

@@ -179,6 +179,23 @@ def new_recovery_codes(user, *, actor) -> list[str]:
     return codes
 
 
+@transaction.atomic
+def reset_factors(user, *, actor) -> None:
+    """Take every second factor off `user` (lost phone and codes): enrolment at next sign-in.
+
+    Another admin's act, never one's own; the user's sessions end with it.
+    """
+    from casework.accounts import sessions
+
+    if user.pk == actor.pk:
+        raise PermissionError("Nobody resets their own second factors.")
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    WebAuthnCredential.objects.filter(user=user).delete()
+    events.record(events.MFA_REMOVED, instance=user, actor=actor, factor="all")
+    sessions.end_sessions(user, actor=actor)
+
+
 def recovery_codes_left(user) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 

@@ -95,3 +95,45 @@ def test_a_role_removed_ends_the_users_sessions(adam, dana):
     danas = browser(dana)
     powers.change_groups(dana, [], actor=adam)
     assert signed_out(danas)
+
+
+# Resetting someone's factors (lost phone and codes) -------------------------------------------
+
+
+def test_an_admin_resets_a_users_second_factors_and_they_enrol_again(client, adam, dana,
+                                                                       danas_phone):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from casework.accounts import mfa
+
+    mfa.new_recovery_codes(dana, actor=dana)
+    danas = browser(dana)
+    client.force_login(adam)
+    client.post(reverse("admin:auth_user_changelist"),
+                {"action": "reset_second_factors", "_selected_action": [dana.pk]})
+
+    assert not TOTPDevice.objects.filter(user=dana).exists()
+    assert mfa.recovery_codes_left(dana) == 0
+    assert signed_out(danas)
+    removed = entries(events.MFA_REMOVED).get(object_pk=str(dana.pk))
+    assert (removed.actor, removed.additional_data["factor"]) == (adam, "all")
+
+
+def test_nobody_resets_their_own_second_factors(client, adam):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=adam, name="Phone", confirmed=True)
+    client.force_login(adam)
+    client.post(reverse("admin:auth_user_changelist"),
+                {"action": "reset_second_factors", "_selected_action": [adam.pk]})
+    assert TOTPDevice.objects.filter(user=adam).exists()
+    assert not entries(events.MFA_REMOVED).exists()
+
+
+def test_the_admin_site_shows_no_second_factor_secrets():
+    from django.contrib import admin
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert not admin.site.is_registered(TOTPDevice)
+    assert not admin.site.is_registered(StaticDevice)
