@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from audit import events
+from casework.accounts.models import SealedTOTPDevice, SealedTOTPKey
 
 SESSION_VERIFIED_AT = "mfa_verified_at"
 RECOVERY_CODE_COUNT = 10
@@ -66,7 +67,7 @@ def complete(request, device) -> None:
 
 
 def has_totp(user) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return SealedTOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def has_authenticator(user) -> bool:
@@ -86,16 +87,17 @@ def may_add_factor(request) -> bool:
     return is_verified(request) and is_fresh(request)
 
 
-def pending_authenticator(user) -> TOTPDevice:
+def pending_authenticator(user) -> SealedTOTPDevice:
     """Return the authenticator being enrolled: a new secret at first, kept until confirmed."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        device = SealedTOTPDevice.objects.create(user=user, name="Authenticator app",
+                                                 confirmed=False)
     return device
 
 
 def _devices(user):
-    totp = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    totp = list(SealedTOTPDevice.objects.filter(user=user, confirmed=True))
     return totp + list(StaticDevice.objects.filter(user=user, confirmed=True))
 
 
@@ -159,7 +161,7 @@ def _confirm(request, device) -> list[str]:
     user = request.user
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    SealedTOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     codes = new_recovery_codes(user, actor=user)
     events.record(events.MFA_ENROLLED, instance=user, actor=user, factor="totp")
     complete(request, device)
@@ -189,7 +191,7 @@ def reset_factors(user, *, actor) -> None:
 
     if user.pk == actor.pk:
         raise PermissionError("Nobody resets their own second factors.")
-    TOTPDevice.objects.filter(user=user).delete()
+    SealedTOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     WebAuthnCredential.objects.filter(user=user).delete()
     events.record(events.MFA_REMOVED, instance=user, actor=actor, factor="all")
@@ -203,22 +205,28 @@ def recovery_codes_left(user) -> int:
 DEMO_DEVICE_NAME = "Demo authenticator"
 
 
-def enrol_demo_authenticator(user) -> TOTPDevice:
+def enrol_demo_authenticator(user) -> SealedTOTPDevice:
     """Give a demo account a confirmed authenticator (its codes: `manage.py demo_code`)."""
-    device = TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME, confirmed=True).first()
-    return device or TOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
+    demo = {"user": user, "name": DEMO_DEVICE_NAME, "confirmed": True}
+    return SealedTOTPDevice.objects.filter(**demo).first() or SealedTOTPDevice.objects.create(
+        **demo)
 
 
-def demo_authenticator(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME, confirmed=True).first()
+def demo_authenticator(user) -> SealedTOTPDevice | None:
+    return SealedTOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME, confirmed=True).first()
 
 
-def next_code(device: TOTPDevice, *, now: float | None = None) -> tuple[str, int]:
+def secret(device: TOTPDevice) -> bytes:
+    """The authenticator's secret, from its sealed copy (any TOTPDevice instance will do)."""
+    return SealedTOTPKey.objects.get(device_id=device.pk).bin_key
+
+
+def next_code(device: SealedTOTPDevice, *, now: float | None = None) -> tuple[str, int]:
     """Return the next code `device` will accept and the seconds until it does (0: now).
 
     The current step's code is refused once used, so after a sign-in this is the next step's.
     """
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp = TOTP(secret(device), device.step, device.t0, device.digits, device.drift)
     totp.time = now if now is not None else time.time()
     current = totp.t()
     step = max(current, device.last_t + 1)
@@ -233,15 +241,15 @@ def next_code(device: TOTPDevice, *, now: float | None = None) -> tuple[str, int
 # --- Showing a new authenticator ---------------------------------------------------------------
 
 
-def manual_key(device: TOTPDevice) -> str:
+def manual_key(device: SealedTOTPDevice) -> str:
     """The secret in base32 groups of four, for apps that cannot scan."""
     import base64
 
-    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    text = base64.b32encode(secret(device)).decode().rstrip("=")
+    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
 
 
-def qr_data_uri(device: TOTPDevice) -> str:
+def qr_data_uri(device: SealedTOTPDevice) -> str:
     """The otpauth:// address as an SVG data URI (CSP allows data: images, not inline SVG)."""
     import segno
 

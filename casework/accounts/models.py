@@ -1,10 +1,14 @@
-"""A pending grant of a powerful role: nothing changes until a second admin approves it."""
+"""Accounts' own tables: pending grants of powerful roles, and TOTP secrets kept encrypted."""
+
+from binascii import unhexlify
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.registry import audited
+from casework.crypto import EncryptedCharField
 
 
 @audited
@@ -59,3 +63,42 @@ class PowerRequest(models.Model):
         if self.panel_id:
             return f"{self.panel_role} on panel {self.panel}"
         return f"supervisor of {self.team}"
+
+
+# --- TOTP secrets at rest ---------------------------------------------------------------------
+#
+# django-otp keeps an authenticator's secret in clear hex (otp_totp_totpdevice.key). We keep it
+# under the field encryption instead (MultiFernet, rotated by rotate_encryption_keys with every
+# other encrypted field): signals.seal_totp_key moves it here when a device is saved, and leaves
+# SEALED, a fixed non-secret value, in django-otp's column. SealedTOTPDevice reads it back, so
+# django-otp's own code (the time steps, drift, replay refusal, throttling) runs unchanged.
+
+SEALED = "0" * 40
+
+
+class SealedTOTPKey(models.Model):
+    device = models.OneToOneField("otp_totp.TOTPDevice", on_delete=models.CASCADE,
+                                  primary_key=True, related_name="sealed")
+    key = EncryptedCharField(max_length=80)  # hex, as django-otp had it
+
+    class Meta:
+        app_label = "casework"
+
+    def __str__(self):
+        return f"sealed key {self.pk}"
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(self.key.encode())
+
+
+class SealedTOTPDevice(TOTPDevice):
+    """A TOTP authenticator whose secret comes from SealedTOTPKey."""
+
+    class Meta:
+        proxy = True
+        app_label = "casework"
+
+    @property
+    def bin_key(self) -> bytes:
+        return SealedTOTPKey.objects.get(device_id=self.pk).bin_key
