@@ -18,7 +18,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from audit import events
-from casework.accounts.models import SealedTOTPDevice, SealedTOTPKey
+from casework.accounts.models import (
+    HashedStaticDevice,
+    SealedTOTPDevice,
+    SealedTOTPKey,
+    recovery_code_digest,
+)
 
 SESSION_VERIFIED_AT = "mfa_verified_at"
 RECOVERY_CODE_COUNT = 10
@@ -98,7 +103,7 @@ def pending_authenticator(user) -> SealedTOTPDevice:
 
 def _devices(user):
     totp = list(SealedTOTPDevice.objects.filter(user=user, confirmed=True))
-    return totp + list(StaticDevice.objects.filter(user=user, confirmed=True))
+    return totp + list(HashedStaticDevice.objects.filter(user=user, confirmed=True))
 
 
 def _hold_until(devices) -> datetime.datetime | None:
@@ -171,12 +176,14 @@ def _confirm(request, device) -> list[str]:
 @transaction.atomic
 def new_recovery_codes(user, *, actor) -> list[str]:
     """Replace `user`'s recovery codes with RECOVERY_CODE_COUNT new ones, shown once."""
-    device, _ = StaticDevice.objects.get_or_create(
+    device, _ = HashedStaticDevice.objects.get_or_create(
         user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
     )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+    # Only digests are stored: the codes exist in clear on this one page, never again.
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=recovery_code_digest(c)) for c in codes)
     events.record(events.MFA_RECOVERY_CODES, instance=user, actor=actor, count=len(codes))
     return codes
 

@@ -1,14 +1,15 @@
-"""Accounts' own tables: pending grants of powerful roles, and TOTP secrets kept encrypted."""
+"""Accounts' own tables: pending grants of powerful roles, second-factor secrets at rest."""
 
 from binascii import unhexlify
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.registry import audited
-from casework.crypto import EncryptedCharField
+from casework.crypto import EncryptedCharField, blind_index
 
 
 @audited
@@ -102,3 +103,23 @@ class SealedTOTPDevice(TOTPDevice):
     @property
     def bin_key(self) -> bytes:
         return SealedTOTPKey.objects.get(device_id=self.pk).bin_key
+
+
+# Recovery codes are never needed back, only checked: django-otp's token column keeps a keyed
+# digest of each (the blind-index HMAC), never the code.
+
+
+def recovery_code_digest(code: str) -> str:
+    """What is stored for a recovery code: 16 hex characters of its keyed HMAC (64 bits)."""
+    return blind_index("recovery code", code.strip().lower())[:16]
+
+
+class HashedStaticDevice(StaticDevice):
+    """The recovery codes of one account, checked against their stored digests."""
+
+    class Meta:
+        proxy = True
+        app_label = "casework"
+
+    def verify_token(self, token):
+        return super().verify_token(recovery_code_digest(token))

@@ -79,3 +79,31 @@ def test_the_migration_seals_secrets_stored_before_it(dana, danas_phone):
 
     assert _columns(danas_phone)[0] == SEALED
     assert mfa.secret(danas_phone) == secret
+
+
+def test_recovery_codes_are_stored_only_as_keyed_digests(client, dana, danas_phone):
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    codes = mfa.new_recovery_codes(dana, actor=dana)
+    stored = set(StaticToken.objects.filter(device__user=dana).values_list("token", flat=True))
+
+    assert len(stored) == len(codes) and not stored & set(codes)
+    password_only(client, dana)
+    assert client.post(reverse("mfa-verify"), {"code": codes[0].upper()}).status_code == 302
+    assert mfa.recovery_codes_left(dana) == len(codes) - 1
+
+
+def test_the_migration_hashes_codes_stored_before_it(client, dana, danas_phone):
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    codes = mfa.new_recovery_codes(dana, actor=dana)
+    for token, code in zip(StaticToken.objects.filter(device__user=dana).order_by("pk"), codes,
+                           strict=True):
+        StaticToken.objects.filter(pk=token.pk).update(token=code)  # as before 0016
+
+    importlib.import_module("casework.migrations.0016_hashed_recovery_codes"
+                            ).hash_existing_codes(apps, None)
+
+    assert not StaticToken.objects.filter(token__in=codes).exists()
+    password_only(client, dana)
+    assert client.post(reverse("mfa-verify"), {"code": codes[3]}).status_code == 302
