@@ -17,7 +17,7 @@ import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from mozilla_django_oidc import auth as library_auth
@@ -57,18 +57,19 @@ class Backend(library_auth.OIDCAuthenticationBackend):
     """Sign in an existing account the provider vouches for; never create one or grant a role."""
 
     def __init__(self, *args, **kwargs):
+        # Built on every request of a person signed in this way (django.contrib.auth.get_user),
+        # so nothing here may reach the provider: the endpoints are looked up in authenticate.
         self.enabled = is_enabled()
-        if not self.enabled:
-            return  # listed in AUTHENTICATION_BACKENDS always; answers nothing while off
-        super().__init__(*args, **kwargs)
-        for setting in ("OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT",
-                        "OIDC_OP_JWKS_ENDPOINT"):
-            setattr(self, setting, endpoint(setting))
+        if self.enabled:  # listed in AUTHENTICATION_BACKENDS always; answers nothing while off
+            super().__init__(*args, **kwargs)
 
     def authenticate(self, request, **kwargs):
         if not self.enabled:
             return None
         try:
+            for setting in ("OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT",
+                            "OIDC_OP_JWKS_ENDPOINT"):
+                setattr(self, setting, endpoint(setting))
             return super().authenticate(request, **kwargs)
         except (SuspiciousOperation, requests.RequestException):
             # A token that does not verify, or a provider that cannot be reached: no sign-in.
@@ -111,9 +112,10 @@ class Backend(library_auth.OIDCAuthenticationBackend):
 
 
 def _only_when_enabled(view_class):
-    view_class.dispatch = method_decorator(never_cache)(view_class.dispatch)
+    """A 404 while single sign-on is off; never cached (each answer carries a fresh state)."""
     original = view_class.dispatch
 
+    @method_decorator(never_cache)
     def dispatch(self, request, *args, **kwargs):
         if not is_enabled():
             raise Http404
@@ -130,7 +132,13 @@ class SignIn(library_views.OIDCAuthenticationRequestView):
     def __init__(self, *args, **kwargs):
         if is_enabled():
             super().__init__(*args, **kwargs)
+
+    def get(self, request):
+        try:
             self.OIDC_OP_AUTH_ENDPOINT = endpoint("OIDC_OP_AUTHORIZATION_ENDPOINT")
+        except (requests.RequestException, SuspiciousOperation, KeyError):
+            return HttpResponseRedirect(settings.LOGIN_REDIRECT_URL_FAILURE)  # provider down
+        return super().get(request)
 
 
 @_only_when_enabled

@@ -117,3 +117,21 @@ def test_a_deactivated_account_cannot_sign_in(client, provider, dana):
     response = sign_in_at_provider(client, provider, _claims())
     assert response["Location"] == "/login/?sso=refused"
     assert "_auth_user_id" not in client.session
+
+
+def test_a_provider_that_cannot_be_reached_sends_you_back_to_the_sign_in_page(client, settings,
+                                                                               db):
+    settings.OIDC_ENABLED = True
+    settings.OIDC_ISSUER = "http://127.0.0.1:9"  # nothing listens there
+    settings.OIDC_RP_CLIENT_ID, settings.OIDC_RP_CLIENT_SECRET = CLIENT_ID, CLIENT_SECRET
+    settings.OIDC_TIMEOUT = 2
+    oidc._discovery.cache_clear()
+    response = client.get(SIGN_IN)
+    assert response.status_code == 302 and response["Location"] == "/login/?sso=refused"
+
+
+def test_a_signed_in_persons_requests_never_reach_the_provider(client, provider, dana):
+    sign_in_at_provider(client, provider, _claims())
+    provider.server.shutdown()  # the provider goes away; the session carries on
+    oidc._discovery.cache_clear()
+    assert client.get(reverse("mfa-setup")).status_code == 200
