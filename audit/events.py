@@ -44,6 +44,7 @@ MFA_FAILED = "mfa_failed"
 MFA_THROTTLED = "mfa_throttled"
 MFA_ENROLLED = "mfa_enrolled"
 MFA_RECOVERY_CODES = "mfa_recovery_codes"
+MFA_REMOVED = "mfa_removed"  # a factor (a security key) taken off an account
 POWER_CHANGED = "power_changed"
 POWER_REQUESTED = "power_requested"
 POWER_APPROVED = "power_approved"
@@ -56,6 +57,7 @@ AUDIT_LOOKED = "audit_looked"  # an auditor's own search or page: what, and how 
 KEY_ROTATION = "key_rotation"  # field-encryption re-encryption: started, finished or failed
 AUDIT_VERIFY_FAILED = "audit_verify_failed"
 AUDIT_ANCHOR_FAILED = "audit_anchor_failed"
+OIDC_SIGN_IN_REFUSED = "oidc_sign_in_refused"  # the provider vouched, but no account matched
 
 # The partner API (api/): credentials and their use.
 API_CLIENT_REQUESTED = "api_client_requested"

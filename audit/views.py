@@ -173,6 +173,7 @@ def emergency_list(request):
         raise PermissionDenied
     grants = breakglass.reviewable_by(request.user).select_related("case", "user", "reviewed_by")
     page = Paginator(grants, 50).get_page(request.GET.get("page"))
+    _record_look(request, "emergency", rows=page.paginator.count)
     return render(request, "audit/emergency_list.html", {"page": page,
                                                          "review_form": EmergencyReviewForm()})
 

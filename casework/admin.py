@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from casework.accounts.admin import NoSelfChangeInline, save_team_memberships
+from casework.accounts.admin import NoSelfChangeInline, save_panel_seats, save_team_memberships
 from casework.models import Domain, Factor, Instrument, Team, TeamMembership
 from casework.panels.models import Panel, PanelMember
 from casework.workflow import copy_instrument
@@ -162,6 +162,11 @@ class PanelAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     filter_horizontal = ["teams"]
     inlines = [PanelMemberInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is PanelMember:
+            return save_panel_seats(request, formset)  # a new seat waits for a second admin
+        return super().save_formset(request, form, formset, change)
 
 # The outbox backlog and dead letters (casework/outbox/admin.py).
 import casework.outbox.admin  # noqa: E402, F401

@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "csp",
     "django_htmx",
     "casework",
@@ -216,6 +217,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
+    "casework.accounts.oidc.Backend",  # answers nothing unless OIDC_ENABLED
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -267,6 +269,8 @@ SYSTEM_USE_NOTICE = os.environ.get("SYSTEM_USE_NOTICE", "") or _(
 # --- Accounts: second factor, step-up, powers (casework/accounts/, docs/authentication.md) ---
 # A session counts as signed in only after the second factor (TOTP or a recovery code).
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Casework")
+# No page shows a stored secret (the device admin pages are off too: accounts/admin.py).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # After this many wrong codes in a row no code is checked for MFA_HOLD_SECONDS (django-otp's
 # own back-off of 1, 2, 4 ... seconds between tries applies before that).
 MFA_MAX_FAILURES = 5
@@ -274,6 +278,38 @@ MFA_HOLD_SECONDS = 15 * 60
 # Sensitive actions (break-glass, exports, retention, powers, your own factors and password)
 # ask for the second factor again when it was last given longer ago than this.
 MFA_STEP_UP_SECONDS = int(os.environ.get("MFA_STEP_UP_SECONDS", "300"))
+# Security keys and passkeys (django-otp-webauthn): a second factor only, never instead of the
+# password. The relying party is this site's host name; a credential works only there, so
+# changing WEBAUTHN_RP_ID means everyone enrols their keys again.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "localhost")
+OTP_WEBAUTHN_RP_NAME = os.environ.get("WEBAUTHN_RP_NAME", "Casework")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "WEBAUTHN_ALLOWED_ORIGINS", "" if PRODUCTION else "http://localhost:8000"
+)
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "casework.accounts.webauthn"
+# Single sign-on with the city's OpenID Connect provider (casework/accounts/oidc.py): off unless
+# OIDC_ENABLED. Endpoints come from the issuer's discovery document unless set one by one. It
+# creates no account and maps no role; the second factor is still asked for.
+OIDC_ENABLED = env_bool("OIDC_ENABLED", default=False)
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your organisation")
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email"
+OIDC_CREATE_USER = False
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT_SECONDS", "10"))
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc-callback"
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=refused"
+if OIDC_ENABLED and not (OIDC_ISSUER and OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+    raise ImproperlyConfigured(
+        "OIDC_ENABLED needs OIDC_ISSUER, OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET.")
 # --- end of accounts ---------------------------------------------------------------------------
 
 GUARDIAN_RAISE_403 = False

@@ -108,12 +108,15 @@ urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            extra_context={"system_use_notice": settings.SYSTEM_USE_NOTICE}
+            extra_context={"system_use_notice": settings.SYSTEM_USE_NOTICE,
+                           "oidc_enabled": settings.OIDC_ENABLED,
+                           "oidc_provider_name": settings.OIDC_PROVIDER_NAME}
         ),
         name="login",
     ),
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("account/", include("casework.accounts.urls")),
+    path("account/webauthn/", include("casework.accounts.webauthn_urls")),
     path("cases/", include(case_patterns)),
     path("referrals/", include("referrals.urls")),
     path("providers/", include("providers.urls")),

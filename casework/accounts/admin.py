@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.accounts import mfa, powers, sessions
 from casework.accounts.models import PowerRequest
@@ -67,7 +69,44 @@ def save_team_memberships(request, formset) -> None:
     formset.save_m2m()
 
 
+def save_panel_seats(request, formset) -> None:
+    """Save a panel's seats: a new seat, a seat back in use or a new role waits for a second
+    admin (a seat opens the agenda cases' summaries); ending or deleting one is immediate."""
+    from casework.panels.models import PanelMember
+    from casework.workflow import TransitionRefused
+
+    instances = formset.save(commit=False)
+    for member in formset.deleted_objects:
+        powers.remove_panel_seat(member, actor=request.user, delete=True)
+    for member in instances:
+        was = PanelMember.objects.filter(pk=member.pk).values("role", "is_active").first()
+        if not member.is_active:
+            if was and was["is_active"]:
+                powers.remove_panel_seat(member, actor=request.user)
+            continue
+        if was and was["is_active"] and was["role"] == member.role:
+            member.save()  # nothing about the power changed
+            continue
+        try:
+            pending = powers.request_panel_seat(member.user, member.panel, role=member.role,
+                                                actor=request.user)
+        except TransitionRefused as refused:
+            messages.error(request, " ".join(str(m) for m in refused.messages))
+            continue
+        if pending is not None:
+            messages.warning(request, _("%(user)s gets %(power)s when a second admin approves "
+                                        "it (Power requests).") % {
+                "user": member.user.get_username(), "power": pending.power})
+    formset.save_m2m()
+
+
 admin.site.unregister(User)
+# django-otp's own device pages would show every TOTP key, QR code and recovery code, and let an
+# admin give any account a factor (their own included), off the record. Factors are each
+# person's own (/account/); an admin may only reset them (the action below).
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 @admin.register(User)
@@ -79,7 +118,7 @@ class AccountAdmin(UserAdmin):
         (gettext_lazy("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     list_filter = ("is_active", "groups")
-    actions = ["end_sessions"]
+    actions = ["end_sessions", "reset_second_factors"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = ["is_staff", "is_superuser", "last_login", "date_joined"]
@@ -108,13 +147,27 @@ class AccountAdmin(UserAdmin):
             sessions.end_sessions(user, actor=request.user)
         messages.success(request, _("Their sessions have ended."))
 
+    @admin.action(description=gettext_lazy("Reset the second factors of the selected users"))
+    def reset_second_factors(self, request, queryset):
+        """For a person who lost both the app and the codes: they enrol again at sign-in."""
+        if not mfa.is_fresh(request):
+            messages.error(request, _("Confirm your second factor first (Your sign-in, or sign "
+                                      "in again), then reset."))
+            return
+        for user in queryset:
+            if user.pk == request.user.pk:
+                messages.error(request, _("You cannot reset your own second factors."))
+                continue
+            mfa.reset_factors(user, actor=request.user)
+        messages.success(request, _("Done: they set up a second factor at their next sign-in."))
+
 
 @admin.register(PowerRequest)
 class PowerRequestAdmin(admin.ModelAdmin):
     list_display = ["user", "power", "requested_by", "requested_at", "status", "decided_by"]
     list_filter = ["status"]
     actions = ["approve", "refuse"]
-    list_select_related = ["user", "group", "team", "requested_by", "decided_by"]
+    list_select_related = ["user", "group", "team", "panel", "requested_by", "decided_by"]
 
     def has_add_permission(self, request):
         return False

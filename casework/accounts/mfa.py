@@ -15,8 +15,15 @@ from django_otp import login as otp_login
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from audit import events
+from casework.accounts.models import (
+    HashedStaticDevice,
+    SealedTOTPDevice,
+    SealedTOTPKey,
+    recovery_code_digest,
+)
 
 SESSION_VERIFIED_AT = "mfa_verified_at"
 RECOVERY_CODE_COUNT = 10
@@ -53,7 +60,8 @@ def mark_verified(session) -> None:
     session[SESSION_VERIFIED_AT] = time.time()
 
 
-def _complete(request, device) -> None:
+def complete(request, device) -> None:
+    """Count this session as having passed the second factor given by `device`, from now."""
     otp_login(request, device)
     mark_verified(request.session)
     # A new session id at every raise of privilege, so a planted id is worth nothing.
@@ -63,21 +71,39 @@ def _complete(request, device) -> None:
 # --- Devices -----------------------------------------------------------------------------------
 
 
+def has_totp(user) -> bool:
+    return SealedTOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
 def has_authenticator(user) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    """Whether `user` has a second factor to sign in with: an authenticator app or a key."""
+    return has_totp(user) or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
 
 
-def pending_authenticator(user) -> TOTPDevice:
+def may_add_factor(request) -> bool:
+    """Whether this session may add a second factor (an authenticator app or a key).
+
+    A first factor at the first sign-in (nothing enrolled yet), or a fully signed-in person whose
+    second factor is within the step-up window: a password alone never adds a factor over an
+    existing one, and neither does a session left open for hours.
+    """
+    if not has_authenticator(request.user):
+        return True
+    return is_verified(request) and is_fresh(request)
+
+
+def pending_authenticator(user) -> SealedTOTPDevice:
     """Return the authenticator being enrolled: a new secret at first, kept until confirmed."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        device = SealedTOTPDevice.objects.create(user=user, name="Authenticator app",
+                                                 confirmed=False)
     return device
 
 
 def _devices(user):
-    totp = list(TOTPDevice.objects.filter(user=user, confirmed=True))
-    return totp + list(StaticDevice.objects.filter(user=user, confirmed=True))
+    totp = list(SealedTOTPDevice.objects.filter(user=user, confirmed=True))
+    return totp + list(HashedStaticDevice.objects.filter(user=user, confirmed=True))
 
 
 def _hold_until(devices) -> datetime.datetime | None:
@@ -121,7 +147,7 @@ def verify(request, code: str, *, purpose: str = "sign_in"):
             other.throttle_reset()
     kind = "recovery_code" if isinstance(device, StaticDevice) else "totp"
     events.record(events.MFA_VERIFIED, instance=user, actor=user, purpose=purpose, factor=kind)
-    _complete(request, device)
+    complete(request, device)
     return device
 
 
@@ -140,24 +166,43 @@ def _confirm(request, device) -> list[str]:
     user = request.user
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    SealedTOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     codes = new_recovery_codes(user, actor=user)
     events.record(events.MFA_ENROLLED, instance=user, actor=user, factor="totp")
-    _complete(request, device)
+    complete(request, device)
     return codes
 
 
 @transaction.atomic
 def new_recovery_codes(user, *, actor) -> list[str]:
     """Replace `user`'s recovery codes with RECOVERY_CODE_COUNT new ones, shown once."""
-    device, _ = StaticDevice.objects.get_or_create(
+    device, _ = HashedStaticDevice.objects.get_or_create(
         user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
     )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+    # Only digests are stored: the codes exist in clear on this one page, never again.
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=recovery_code_digest(c)) for c in codes)
     events.record(events.MFA_RECOVERY_CODES, instance=user, actor=actor, count=len(codes))
     return codes
+
+
+@transaction.atomic
+def reset_factors(user, *, actor) -> None:
+    """Take every second factor off `user` (lost phone and codes): enrolment at next sign-in.
+
+    Another admin's act, never one's own; the user's sessions end with it.
+    """
+    from casework.accounts import sessions
+
+    if user.pk == actor.pk:
+        raise PermissionError("Nobody resets their own second factors.")
+    SealedTOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    WebAuthnCredential.objects.filter(user=user).delete()
+    events.record(events.MFA_REMOVED, instance=user, actor=actor, factor="all")
+    sessions.end_sessions(user, actor=actor)
 
 
 def recovery_codes_left(user) -> int:
@@ -167,22 +212,28 @@ def recovery_codes_left(user) -> int:
 DEMO_DEVICE_NAME = "Demo authenticator"
 
 
-def enrol_demo_authenticator(user) -> TOTPDevice:
+def enrol_demo_authenticator(user) -> SealedTOTPDevice:
     """Give a demo account a confirmed authenticator (its codes: `manage.py demo_code`)."""
-    device = TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME, confirmed=True).first()
-    return device or TOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
+    demo = {"user": user, "name": DEMO_DEVICE_NAME, "confirmed": True}
+    return SealedTOTPDevice.objects.filter(**demo).first() or SealedTOTPDevice.objects.create(
+        **demo)
 
 
-def demo_authenticator(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME, confirmed=True).first()
+def demo_authenticator(user) -> SealedTOTPDevice | None:
+    return SealedTOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME, confirmed=True).first()
 
 
-def next_code(device: TOTPDevice, *, now: float | None = None) -> tuple[str, int]:
+def secret(device: TOTPDevice) -> bytes:
+    """The authenticator's secret, from its sealed copy (any TOTPDevice instance will do)."""
+    return SealedTOTPKey.objects.get(device_id=device.pk).bin_key
+
+
+def next_code(device: SealedTOTPDevice, *, now: float | None = None) -> tuple[str, int]:
     """Return the next code `device` will accept and the seconds until it does (0: now).
 
     The current step's code is refused once used, so after a sign-in this is the next step's.
     """
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp = TOTP(secret(device), device.step, device.t0, device.digits, device.drift)
     totp.time = now if now is not None else time.time()
     current = totp.t()
     step = max(current, device.last_t + 1)
@@ -197,15 +248,15 @@ def next_code(device: TOTPDevice, *, now: float | None = None) -> tuple[str, int
 # --- Showing a new authenticator ---------------------------------------------------------------
 
 
-def manual_key(device: TOTPDevice) -> str:
+def manual_key(device: SealedTOTPDevice) -> str:
     """The secret in base32 groups of four, for apps that cannot scan."""
     import base64
 
-    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    text = base64.b32encode(secret(device)).decode().rstrip("=")
+    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
 
 
-def qr_data_uri(device: TOTPDevice) -> str:
+def qr_data_uri(device: SealedTOTPDevice) -> str:
     """The otpauth:// address as an SVG data URI (CSP allows data: images, not inline SVG)."""
     import segno
 

@@ -9,6 +9,9 @@ from casework.accounts import mfa
 
 # The pages a half-signed-in session may use (public pages, marked login_not_required, too).
 HALF_SIGNED_IN_ROUTES = frozenset({"mfa-verify", "mfa-setup", "logout"})
+# The security-key ceremonies answer the verify and setup pages (registration checks for itself
+# that the account has no factor yet, or that the session passed one recently).
+HALF_SIGNED_IN_NAMESPACES = frozenset({"otp_webauthn"})
 
 
 class SecondFactorRequiredMiddleware:
@@ -30,6 +33,8 @@ class SecondFactorRequiredMiddleware:
             return None
         match = request.resolver_match
         if match is not None and match.url_name in HALF_SIGNED_IN_ROUTES and not match.namespace:
+            return None
+        if match is not None and match.namespace in HALF_SIGNED_IN_NAMESPACES:
             return None
         route = "mfa-verify" if mfa.has_authenticator(request.user) else "mfa-setup"
         target = reverse(route)

@@ -7,8 +7,10 @@ users through the ORM, so the record is written here rather than in each path.
 from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit import events
+from casework.accounts.models import SEALED, SealedTOTPDevice, SealedTOTPKey
 
 User = get_user_model()
 WATCHED_FLAGS = ("is_superuser", "is_staff", "is_active")
@@ -52,3 +54,17 @@ def record_groups(sender, instance, action, reverse, model, pk_set, **kwargs):
     change = "group_added" if action == "post_add" else "group_removed"
     for user in users:
         events.record(events.POWER_CHANGED, instance=user, change=change, groups=names)
+
+
+def seal_totp_key(sender, instance, raw=False, **kwargs):
+    """Move a new (or replaced) TOTP secret out of django-otp's clear column into SealedTOTPKey."""
+    if raw or instance.key == SEALED:
+        return
+    SealedTOTPKey.objects.update_or_create(device_id=instance.pk, defaults={"key": instance.key})
+    # update(): the row is already written; saving again would only call this once more.
+    TOTPDevice.objects.filter(pk=instance.pk).update(key=SEALED)
+    instance.key = SEALED
+
+
+for _sender in (TOTPDevice, SealedTOTPDevice):  # a proxy's saves carry its own sender
+    post_save.connect(seal_totp_key, sender=_sender, dispatch_uid=f"seal-totp-{_sender.__name__}")

@@ -18,11 +18,15 @@ def require_recent_second_factor(view):
     def wrapper(request, *args, **kwargs):
         if mfa.is_fresh(request):
             return view(request, *args, **kwargs)
-        messages.info(request, _("Confirm it is you with your authenticator app to continue."))
-        back = request.get_full_path() if request.method == "GET" else request.path
-        return redirect(reverse("mfa-verify") + "?" + urlencode({"next": back, "step_up": 1}))
+        return redirect_to_step_up(request)
 
     return wrapper
+
+
+def redirect_to_step_up(request):
+    messages.info(request, _("Confirm it is you with your second factor to continue."))
+    back = request.get_full_path() if request.method == "GET" else request.path
+    return redirect(reverse("mfa-verify") + "?" + urlencode({"next": back, "step_up": 1}))
 
 
 def record_failed_step_up(request) -> None:

@@ -1,6 +1,7 @@
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from casework.accounts import views
+from casework.accounts import oidc, views, webauthn_views
 
 urlpatterns = [
     path("verify/", views.mfa_verify, name="mfa-verify"),
@@ -14,5 +15,15 @@ urlpatterns = [
         "lockouts/<int:attempt_id>/release/",
         views.account_lockout_release,
         name="account-lockout-release",
+    ),
+    # Single sign-on (a 404 unless OIDC_ENABLED); the second factor follows as after a password.
+    path("sso/", login_not_required(oidc.SignIn.as_view()), name="oidc-sign-in"),
+    path("sso/callback/", login_not_required(oidc.Callback.as_view()), name="oidc-callback"),
+    path("security-keys/add/", webauthn_views.webauthn_add, name="webauthn-add"),
+    path("security-keys/added/", webauthn_views.webauthn_added, name="webauthn-added"),
+    path(
+        "security-keys/<int:credential_id>/remove/",
+        webauthn_views.webauthn_remove,
+        name="webauthn-remove",
     ),
 ]

@@ -10,8 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from casework.accounts import forms, lockouts, mfa, powers, sessions
-from casework.accounts.stepup import require_recent_second_factor
+from casework.accounts import forms, lockouts, mfa, powers, sessions, webauthn
+from casework.accounts.stepup import redirect_to_step_up, require_recent_second_factor
 
 
 def _next(request) -> str:
@@ -51,15 +51,18 @@ def mfa_verify(request):
         status = 400
     context = {"form": form, "next": _next(request) if request.GET.get("next") else "",
                "step_up": bool(request.GET.get("step_up") or request.POST.get("step_up")),
-               "signed_in": mfa.is_verified(request)}
+               "signed_in": mfa.is_verified(request),
+               "has_keys": webauthn.keys_of(request.user).exists()}
     return render(request, "accounts/verify.html", context, status=status)
 
 
 def mfa_setup(request):
     """Enrol an authenticator app: scan the code, type the first code, keep the recovery codes."""
-    if mfa.has_authenticator(request.user):
-        # Replacing a factor is for a fully signed-in person (a password alone never does it).
+    if mfa.has_totp(request.user):
         return redirect("account-security" if mfa.is_verified(request) else "mfa-verify")
+    if not mfa.may_add_factor(request):
+        # Adding a factor is for a person who passed one recently (a password alone never does).
+        return redirect_to_step_up(request)
     device = mfa.pending_authenticator(request.user)
     form = forms.EnrolmentForm(request.POST or None)
     status = 400 if form.is_bound else 200
@@ -86,6 +89,8 @@ def account_security(request):
 def _security_context(request) -> dict:
     return {
         "has_authenticator": mfa.has_authenticator(request.user),
+        "has_totp": mfa.has_totp(request.user),
+        "keys": webauthn.keys_of(request.user),
         "codes_left": mfa.recovery_codes_left(request.user),
         "other_sessions": sessions.other_session_count(request),
     }

@@ -28,3 +28,12 @@ def test_record_user_and_review_pages_are_each_one_entry(client, audrey, alice, 
     assert [e.additional_data["page"] for e in looked] == ["record", "user", "reviews"]
     assert looked[0].additional_data["record"] == alices_case.reference
     assert looked[1].additional_data["username"] == "alice"
+
+
+def test_the_break_glass_list_is_an_entry_too(client, audrey):
+    client.force_login(audrey)
+    response = client.get(reverse("emergency-list"))
+    assert response.status_code == 200
+    entry = entries(events.AUDIT_LOOKED).get(actor=audrey)
+    assert entry.additional_data == {"event": events.AUDIT_LOOKED, "page": "emergency",
+                                     "rows": response.context["page"].paginator.count}

@@ -10,7 +10,13 @@ from audit import events
 from tests.accounts.conftest import entries, password_only, second_factor
 
 # The routes a half-signed-in session may use, and those public to everyone.
-OPEN_TO_HALF_SIGNED_IN = {"mfa-verify", "mfa-setup", "logout"}
+# The security-key ceremonies answer those pages; registration refuses a half-signed-in session
+# with a factor already (test_security_keys.py), and a key never signs anyone in on its own.
+OPEN_TO_HALF_SIGNED_IN = {
+    "mfa-verify", "mfa-setup", "logout",
+    "credential-registration-begin", "credential-registration-complete",
+    "credential-authentication-begin", "credential-authentication-complete", "js-i18n-catalog",
+}
 SAMPLES = {"int": "1", "str": "x", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000",
            "path": "1"}
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0013_edit_revisions'),
+        ('casework', '0016_hashed_recovery_codes'),
         ('providers', '0005_hsds_taxonomy_and_import_report'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
