@@ -695,6 +695,7 @@ class Result:
     index_seconds: float = 0.0  # rebuilding the indexes and foreign keys set aside
     analyze_seconds: float = 0.0
     indexes_set_aside: int = 0
+    processes: int = 0  # worker processes that built the batches
     # CPU this process, its workers and its PostgreSQL backend spent: on a busy machine wall
     # time says more about the neighbours than about the generator; CPU seconds say what an
     # idle one would do.
@@ -755,6 +756,7 @@ def generate(cases: int, *, using: str = "default", seed: int = 1, batch_size: i
     postgres = connections[using].vendor == "postgresql"
     if processes is None:
         processes = min(2, os.cpu_count() or 1) if postgres and len(specs) > 1 else 0
+    result.processes = processes
     whole = postgres and cases >= made["cases"]
     tables = [model._meta.db_table for model in FILLED]
     links = generator.table(ChainLink)
