@@ -4,16 +4,20 @@ What it writes per case is what the app writes when people work a case: an encry
 with its blind indexes, the Case, the caseworker's per-case grant (CaseUserObjectPermission),
 the stage history (CaseTransition), consent, assessments, the stage's tasks, notes, provider
 referrals, and audit entries (the creates of person and case, and two case-page reads), which
-are then sealed into the tamper-evident chain through audit.chain.append_many. Staff are 25
-teams with a supervisor each, caseworkers holding about 150 cases each, intake coordinators and
-an auditor, at least 500 staff in all.
+are sealed into the tamper-evident chain in the same transaction (casework.scale.sealing).
+Staff are 25 teams with a supervisor each, caseworkers holding about 150 cases each, intake
+coordinators and an auditor, at least 500 staff in all.
+
+On PostgreSQL, worker processes build the batches ahead as COPY text (casework.scale.workers)
+while this process streams them in and seals their entries.
 
 The app's rule is that audited models are never written in bulk because auditlog would not see
 it; this module is the one exception, and it writes the audit entries itself.
 
 It only ever writes into a database it generated or an empty one: `check_generated` refuses
 anything else, and a marker table (scale_dataset) records what each run wrote. Batches commit
-one at a time, each with its marker row, so an interrupted run leaves a consistent data set.
+one at a time, each with its marker row, so an interrupted run leaves a consistent data set; a
+PostgreSQL run that at least doubles the data set is one transaction (see `generate`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connections, transaction
 from django.utils import timezone
 
+from audit import anchors
 from audit.models import ChainLink
 from casework import crypto, roles
 from casework.models import (
@@ -407,7 +412,7 @@ class Built:
 
 
 class Generator:
-    """Builds the rows of each batch of cases; `run` writes and seals them."""
+    """Builds the rows of each batch of cases; `generate` writes and seals them."""
 
     def __init__(self, using: str, *, seed: int = 1, pool: TokenPool | None = None):
         self.using = using
@@ -789,6 +794,10 @@ def generate(cases: int, *, using: str = "default", seed: int = 1, batch_size: i
         with connections[using].cursor() as cursor:  # fresh statistics, as autovacuum would give
             cursor.execute("ANALYZE")
         result.analyze_seconds = time.perf_counter() - analyzed
+    if settings.AUDIT_ANCHOR_INTERVAL_SECONDS:
+        # Sign the new head, as the sequencer would on its next seal: the run's entries are
+        # then covered by an anchor outside the database from the start.
+        anchors.record_anchor(using)
     result.seconds = time.perf_counter() - started
     result.cpu_seconds = _own_cpu() - cpu_started
     server_now = _server_cpu(using)
