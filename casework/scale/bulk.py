@@ -17,6 +17,7 @@ from django.db.models import Field
 
 from casework import crypto
 from casework.crypto import EncryptedField
+from casework.scale import copytext
 
 
 class TokenPool:
@@ -85,26 +86,40 @@ class Table:
             return [(get(row),) for row in rows]
         return [get(row) for row in rows]
 
+    def copy_text(self, rows) -> str:
+        """`rows` (dicts) as COPY text; needs no connection, so workers can build it."""
+        return copytext.rows(self.tuples(rows))
+
+    def write_text(self, text: str) -> None:
+        """Stream COPY text (copy_text's) into the table (PostgreSQL)."""
+        if not text:
+            return
+        quote = self.connection.ops.quote_name
+        table = quote(self.model._meta.db_table)
+        columns = ", ".join(quote(field.column) for field in self.fields)
+        # psycopg 3: the raw cursor streams COPY; Django's wrapper has no copy().
+        with self.connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {table} ({columns}) FROM STDIN"
+        ) as copy:
+            copy.write(text)
+
     def write(self, rows) -> int:
         """Write `rows` (dicts); returns how many."""
+        if self.connection.vendor == "postgresql":
+            self.write_text(self.copy_text(rows))
+            return len(rows)
         rows = self.tuples(rows)
         if not rows:
             return 0
         quote = self.connection.ops.quote_name
         table = quote(self.model._meta.db_table)
         columns = ", ".join(quote(field.column) for field in self.fields)
+        marks = ", ".join(["%s"] * len(self.fields))
         with self.connection.cursor() as cursor:
-            if self.connection.vendor == "postgresql":
-                # psycopg 3: the raw cursor streams COPY; Django's wrapper has no copy().
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                rows = [self._adapt(row) for row in rows]
-                marks = ", ".join(["%s"] * len(self.fields))
-                cursor.executemany(
-                    f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows  # noqa: S608
-                )
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
+                [self._adapt(row) for row in rows],
+            )
         return len(rows)
 
     def _adapt(self, row: tuple) -> tuple:

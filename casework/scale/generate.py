@@ -4,16 +4,20 @@ What it writes per case is what the app writes when people work a case: an encry
 with its blind indexes, the Case, the caseworker's per-case grant (CaseUserObjectPermission),
 the stage history (CaseTransition), consent, assessments, the stage's tasks, notes, provider
 referrals, and audit entries (the creates of person and case, and two case-page reads), which
-are then sealed into the tamper-evident chain through audit.chain.append_many. Staff are 25
-teams with a supervisor each, caseworkers holding about 150 cases each, intake coordinators and
-an auditor, at least 500 staff in all.
+are sealed into the tamper-evident chain in the same transaction (casework.scale.sealing).
+Staff are 25 teams with a supervisor each, caseworkers holding about 150 cases each, intake
+coordinators and an auditor, at least 500 staff in all.
+
+On PostgreSQL, worker processes build the batches ahead as COPY text (casework.scale.workers)
+while this process streams them in and seals their entries.
 
 The app's rule is that audited models are never written in bulk because auditlog would not see
 it; this module is the one exception, and it writes the audit entries itself.
 
 It only ever writes into a database it generated or an empty one: `check_generated` refuses
 anything else, and a marker table (scale_dataset) records what each run wrote. Batches commit
-one at a time, each with its marker row, so an interrupted run leaves a consistent data set.
+one at a time, each with its marker row, so an interrupted run leaves a consistent data set; a
+PostgreSQL run that at least doubles the data set is one transaction (see `generate`).
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ import json
 import math
 import os
 import random
+import resource
 import secrets
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
@@ -40,7 +46,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connections, transaction
 from django.utils import timezone
 
-from audit import chain
+from audit import anchors
+from audit.models import ChainLink
 from casework import crypto, roles
 from casework.models import (
     Assessment,
@@ -55,6 +62,7 @@ from casework.models import (
     Team,
     TeamMembership,
 )
+from casework.scale import indexes, sealing, workers
 from casework.scale.bulk import Table, TokenPool
 from providers.models import Organization, Service
 from referrals.models import ProviderReferral
@@ -385,12 +393,33 @@ class _Batch:
         self.rows.setdefault(model, []).append(row)
 
 
+@dataclass(frozen=True)
+class BatchSpec:
+    number: int
+    size: int
+    first_case: int  # how many cases came before it: who its caseworkers are
+    starts: dict  # PER_CASE key -> first id reserved for this batch
+
+
+@dataclass
+class Built:
+    """A batch as the workers hand it over: per table (model label) its COPY text or rows."""
+
+    size: int
+    payload: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
+    entries: list = field(default_factory=list)  # sealing.canonical_parts, in id order
+
+
 class Generator:
-    """Builds the rows of each batch of cases; `run` writes and seals them."""
+    """Builds the rows of each batch of cases; `generate` writes and seals them."""
 
     def __init__(self, using: str, *, seed: int = 1, pool: TokenPool | None = None):
         self.using = using
+        self.seed = seed
         self.rng = random.Random(seed)
+        # COPY text on PostgreSQL, built in the workers; rows for executemany elsewhere.
+        self.as_copy_text = connections[using].vendor == "postgresql"
         self.pool = pool or TokenPool()
         self.now = timezone.now()
         self.tables: dict = {}
@@ -413,6 +442,46 @@ class Generator:
         if model not in self.tables:
             self.tables[model] = Table(model, self.using, self.pool)
         return self.tables[model]
+
+    def staff(self, staff: Staff, services) -> None:
+        """Who the cases go to: set before the workers fork, so they inherit it."""
+        self._staff, self._services = staff, services
+        self._caseworkers = staff.all_caseworkers
+        self._team_of = {pk: team for team in staff.teams for pk in staff.caseworkers[team]}
+
+    def plan(self, cases: int, batch_size: int, first_case: int) -> list[BatchSpec]:
+        """The run's batches, with ids reserved for all of them at once."""
+        starts = {key: self.table(model).reserve_ids(cases * per).start
+                  for key, (model, per) in PER_CASE.items()}
+        specs = []
+        for number, done in enumerate(range(0, cases, batch_size)):
+            specs.append(BatchSpec(
+                number=number, size=min(batch_size, cases - done), first_case=first_case + done,
+                starts={key: start + done * PER_CASE[key][1] for key, start in starts.items()},
+            ))
+        return specs
+
+    def build(self, spec: BatchSpec) -> Built:
+        """Every row of one batch, ready to write, and its entries' canonical forms. Each batch
+        has its own random stream, so what it holds does not depend on which worker built it."""
+        self.rng = random.Random(self.seed * 1_000_003 + spec.number)
+        ids = {key: iter(range(start, start + spec.size * PER_CASE[key][1]))
+               for key, start in spec.starts.items()}
+        batch = _Batch()
+        for n in range(spec.size):
+            caseworker = self._caseworkers[(spec.first_case + n) % len(self._caseworkers)]
+            self.add_case(batch, ids, self._team_of[caseworker], caseworker, self._staff,
+                          self._services)
+        built = Built(size=spec.size)
+        for model in WRITE_ORDER:
+            rows = batch.rows.get(model, [])
+            built.counts[model._meta.label] = len(rows)
+            built.payload[model._meta.label] = (
+                self.table(model).copy_text(rows) if self.as_copy_text else rows
+            )
+        built.entries = [sealing.canonical_parts(row, postgres=self.as_copy_text)
+                         for row in batch.rows.get(LogEntry, [])]
+        return built
 
     # One case and everything that hangs off it.
 
@@ -625,16 +694,18 @@ class Result:
     rows: dict = field(default_factory=dict)
     users: int = 0
     entries: int = 0
-    write_seconds: float = 0.0
+    seconds: float = 0.0  # the whole run, wall clock
+    write_seconds: float = 0.0  # building (waiting for the workers) and COPY
     seal_seconds: float = 0.0
-    # CPU this process and its PostgreSQL backend spent: on a busy machine wall time says more
-    # about the neighbours than about the generator; CPU seconds say what an idle one would do.
+    index_seconds: float = 0.0  # rebuilding the indexes and foreign keys set aside
+    analyze_seconds: float = 0.0
+    indexes_set_aside: int = 0
+    processes: int = 0  # worker processes that built the batches
+    # CPU this process, its workers and its PostgreSQL backend spent: on a busy machine wall
+    # time says more about the neighbours than about the generator; CPU seconds say what an
+    # idle one would do.
     cpu_seconds: float = 0.0
     server_cpu_seconds: float | None = None
-
-    @property
-    def seconds(self) -> float:
-        return self.write_seconds + self.seal_seconds
 
 
 def _server_cpu(using: str) -> float | None:
@@ -653,60 +724,83 @@ def _server_cpu(using: str) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _own_cpu() -> float:
+    """CPU seconds of this process and of its finished workers."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+# The tables a batch fills, and the chain's links: what a large run sets the indexes aside for.
+FILLED = (*WRITE_ORDER, ChainLink)
+
+
 def generate(cases: int, *, using: str = "default", seed: int = 1, batch_size: int = BATCH,
-             progress=None) -> Result:
+             progress=None, processes: int | None = None) -> Result:
     """Write `cases` more cases into `using` and seal their audit entries; refuse a database
-    with data the generator did not write (RefusedDatabase, nothing changed)."""
+    with data the generator did not write (RefusedDatabase, nothing changed).
+
+    Batches commit one at a time, each with its marker row. On PostgreSQL, a run that at least
+    doubles the data set instead sets the filled tables' indexes and foreign keys aside and
+    runs as one transaction that rebuilds them at the end: an interrupted run then leaves the
+    data set as it was. `processes` build batches ahead (default: up to 2, on PostgreSQL)."""
     made = check_generated(using)
     result = Result()
     if cases <= 0:
         return result
     generator = Generator(using, seed=seed + made["cases"])
     started = time.perf_counter()
-    cpu_started, server_started = time.process_time(), _server_cpu(using)
+    cpu_started, server_started = _own_cpu(), _server_cpu(using)
     with transaction.atomic(using=using):
         _ensure_marker(using)
         services = _ensure_directory(using)
         staff, result.users = _ensure_staff(using, made["cases"] + cases, generator.pool,
                                             generator.now)
         _record(using, cases=0, people=0, users=result.users)
-    caseworkers = staff.all_caseworkers
-    team_of = {pk: team for team in staff.teams for pk in staff.caseworkers[team]}
-    done = 0
-    while done < cases:
-        size = min(batch_size, cases - done)
-        batch = _Batch()
-        with transaction.atomic(using=using):
-            ids = {
-                key: iter(generator.table(model).reserve_ids(size * per))
-                for key, (model, per) in PER_CASE.items()
-            }
-            first_entry = None
-            for n in range(size):
-                caseworker = caseworkers[(made["cases"] + done + n) % len(caseworkers)]
-                generator.add_case(batch, ids, team_of[caseworker], caseworker, staff, services)
-            for model in WRITE_ORDER:
-                rows = batch.rows.get(model, [])
-                generator.table(model).write(rows)
-                result.rows[model._meta.label] = result.rows.get(model._meta.label, 0) + len(rows)
-            entry_ids = [row["id"] for row in batch.rows.get(LogEntry, [])]
-            first_entry = entry_ids[0] if entry_ids else first_entry
-            written = time.perf_counter()
-            result.write_seconds += written - started
-            chain.append_many(entry_ids, using=using)
-            result.seal_seconds += time.perf_counter() - written
-            result.entries += len(entry_ids)
-            _record(using, cases=size, people=size, users=0)
-        started = time.perf_counter()
-        done += size
-        result.cases = done
-        if progress:
-            progress(result)
-    result.cpu_seconds = time.process_time() - cpu_started
+    generator.staff(staff, services)
+    specs = generator.plan(cases, batch_size, made["cases"])
+    postgres = connections[using].vendor == "postgresql"
+    if processes is None:
+        processes = min(2, os.cpu_count() or 1) if postgres and len(specs) > 1 else 0
+    result.processes = processes
+    whole = postgres and cases >= made["cases"]
+    tables = [model._meta.db_table for model in FILLED]
+    links = generator.table(ChainLink)
+    with (transaction.atomic(using=using) if whole else nullcontext()), \
+            (indexes.set_aside(using, tables) if whole else nullcontext()) as held:
+        result.indexes_set_aside = len(held or ())
+        for built in workers.in_order(generator.build, specs, workers=processes):
+            with transaction.atomic(using=using):
+                for model in WRITE_ORDER:
+                    label = model._meta.label
+                    payload = built.payload[label]
+                    if isinstance(payload, str):
+                        generator.table(model).write_text(payload)
+                    else:
+                        generator.table(model).write(payload)
+                    result.rows[label] = result.rows.get(label, 0) + built.counts[label]
+                written = time.perf_counter()
+                result.entries += sealing.seal(built.entries, links, using=using)
+                result.seal_seconds += time.perf_counter() - written
+                _record(using, cases=built.size, people=built.size, users=0)
+            result.cases += built.size
+            result.seconds = time.perf_counter() - started
+            if progress:
+                progress(result)
+        loaded = time.perf_counter()
+    result.index_seconds = time.perf_counter() - loaded
+    result.write_seconds = loaded - started - result.seal_seconds
+    if postgres:
+        analyzed = time.perf_counter()
+        with connections[using].cursor() as cursor:  # fresh statistics, as autovacuum would give
+            cursor.execute("ANALYZE")
+        result.analyze_seconds = time.perf_counter() - analyzed
+    if settings.AUDIT_ANCHOR_INTERVAL_SECONDS:
+        # Sign the new head, as the sequencer would on its next seal: the run's entries are
+        # then covered by an anchor outside the database from the start.
+        anchors.record_anchor(using)
+    result.seconds = time.perf_counter() - started
+    result.cpu_seconds = _own_cpu() - cpu_started
     server_now = _server_cpu(using)
     if server_started is not None and server_now is not None:
         result.server_cpu_seconds = server_now - server_started
-    if connections[using].vendor == "postgresql":
-        with connections[using].cursor() as cursor:  # fresh statistics, as autovacuum would give
-            cursor.execute("ANALYZE")
     return result

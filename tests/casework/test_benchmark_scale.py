@@ -268,29 +268,67 @@ def test_the_counts_see_a_note_written_through_the_app(generated):
     assert after["unsealed entries"] == after["unsealed past the bound"] == 0
 
 
-def test_an_interrupted_run_keeps_whole_batches_and_can_be_resumed(db, monkeypatch):
-    """A batch commits with its marker row or not at all: a run that dies mid-way leaves a
-    consistent data set, which the next run accepts and adds to."""
-    from audit import chain
-
-    real_append_many = chain.append_many
+def dies_on_seal(monkeypatch, at: int):
+    """Make the run fail in the sealing of its `at`-th batch, as a killed run would."""
+    real_seal = generate.sealing.seal
     calls = []
 
-    def dies_on_the_second_batch(ids, using="default"):
-        calls.append(len(ids))
-        if len(calls) == 2:
+    def seal(entries, links, *, using):
+        calls.append(len(entries))
+        if len(calls) == at:
             raise RuntimeError("killed")
-        return real_append_many(ids, using=using)
+        return real_seal(entries, links, using=using)
 
-    monkeypatch.setattr(generate.chain, "append_many", dies_on_the_second_batch)
-    with pytest.raises(RuntimeError, match="killed"):
-        generate.generate(100, batch_size=40)
-    assert Case.objects.count() == 40 == generate.generated_counts("default")["cases"]
+    monkeypatch.setattr(generate.sealing, "seal", seal)
+    return real_seal
+
+
+def test_an_interrupted_run_keeps_whole_batches_and_can_be_resumed(db, monkeypatch):
+    """A batch commits with its marker row or not at all: a run that dies mid-way leaves a
+    consistent data set, which the next run accepts and adds to. (A run adding fewer cases
+    than there are commits batch by batch on every database.)"""
     from audit.models import UnsealedEntry
 
-    # Every entry of the kept batch is sealed or waits for the sequencer (the staff accounts').
+    generate.generate(40, batch_size=20)
+    real_seal = dies_on_seal(monkeypatch, at=2)
+    with pytest.raises(RuntimeError, match="killed"):
+        generate.generate(30, batch_size=10)
+    assert Case.objects.count() == 50 == generate.generated_counts("default")["cases"]
+    # Every entry of the kept batches is sealed or waits for the sequencer (the staff's).
     assert ChainLink.objects.count() + UnsealedEntry.objects.count() == LogEntry.objects.count()
-    monkeypatch.setattr(generate.chain, "append_many", real_append_many)
-    assert generate.generate(60).cases == 60
+    monkeypatch.setattr(generate.sealing, "seal", real_seal)
+    assert generate.generate(50).cases == 50
+    assert Case.objects.count() == 100
+    call_command("verify_audit_log", "--workers", "1")
+
+
+def _indexes_and_foreign_keys():
+    tables = [model._meta.db_table for model in generate.FILLED]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid::regclass::text = ANY(%s) UNION ALL "
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid::regclass::text = ANY(%s)",
+            [tables, tables],
+        )
+        return sorted(cursor.fetchall())
+
+
+@pytest.mark.postgres
+def test_a_run_that_doubles_the_data_set_rebuilds_every_index_and_foreign_key(db, monkeypatch):
+    """On PostgreSQL it sets them aside and rebuilds them, under the same names, in one
+    transaction with the rows: interrupted, it leaves nothing behind and nothing missing."""
+    before = _indexes_and_foreign_keys()
+    assert len(before) > 100
+    dies_on_seal(monkeypatch, at=2)
+    with pytest.raises(RuntimeError, match="killed"):
+        generate.generate(100, batch_size=40)
+    assert Case.objects.count() == 0 == generate.generated_counts("default")["cases"]
+    assert _indexes_and_foreign_keys() == before
+    monkeypatch.undo()
+    result = generate.generate(100, batch_size=40)
+    assert result.indexes_set_aside > 100
+    assert _indexes_and_foreign_keys() == before
     assert Case.objects.count() == 100
     call_command("verify_audit_log", "--workers", "1")

@@ -55,6 +55,11 @@ class Command(BaseCommand):
                 "audit_entries": result.entries,
                 "write_seconds": round(result.write_seconds, 2),
                 "seal_seconds": round(result.seal_seconds, 2),
+                "index_seconds": round(result.index_seconds, 2),
+                "analyze_seconds": round(result.analyze_seconds, 2),
+                "seconds": round(result.seconds, 2),
+                "indexes_set_aside": result.indexes_set_aside,
+                "processes": result.processes,
                 "cases_per_second": round(rate), "cases_per_second_writing": round(write_rate),
                 "entries_sealed_per_second": round(result.entries / result.seal_seconds)
                 if result.seal_seconds else 0,
@@ -65,12 +70,14 @@ class Command(BaseCommand):
             cpu = result.cpu_seconds + (result.server_cpu_seconds or 0)
             figures["generated"]["cases_per_cpu_second"] = round(result.cases / cpu) if cpu else 0
             out(f"generated {result.cases} cases in {result.seconds:.1f} s "
-                f"({rate:,.0f} cases/s; writing {result.write_seconds:.1f} s = "
-                f"{write_rate:,.0f} cases/s, sealing {result.entries} audit entries "
-                f"{result.seal_seconds:.1f} s)")
+                f"({rate:,.0f} cases/s; building and writing {result.write_seconds:.1f} s, "
+                f"sealing {result.entries} audit entries {result.seal_seconds:.1f} s, "
+                f"rebuilding {result.indexes_set_aside} indexes and foreign keys "
+                f"{result.index_seconds:.1f} s, ANALYZE {result.analyze_seconds:.1f} s; "
+                f"{result.processes} building processes)")
             server = ("" if result.server_cpu_seconds is None
                       else f" + {result.server_cpu_seconds:.1f} s in the database server")
-            out(f"CPU: {result.cpu_seconds:.1f} s in this process{server} "
+            out(f"CPU: {result.cpu_seconds:.1f} s in this process and its workers{server} "
                 f"= {figures['generated']['cases_per_cpu_second']:,} cases per CPU-second")
         if not no_measure:
             if database != DEFAULT_DB_ALIAS:

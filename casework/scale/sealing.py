@@ -1,0 +1,89 @@
+"""The generator's audit entries sealed into the chain in bulk, on the chain's own terms.
+
+chain.seal_rows reads every entry back and writes its link through the ORM: right for the
+sequencer's batches, slow for a million entries. Here the canonical form of each entry is made by
+chain.canonical itself from the values the generator writes (in the workers that build the
+rows), with stand-ins for the two values only the head knows, its position and the previous
+hash; under the head's lock the batch's transaction fills those in, MACs each entry and writes
+the links by COPY. The stored entries are what was MACed: verify_audit_log derives every hash
+again from the rows as stored, so any difference would fail verification.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import operator
+
+from django.utils import timezone
+
+from audit import chain
+from audit.models import ChainHead
+
+# Values no real position or hash takes, so each occurs exactly once in the canonical text.
+_SEQ_STANDIN = 9_007_199_254_740_993
+_PREV_STANDIN = "prev-hash-stand-in"
+_ENTRY_COLUMNS = operator.itemgetter(*(column for _, column in chain.ENTRY_FIELDS))
+_TIMESTAMP = [column for _, column in chain.ENTRY_FIELDS].index("timestamp")
+LINK_COLUMNS = ["id", "entry_id", "seq", "prev_hash", "hash", "sealed_at"]
+
+
+def stored_timestamp(value: datetime.datetime, *, postgres: bool) -> str:
+    """A timestamp as the database gives it back as text, which is what the chain hashes
+    (audit.chain reads it cast to text): PostgreSQL prints UTC with the fraction's trailing
+    zeros dropped and "+00"; SQLite keeps Django's naive UTC text."""
+    text = value.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
+    if not postgres:
+        return text
+    return (text.rstrip("0") if "." in text else text) + "+00"
+
+
+def canonical_parts(entry: dict, *, postgres: bool) -> tuple[int, bytes, bytes, bytes]:
+    """(entry id, text before the previous hash, text between it and the position, the rest)
+    of the entry's canonical form; `entry` holds its columns as written (LogEntry attnames)."""
+    row = list(_ENTRY_COLUMNS(entry))
+    row[_TIMESTAMP] = stored_timestamp(row[_TIMESTAMP], postgres=postgres)
+    text = chain.canonical(_SEQ_STANDIN, _PREV_STANDIN, row)
+    head, rest = text.split(_PREV_STANDIN.encode())
+    middle, tail = rest.split(str(_SEQ_STANDIN).encode())
+    return entry["id"], head, middle, tail
+
+
+def seal(entries, links, *, using: str) -> int:
+    """Link `entries` (canonical_parts of each, in order) onto the head, writing their links
+    through `links` (the ChainLink table), in the caller's transaction. Returns how many.
+
+    The head row stays locked until that transaction ends, as seal_rows holds it: no other
+    sealer can link anything in between."""
+    if not entries:
+        return 0
+    key = chain.chain_key()
+    seq = chain.seal_rows([], using)  # locks the head (recreating it if missing), links nothing
+    heads = ChainHead.objects.using(using).filter(pk=ChainHead.HEAD_PK)
+    prev = heads.values_list("hash", flat=True).get()
+    sealed_at = timezone.now()
+    rows = []
+    for link_id, (entry_id, head, middle, tail) in zip(
+        links.reserve_ids(len(entries)), entries, strict=True
+    ):
+        seq += 1
+        digest = hmac.digest(
+            key, head + prev.encode() + middle + str(seq).encode() + tail, hashlib.sha256
+        ).hex()
+        rows.append((link_id, entry_id, seq, prev, digest))
+        prev = digest
+    if links.connection.vendor == "postgresql" and links.names == LINK_COLUMNS:
+        # This loop runs in the one process that holds the head, once per entry: formatting
+        # the lines directly (every value is an int or hex, nothing to escape) keeps it short.
+        stamp = sealed_at.isoformat()
+        links.write_text("".join(
+            f"{link_id}\t{entry_id}\t{seq}\t{prev_hash}\t{digest}\t{stamp}\n"
+            for link_id, entry_id, seq, prev_hash, digest in rows
+        ))
+    else:
+        links.write([dict(zip(LINK_COLUMNS, row, strict=False), sealed_at=sealed_at)
+                     for row in rows])
+    heads.update(seq=seq, hash=prev)
+    return len(rows)
+
