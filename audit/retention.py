@@ -19,45 +19,15 @@ import datetime
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from audit.breakglass import StepUpFailed  # the same refusal as for emergency access
-from audit.registry import audited
+from audit.models import RetentionPurge
 
 FLOOR_DAYS = 365  # the database function's own floor (checklist 32: at least a year)
 CHUNK = 900
-
-
-@audited
-class RetentionPurge(models.Model):
-    class Status(models.TextChoices):
-        REQUESTED = "requested", _lazy("Awaiting a second auditor")
-        DONE = "done", _lazy("Purged")
-
-    before = models.DateField(_lazy("remove entries older than"))
-    reason = models.TextField(_lazy("reason"), max_length=500)
-    status = models.CharField(max_length=10, choices=Status, default=Status.REQUESTED)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    requested_at = models.DateTimeField(default=timezone.now)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    approved_at = models.DateTimeField(null=True, blank=True)
-    up_to_seq = models.PositiveBigIntegerField(null=True, blank=True)
-    boundary_hash = models.CharField(max_length=64, blank=True)
-    removed = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        app_label = "audit"
-        ordering = ["-requested_at", "-pk"]
-
-    def __str__(self):
-        return f"retention purge {self.pk}"
 
 
 def retention_days() -> int:
