@@ -19,12 +19,15 @@ import datetime
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import anchors, chain, sequencer
 from audit.breakglass import StepUpFailed  # the same refusal as for emergency access
-from audit.models import RetentionPurge
+from audit.chain import latest_purge
+from audit.models import ChainLink, RetentionPurge
+from casework import access
 
 FLOOR_DAYS = 365  # the database function's own floor (checklist 32: at least a year)
 CHUNK = 900
@@ -39,8 +42,6 @@ def latest_allowed_cutoff(today: datetime.date | None = None) -> datetime.date:
 
 
 def may_purge(user) -> bool:
-    from casework import access
-
     return access.can_read_audit_log(user)
 
 
@@ -57,8 +58,6 @@ def request_purge(*, actor, before: datetime.date, reason: str) -> RetentionPurg
 
 def approve_purge(purge: RetentionPurge, *, actor, password: str) -> RetentionPurge:
     """The second auditor's approval, which carries the purge out."""
-    from audit import anchors, chain, sequencer
-
     if not may_purge(actor) or actor.pk == purge.requested_by_id:
         raise PermissionDenied(_("A purge needs a second auditor, not the one who asked."))
     if not actor.check_password(password):
@@ -91,8 +90,6 @@ def approve_purge(purge: RetentionPurge, *, actor, password: str) -> RetentionPu
 
 def _boundary(cutoff: datetime.datetime) -> tuple[int, str]:
     """The last link of the oldest unbroken stretch of entries older than `cutoff`."""
-    from audit.models import ChainLink
-
     links = ChainLink.objects.order_by("seq")
     start = last_purged_seq()
     first_young = (
@@ -106,8 +103,6 @@ def _boundary(cutoff: datetime.datetime) -> tuple[int, str]:
 
 
 def _remove(up_to: int, cutoff: datetime.datetime) -> int:
-    from audit.models import ChainLink
-
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT audit_purge(%s, %s)", [up_to, cutoff])
@@ -124,15 +119,6 @@ def _remove(up_to: int, cutoff: datetime.datetime) -> int:
         _, counts = LogEntry.objects.filter(pk__in=[entry for _, entry in chunk]).delete()
         removed += counts.get(LogEntry._meta.label, 0)
     return removed
-
-
-def latest_purge(using: str = DEFAULT_DB_ALIAS) -> RetentionPurge | None:
-    return (
-        RetentionPurge.objects.using(using)
-        .filter(status=RetentionPurge.Status.DONE)
-        .order_by("-up_to_seq")
-        .first()
-    )
 
 
 def last_purged_seq() -> int:
