@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 from guardian.shortcuts import assign_perm, remove_perm
 
-from casework import access, outbox, revisions, roles, selectors, tasks
+from casework import access, outbox, revisions, roles, selectors
 from casework.models import (
     Assessment,
     AssessmentRating,
@@ -137,7 +137,7 @@ def _assign(case: Case, caseworker, *, actor) -> None:
     case.caseworker = caseworker
     case.save(update_fields=["caseworker"])
     _hand_over(case, previous, caseworker, actor=actor)
-    outbox.enqueue(tasks.notify_assignment, case_id=case.pk, user_id=caseworker.pk)
+    outbox.enqueue("casework.tasks.notify_assignment", case_id=case.pk, user_id=caseworker.pk)
 
 
 def take_transition(

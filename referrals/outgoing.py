@@ -20,7 +20,6 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from casework import access, outbox, selectors
 from casework.models import Case, PlanGoal, Task
-from referrals import tasks
 from referrals.models import (
     ProviderReferral,
     ProviderReferralAttendance,
@@ -316,7 +315,7 @@ def expire(referral: ProviderReferral, *, now: datetime.datetime | None = None) 
                 % {"ref": current.reference},
                 due_on=timezone.localdate(now) + datetime.timedelta(days=2),
             )
-        outbox.enqueue(tasks.notify_provider_referral_event, event_id=event.pk)
+        outbox.enqueue("referrals.tasks.notify_provider_referral_event", event_id=event.pk)
     return True
 
 
@@ -348,8 +347,8 @@ def escalate(referral: ProviderReferral, kind: str, *,
                 case=current.case, owner=supervisor, kind=Task.Kind.OTHER, title=title,
                 due_on=timezone.localdate(now) + datetime.timedelta(days=1),
             )
-        outbox.enqueue(tasks.notify_provider_referral_escalation, referral_id=current.pk,
-                       kind=kind)
+        outbox.enqueue("referrals.tasks.notify_provider_referral_escalation",
+                       referral_id=current.pk, kind=kind)
     return True
 
 
@@ -377,5 +376,5 @@ def _record(referral, name, source, *, actor, reason="", outcome="", note=""):
 
 
 def _notify_after_commit(referral, event):
-    outbox.enqueue(tasks.notify_provider_referral_event, event_id=event.pk)
+    outbox.enqueue("referrals.tasks.notify_provider_referral_event", event_id=event.pk)
     return referral

@@ -21,7 +21,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from casework import access, outbox
 from casework import workflow as case_workflow
 from casework.models import Case, Team
-from referrals import conf, matching, tasks
+from referrals import conf, matching
 from referrals.models import (
     BiasIncident,
     BiasIncidentTriage,
@@ -66,7 +66,7 @@ def receive_referral(referral: Referral, *, channel: str, actor=None) -> Referra
     with transaction.atomic():
         referral.save()
         if referral.is_immediate:
-            outbox.enqueue(tasks.notify_immediate_risk, referral_id=referral.pk)
+            outbox.enqueue("referrals.tasks.notify_immediate_risk", referral_id=referral.pk)
     return referral
 
 
@@ -198,9 +198,9 @@ def screen_referral(
     except ConcurrentTransition as error:
         raise StaleReferral from error
     if record.attached:
-        outbox.enqueue(tasks.notify_referral_attached, referral_id=referral.pk)
+        outbox.enqueue("referrals.tasks.notify_referral_attached", referral_id=referral.pk)
     if acknowledge:
-        outbox.enqueue(tasks.send_referral_acknowledgement, referral_id=referral.pk)
+        outbox.enqueue("referrals.tasks.send_referral_acknowledgement", referral_id=referral.pk)
     return record
 
 
