@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from casework.accounts import mfa, powers, sessions
 from casework.accounts.models import PowerRequest
+from casework.models import TeamMembership
 
 User = get_user_model()
 
@@ -47,8 +48,6 @@ class NoSelfChangeInline(admin.TabularInline):
 
 def save_team_memberships(request, formset) -> None:
     """Save a team's membership rows; a new supervisor waits for a second admin."""
-    from casework.models import TeamMembership
-
     supervisor = TeamMembership.Role.SUPERVISOR
     instances = formset.save(commit=False)
     for membership in formset.deleted_objects:

@@ -14,6 +14,7 @@ from audit import events
 from casework import roles
 from casework.accounts import sessions
 from casework.accounts.models import PowerRequest
+from casework.models import TeamMembership
 
 POWERFUL_GROUPS = frozenset({
     roles.ADMIN, roles.AUDITOR, roles.SUPERVISOR,
@@ -82,8 +83,6 @@ def approve(request: PowerRequest, *, actor) -> PowerRequest:
             request.user.is_staff = True
             request.user.save(update_fields=["is_staff"])
     else:
-        from casework.models import TeamMembership
-
         TeamMembership.objects.update_or_create(
             team=request.team, user=request.user,
             defaults={"role": TeamMembership.Role.SUPERVISOR},
