@@ -169,17 +169,6 @@ def has_closure_reason(case) -> bool:
     return bool(case.closure_reason)
 
 
-def transition_permission(name: str):
-    """Build the permission callable for transition `name`; the rule lives in casework.access."""
-
-    def check(case, user) -> bool:
-        from casework import access
-
-        return access.can_take_transition(user, case, name)
-
-    return check
-
-
 class CaseQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(stage__in=Case.CLOSED_STAGES)
@@ -262,7 +251,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Stage.INTAKE,
         target=Stage.ASSESSMENT,
         conditions=[has_active_consent],
-        permission=transition_permission("begin_assessment"),
     )
     def begin_assessment(self):
         """Start the assessment once consent is recorded."""
@@ -272,7 +260,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=Stage.INTAKE,
         target=Stage.SCREENED_OUT,
-        permission=transition_permission("screen_out"),
     )
     def screen_out(self):
         """Decide at intake that the case does not need this service."""
@@ -284,7 +271,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Stage.ASSESSMENT,
         target=Stage.SERVICE_PLAN,
         conditions=[has_completed_assessment],
-        permission=transition_permission("start_planning"),
     )
     def start_planning(self):
         """Move to planning once an assessment is complete."""
@@ -295,7 +281,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Stage.SERVICE_PLAN,
         target=Stage.FOLLOW_UP,
         conditions=[has_approved_plan],
-        permission=transition_permission("start_follow_up"),
     )
     def start_follow_up(self):
         """Deliver and follow up the approved plan."""
@@ -305,7 +290,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=Stage.FOLLOW_UP,
         target=Stage.SERVICE_PLAN,
-        permission=transition_permission("replan"),
     )
     def replan(self):
         """Go back to planning when the plan no longer fits."""
@@ -315,7 +299,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=list(ACTIVE_STAGES),
         target=Stage.ESCALATED,
-        permission=transition_permission("escalate"),
     )
     def escalate(self):
         """Hand immediate risk to emergency services or law enforcement, on the record."""
@@ -325,7 +308,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=Stage.ESCALATED,
         target=Stage.INTAKE,
-        permission=transition_permission("resume"),
     )
     def resume(self):
         """Take the case back after an escalation, starting again from intake."""
@@ -336,7 +318,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=[Stage.ASSESSMENT, Stage.SERVICE_PLAN, Stage.FOLLOW_UP, Stage.ESCALATED],
         target=Stage.CLOSED,
         conditions=[has_closure_reason],
-        permission=transition_permission("close"),
     )
     def close(self):
         """Close the case with a reason; taking it is the supervisor's sign-off."""
@@ -347,7 +328,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=[Stage.CLOSED, Stage.SCREENED_OUT],
         target=Stage.INTAKE,
-        permission=transition_permission("reopen"),
     )
     def reopen(self):
         """Reopen a closed case at intake."""

@@ -161,7 +161,7 @@ def take_transition(
         raise StaleCase
     if not can_proceed(method, check_conditions=False):
         raise TransitionRefused([_("This action is not possible at the current stage.")])
-    _require(access.can_take_transition(actor, case, name))
+    _require(access.may_take_transition(actor, case, name))
     reason = reason.strip()
     if name == "close":
         case.closure_reason = closure_reason
@@ -200,7 +200,7 @@ def available_transitions(case: Case, user) -> list[AvailableTransition]:
     return [
         AvailableTransition(t.name, unmet_conditions(case, t.name))
         for t in case.get_all_stage_transitions()
-        if t.source == case.stage and access.can_take_transition(user, case, t.name)
+        if t.source == case.stage and access.may_take_transition(user, case, t.name)
     ]
 
 

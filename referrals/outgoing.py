@@ -12,14 +12,15 @@ referrals.models; the sharing rule (consent and agreement) is `covering_consents
 import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+from django_fsm import ConcurrentTransition, can_proceed
 
 from casework import access, outbox, selectors
-from casework.models import Case, PlanGoal, Task
+from casework.models import Case, PlanGoal, Task, TeamMembership
 from referrals.models import (
     ProviderReferral,
     ProviderReferralAttendance,
@@ -195,7 +196,7 @@ def take_transition(
     if not can_proceed(method):
         raise ReferralRefused([_("That is not possible now: the referral is %(status)s.")
                                % {"status": referral.get_status_display().lower()}])
-    _require(has_transition_perm(method, actor))
+    _require(access.may_take_transition(actor, referral, name))
     problems = []
     if name in REASON_REQUIRED and reason not in ProviderReferral.CHOSEN_REASONS:
         problems.append(_("Choose a reason."))
@@ -266,7 +267,7 @@ def available_actions(referral: ProviderReferral, user) -> list[str]:
     return [
         name for name in PROVIDER_ACTIONS
         if can_proceed(getattr(referral, name))
-        and has_transition_perm(getattr(referral, name), user)
+        and access.may_take_transition(user, referral, name)
     ]
 
 
@@ -353,10 +354,6 @@ def escalate(referral: ProviderReferral, kind: str, *,
 
 
 def _supervisors(case: Case):
-    from django.contrib.auth import get_user_model
-
-    from casework.models import TeamMembership
-
     return list(get_user_model().objects.filter(
         is_active=True,
         team_memberships__team_id=case.team_id,

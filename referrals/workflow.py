@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+from django_fsm import ConcurrentTransition, can_proceed
 
 from casework import access, outbox
 from casework import workflow as case_workflow
@@ -142,7 +142,7 @@ def screen_referral(
     if not can_proceed(method):
         raise ScreeningRefused([_("This decision is not possible now: the referral has already "
                                   "been screened.")])
-    _require(has_transition_perm(method, actor))
+    _require(access.may_take_transition(actor, referral, decision))
     reason = (reason or "").strip()
     problems = [] if reason else [_("Say why: a reason is required for every decision.")]
     details = _decision_details(
@@ -336,7 +336,7 @@ def triage_bias_incident(
     method = getattr(incident, action)
     if not can_proceed(method):
         raise ScreeningRefused([_("That step is not possible from the report's current status.")])
-    _require(has_transition_perm(method, actor))
+    _require(access.may_take_transition(actor, incident, action))
     referral = None
     if action == "make_referral":
         referral = (
