@@ -40,7 +40,6 @@ from casework.models import (
     Team,
 )
 from casework.selectors import find_person
-from referrals.models import Referral
 
 # Transitions that must say why: they end, divert or reverse the normal path.
 REASON_REQUIRED = {"screen_out", "escalate", "replan", "close", "reopen", "resume"}
@@ -63,55 +62,30 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied
 
 
-def open_case(
-    referral: Referral, *, team: Team, actor, caseworker=None, person: Person | None = None
-) -> Case:
-    """Open a case at intake for the person a referral is about, and link the referral.
+def find_or_add_person(
+    *, first_name: str, last_name: str, date_of_birth, phone: str = ""
+) -> Person:
+    """The known person with this name and date of birth, or a new one."""
+    person = find_person(first_name, last_name, date_of_birth)
+    if person is None:
+        person = Person.objects.create(
+            first_name=first_name, last_name=last_name, date_of_birth=date_of_birth, phone=phone
+        )
+    return person
 
-    `person` is the known person screening linked the referral to; without it the person is
-    looked up by name and date of birth, and created if unknown.
+
+def open_case(
+    person: Person, *, team: Team, actor, pathway: str = "", caseworker=None
+) -> Case:
+    """Open a case at intake for `person`, held by `team` (and `caseworker`, if given).
+
+    Screening (referrals.workflow) decides that a referral becomes a case and links it.
     """
     _require(access.can_open_cases(actor))
-    if referral.case_id is not None:
-        raise TransitionRefused([_("A case is already open for this referral.")])
-    if referral.status != Referral.Status.CASE_OPENED and not referral.is_awaiting_screening:
-        # Declined, signposted or merged: that decision stands (referrals.workflow decides).
-        raise TransitionRefused([_("This referral has already been screened.")])
     with transaction.atomic():
-        if person is None:
-            person = find_person(referral.first_name, referral.last_name, referral.date_of_birth)
-        if person is None:
-            person = Person.objects.create(
-                first_name=referral.first_name,
-                last_name=referral.last_name,
-                date_of_birth=referral.date_of_birth,
-                phone=referral.phone,
-            )
-        case = Case.objects.create(person=person, team=team, pathway=referral.pathway)
-        referral.case = case
-        if referral.status != Referral.Status.CASE_OPENED:
-            referral.accept()  # the screening transition (referrals.models.Referral)
-        referral.save(update_fields=["case", "status", "decided_at"])
+        case = Case.objects.create(person=person, team=team, pathway=pathway)
         if caseworker is not None:
             _assign(case, caseworker, actor=actor)
-    return case
-
-
-def attach_referral(referral: Referral, case: Case, *, actor) -> Case:
-    """Add an accepted referral to the person's open case: a new concern on a live episode.
-
-    The actor need not see the case (intake sees only cases at intake); the case's own staff
-    are told through referrals.workflow, which records the decision.
-    """
-    _require(access.can_open_cases(actor))
-    if referral.case_id is not None:
-        raise TransitionRefused([_("This referral is already linked to a case.")])
-    if case.is_closed:
-        raise TransitionRefused([_("Choose an open case: this one is closed.")])
-    with transaction.atomic():
-        referral.case = case
-        referral.person_id = case.person_id
-        referral.save(update_fields=["case", "person"])
     return case
 
 
