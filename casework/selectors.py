@@ -265,26 +265,6 @@ def find_person(first_name: str, last_name: str, date_of_birth) -> Person | None
     return Person.objects.filter(name_dob_index=index).order_by("pk").first()
 
 
-URGENCY_RANK = SqlCase(
-    When(urgency="immediate", then=Value(0)),
-    When(urgency="priority", then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
-
-
-def referral_inbox(user):
-    """Referrals awaiting a case, most urgent and oldest first."""
-    from referrals.models import Referral
-
-    return (
-        access.visible_referrals(user)
-        .filter(status=Referral.Status.NEW)
-        .annotate(urgency_rank=URGENCY_RANK)
-        .order_by("urgency_rank", "received_at", "pk")
-    )
-
-
 # Assessments --------------------------------------------------------------------------------
 
 
