@@ -36,23 +36,15 @@ from casework.models import (
     Team,
     TeamMembership,
 )
+from casework.transitions import CASE_TRANSITIONS
 from providers.models import Membership, Organization
 from referrals.models import BiasIncident, ProviderReferral, Referral
 
 VIEW_CASE = "view_case"
 
-# Who may take each transition, by the role they hold *in relation to the case*.
-TRANSITION_ROLES = {
-    "begin_assessment": {roles.CASEWORKER, roles.SUPERVISOR},
-    "screen_out": {roles.INTAKE, roles.SUPERVISOR},
-    "start_planning": {roles.CASEWORKER, roles.SUPERVISOR},
-    "start_follow_up": {roles.CASEWORKER, roles.SUPERVISOR},
-    "replan": {roles.CASEWORKER, roles.SUPERVISOR},
-    "escalate": {roles.INTAKE, roles.CASEWORKER, roles.SUPERVISOR},
-    "resume": {roles.SUPERVISOR},
-    "close": {roles.SUPERVISOR},
-    "reopen": {roles.SUPERVISOR},
-}
+# Who may take each case transition, by the role they hold *in relation to the case*: declared
+# with the rest of the transition in casework.transitions.
+TRANSITION_ROLES = {name: t.roles for name, t in CASE_TRANSITIONS.items()}
 
 
 def supervised_team_ids(user) -> QuerySet:

@@ -7,6 +7,7 @@ the same transaction (casework.outbox).
 
 import calendar
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -40,9 +41,11 @@ from casework.models import (
     Team,
 )
 from casework.selectors import find_person
+from casework.transitions import CASE_TRANSITIONS
 
-# Transitions that must say why: they end, divert or reverse the normal path.
-REASON_REQUIRED = {"screen_out", "escalate", "replan", "close", "reopen", "resume"}
+# Transitions that must say why (they end, divert or reverse the normal path): declared in
+# casework.transitions, like who may take them and their side effects.
+REASON_REQUIRED = {name for name, t in CASE_TRANSITIONS.items() if t.needs_reason}
 
 
 class TransitionRefused(Exception):
@@ -129,7 +132,7 @@ def take_transition(
     nothing changes, so two people cannot move one case at once.
     """
     method = getattr(case, name, None)
-    if name not in access.TRANSITION_ROLES or method is None:
+    if name not in CASE_TRANSITIONS or method is None:
         raise TransitionRefused([_("Unknown action.")])
     if expected_stage is not None and expected_stage != case.stage:
         raise StaleCase
@@ -166,13 +169,14 @@ def unmet_conditions(case: Case, name: str) -> list[str]:
 @dataclass(frozen=True)
 class AvailableTransition:
     name: str
+    label: str
     unmet: list[str]  # what is still missing; the page shows it beside the button
 
 
 def available_transitions(case: Case, user) -> list[AvailableTransition]:
     """The transitions `user` may take from the current stage, with any unmet conditions."""
     return [
-        AvailableTransition(t.name, unmet_conditions(case, t.name))
+        AvailableTransition(t.name, CASE_TRANSITIONS[t.name].label, unmet_conditions(case, t.name))
         for t in case.get_all_stage_transitions()
         if t.source == case.stage and access.may_take_transition(user, case, t.name)
     ]
@@ -744,14 +748,21 @@ def _after_transition(case: Case, name: str, source: str, *, actor) -> None:
         for task in case.tasks.filter(kind=old_kind, done_at__isnull=True):
             _close_task(task, actor=actor, cancelled=True)
     _open_stage_task(case)
-    if name == "start_follow_up":
-        _schedule_plan_review(case, actor=actor)
-    elif name in ("close", "escalate"):
-        _cancel_scheduled(case, (FollowUp.Kind.CHECK_IN, FollowUp.Kind.REVIEW), actor=actor)
-    if name == "close":
-        _schedule_post_exit_reviews(case, actor=actor)
-    elif name == "reopen":
-        _cancel_scheduled(case, (FollowUp.Kind.POST_EXIT_REVIEW,), actor=actor)
+    for effect in CASE_TRANSITIONS[name].effects:
+        EFFECTS[effect](case, actor=actor)
+
+
+# The side effects a transition may declare (casework.transitions.Transition.effects).
+EFFECTS = {
+    "schedule_plan_review": _schedule_plan_review,
+    "cancel_follow_ups": functools.partial(
+        _cancel_scheduled, kinds=(FollowUp.Kind.CHECK_IN, FollowUp.Kind.REVIEW)
+    ),
+    "schedule_post_exit_reviews": _schedule_post_exit_reviews,
+    "cancel_post_exit_reviews": functools.partial(
+        _cancel_scheduled, kinds=(FollowUp.Kind.POST_EXIT_REVIEW,)
+    ),
+}
 
 
 def _open_stage_task(case: Case) -> None:
