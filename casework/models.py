@@ -5,7 +5,6 @@ because auditlog stores it as the object's name. `Case.stage` only changes throu
 casework.workflow, which checks permissions and conditions, saves, and records a CaseTransition.
 """
 
-import secrets
 
 from django.conf import settings
 from django.db import models
@@ -18,13 +17,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from audit.registry import audited
 from casework import crypto
 from casework.crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField
-
-# Crockford base32 without look-alikes: references are read aloud on the phone.
-_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def new_reference(prefix: str) -> str:
-    return prefix + "-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+from casework.references import new_reference
 
 
 def new_person_reference() -> str:

@@ -42,16 +42,7 @@ from casework.models import (
     TeamMembership,
 )
 from casework.pagination import paginate
-
-
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    """Return the date `days` working days (Monday to Friday) after `start`."""
-    current = start
-    while days > 0:
-        current += datetime.timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
+from casework.working_days import add_working_days
 
 
 def stage_due_on(case: Case) -> datetime.date | None:

@@ -16,7 +16,6 @@ their verbs are in referrals.outgoing.
 """
 
 import datetime
-import secrets
 
 from django.conf import settings
 from django.db import models
@@ -30,33 +29,18 @@ from audit.registry import audited
 from casework import crypto
 from casework.crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField
 from casework.models import Consent
+from casework.references import new_reference
+from casework.working_days import add_working_days
 from providers.models import Organization
 from referrals import conf
 
-# Crockford base32 without look-alikes: references are read aloud on the phone.
-_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def _reference(prefix: str) -> str:
-    return prefix + "-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
-
 
 def new_referral_reference() -> str:
-    return _reference("R")
+    return new_reference("R")
 
 
 def new_bias_incident_reference() -> str:
-    return _reference("B")
-
-
-def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
-    """Return `start` moved on by `days` working days (Monday to Friday), same time of day."""
-    current = timezone.localtime(start) if timezone.is_aware(start) else start
-    while days > 0:
-        current += datetime.timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
+    return new_reference("B")
 
 
 def intake_due_at(received_at: datetime.datetime) -> datetime.datetime:
@@ -576,7 +560,7 @@ class BiasIncidentTriage(models.Model):
 
 def new_provider_referral_reference() -> str:
     # "PR-": distinct at a glance from people's "P-" references, read aloud on the phone.
-    return _reference("PR")
+    return new_reference("PR")
 
 
 class ProviderReferralQuerySet(models.QuerySet):

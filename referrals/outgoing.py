@@ -21,11 +21,11 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from casework import access, outbox, selectors
 from casework.models import Case, PlanGoal, Task, TeamMembership
+from casework.working_days import add_working_days
 from referrals.models import (
     ProviderReferral,
     ProviderReferralAttendance,
     ProviderReferralEvent,
-    add_working_days,
     covering_consents,
 )
 
