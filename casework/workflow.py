@@ -40,6 +40,7 @@ from casework.models import (
     Task,
     Team,
 )
+from casework.refusals import Refused, Stale
 from casework.selectors import find_person
 from casework.transitions import CASE_TRANSITIONS
 
@@ -48,15 +49,11 @@ from casework.transitions import CASE_TRANSITIONS
 REASON_REQUIRED = {name for name, t in CASE_TRANSITIONS.items() if t.needs_reason}
 
 
-class TransitionRefused(Exception):
-    """A transition is not possible now; `messages` say what is missing."""
-
-    def __init__(self, messages: list[str]):
-        self.messages = messages
-        super().__init__("; ".join(str(m) for m in messages))
+class TransitionRefused(Refused):
+    """A transition or a change of the case is not possible now; `messages` say what is missing."""
 
 
-class StaleCase(Exception):
+class StaleCase(Stale):
     """Someone else moved the case since the page was loaded; nothing was changed."""
 
 

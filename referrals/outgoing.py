@@ -21,6 +21,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from casework import access, outbox, selectors
 from casework.models import Case, PlanGoal, Task, TeamMembership
+from casework.refusals import Refused, Stale
 from casework.working_days import add_working_days
 from referrals.models import (
     ProviderReferral,
@@ -41,19 +42,15 @@ REASON_REQUIRED = {"reject", "fail", "cancel"}
 OUTCOME_REQUIRED = {"complete"}
 
 
-class ReferralRefused(Exception):
+class ReferralRefused(Refused):
     """The referral cannot be sent or moved as asked; `messages` say what to change."""
-
-    def __init__(self, messages: list[str]):
-        self.messages = [str(m) for m in messages]
-        super().__init__("; ".join(self.messages))
 
 
 class ConsentMissing(ReferralRefused):
     """No sharing consent in force covers the receiving organisation or its category."""
 
 
-class StaleProviderReferral(Exception):
+class StaleProviderReferral(Stale):
     """The other side moved the referral since the page was loaded; nothing was changed."""
 
 

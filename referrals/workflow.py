@@ -21,6 +21,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from casework import access, outbox
 from casework import workflow as case_workflow
 from casework.models import Case, Person, Team
+from casework.refusals import Refused, Stale
 from casework.workflow import TransitionRefused
 from referrals import conf, matching
 from referrals.models import (
@@ -35,15 +36,11 @@ from referrals.models import (
 Decision = ScreeningDecision.Name
 
 
-class ScreeningRefused(Exception):
+class ScreeningRefused(Refused):
     """The decision cannot be taken as asked; `messages` say what to change."""
 
-    def __init__(self, messages: list[str]):
-        self.messages = [str(m) for m in messages]
-        super().__init__("; ".join(self.messages))
 
-
-class StaleReferral(Exception):
+class StaleReferral(Stale):
     """Someone else decided on the referral since the page was loaded; nothing was changed."""
 
 
