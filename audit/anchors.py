@@ -30,6 +30,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS
 
+from audit.models import GENESIS_HASH, ChainHead, ChainLink
+
 
 @dataclass(frozen=True)
 class Anchor:
@@ -87,8 +89,6 @@ def anchor_file() -> Path:
 
 
 def current_head(using: str = DEFAULT_DB_ALIAS) -> tuple[int, str]:
-    from audit.models import GENESIS_HASH, ChainHead, ChainLink
-
     head = ChainHead.objects.using(using).filter(pk=ChainHead.HEAD_PK).first()
     if head is not None:
         return head.seq, head.hash
@@ -124,8 +124,6 @@ def record_anchor(using: str = DEFAULT_DB_ALIAS, *, purge: tuple[int, str] | Non
     finally:
         os.close(fd)
     if kind == "head":  # lets the sequencer tell when the next anchor is due
-        from audit.models import ChainHead
-
         ChainHead.objects.using(using).filter(pk=ChainHead.HEAD_PK).update(
             anchored_at=datetime.fromisoformat(at)
         )

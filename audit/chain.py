@@ -33,7 +33,15 @@ from django.db.models.functions import Cast
 from django.db.models.sql.constants import MULTI
 from django.utils import timezone
 
-from audit.models import GENESIS_HASH, ChainHead, ChainLink, UnsealedEntry, Verification
+from audit import anchors
+from audit.models import (
+    GENESIS_HASH,
+    ChainHead,
+    ChainLink,
+    RetentionPurge,
+    UnsealedEntry,
+    Verification,
+)
 
 FORMAT_VERSION = 1
 
@@ -570,6 +578,15 @@ def oldest_wait(using: str = DEFAULT_DB_ALIAS) -> float | None:
     return None if oldest is None else (timezone.now() - oldest).total_seconds()
 
 
+def latest_purge(using: str = DEFAULT_DB_ALIAS) -> RetentionPurge | None:
+    return (
+        RetentionPurge.objects.using(using)
+        .filter(status=RetentionPurge.Status.DONE)
+        .order_by("-up_to_seq")
+        .first()
+    )
+
+
 def verify(
     start: int = 1,
     *,
@@ -586,9 +603,6 @@ def verify(
     through the anchors, removal of the newest entries or a rewrite with recomputed hashes.
     With `workers` > 1 and a long chain, ranges of it are walked in as many processes.
     """
-    from audit import anchors
-    from audit.retention import latest_purge
-
     key = chain_key()
     if anchor_log is None:
         anchor_log = anchors.read_anchors()

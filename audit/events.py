@@ -8,6 +8,8 @@ from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 
+from audit.correlation import current_request_id
+
 LOGIN = "login"
 LOGIN_FAILED = "login_failed"
 LOGOUT = "logout"
@@ -26,8 +28,6 @@ def record(event: str, *, instance=None, model=None, reference: str = "", actor=
             instance, action=LogEntry.Action.ACCESS, changes=None, force_log=True,
             additional_data=data, **({"actor": actor} if actor is not None else {}),
         )
-    from audit.middleware import current_request_id
-
     return LogEntry.objects.create(
         content_type=ContentType.objects.get_for_model(model or get_user_model()),
         object_pk="",

@@ -1,7 +1,6 @@
 """Tie every audit entry to its request: actor, address and a request id."""
 
 import uuid
-from contextvars import ContextVar
 
 from auditlog.context import set_extra_data
 from auditlog.middleware import AuditlogMiddleware
@@ -9,24 +8,17 @@ from django.apps import apps
 from django.conf import settings
 
 from audit import access_log, events
+from audit.correlation import bind_request_id, unbind_request_id
 
 # What a reference in a URL names, by its prefix (models named as strings: audit depends on no app).
 REFERENCE_MODELS = {"C-": "casework.Case", "R-": "referrals.Referral", "P-": "casework.Person"}
-
-_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-
-
-def current_request_id() -> str | None:
-    """The correlation id auditlog stores on each entry (settings.AUDITLOG_CID_GETTER)."""
-    return _request_id.get()
-
 
 class RequestAuditMiddleware(AuditlogMiddleware):
     """Give each request an id, and record who made it and from where on every entry it writes."""
 
     def __call__(self, request):
         request.request_id = uuid.uuid4().hex
-        token = _request_id.set(request.request_id)
+        token = bind_request_id(request.request_id)
         relations = access_log.start_request()
         try:
             response = super().__call__(request)
@@ -35,7 +27,7 @@ class RequestAuditMiddleware(AuditlogMiddleware):
                 self._record_refusal(request, response)
         finally:
             access_log.end_request(relations)
-            _request_id.reset(token)
+            unbind_request_id(token)
         response["X-Request-ID"] = request.request_id
         return response
 

@@ -7,9 +7,14 @@ ChainHead is one row holding the newest seq and hash; only the sequencer moves i
 never queue on it. Signed anchors of the head live outside the database (audit.anchors).
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# Break-glass records live in their own module; imported here so Django finds the model.
+from audit.emergency import EmergencyAccess  # noqa: F401
+from audit.registry import audited
 
 GENESIS_HASH = "0" * 64
 
@@ -101,5 +106,32 @@ class Verification(models.Model):
     def __str__(self):
         return f"{self.checked_at:%Y-%m-%d %H:%M} {'OK' if self.ok else 'FAILED'}"
 
-from audit.emergency import EmergencyAccess  # noqa: E402,F401  (break-glass records)
-from audit.retention import RetentionPurge  # noqa: E402,F401  (retention purges)
+
+@audited
+class RetentionPurge(models.Model):
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Awaiting a second auditor")
+        DONE = "done", _("Purged")
+
+    before = models.DateField(_("remove entries older than"))
+    reason = models.TextField(_("reason"), max_length=500)
+    status = models.CharField(max_length=10, choices=Status, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    up_to_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    boundary_hash = models.CharField(max_length=64, blank=True)
+    removed = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        app_label = "audit"
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return f"retention purge {self.pk}"
+

@@ -19,45 +19,18 @@ import datetime
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
+from audit import anchors, chain, sequencer
 from audit.breakglass import StepUpFailed  # the same refusal as for emergency access
-from audit.registry import audited
+from audit.chain import latest_purge
+from audit.models import ChainLink, RetentionPurge
+from casework import access
 
 FLOOR_DAYS = 365  # the database function's own floor (checklist 32: at least a year)
 CHUNK = 900
-
-
-@audited
-class RetentionPurge(models.Model):
-    class Status(models.TextChoices):
-        REQUESTED = "requested", _lazy("Awaiting a second auditor")
-        DONE = "done", _lazy("Purged")
-
-    before = models.DateField(_lazy("remove entries older than"))
-    reason = models.TextField(_lazy("reason"), max_length=500)
-    status = models.CharField(max_length=10, choices=Status, default=Status.REQUESTED)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    requested_at = models.DateTimeField(default=timezone.now)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    approved_at = models.DateTimeField(null=True, blank=True)
-    up_to_seq = models.PositiveBigIntegerField(null=True, blank=True)
-    boundary_hash = models.CharField(max_length=64, blank=True)
-    removed = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        app_label = "audit"
-        ordering = ["-requested_at", "-pk"]
-
-    def __str__(self):
-        return f"retention purge {self.pk}"
 
 
 def retention_days() -> int:
@@ -69,8 +42,6 @@ def latest_allowed_cutoff(today: datetime.date | None = None) -> datetime.date:
 
 
 def may_purge(user) -> bool:
-    from casework import access
-
     return access.can_read_audit_log(user)
 
 
@@ -87,8 +58,6 @@ def request_purge(*, actor, before: datetime.date, reason: str) -> RetentionPurg
 
 def approve_purge(purge: RetentionPurge, *, actor, password: str) -> RetentionPurge:
     """The second auditor's approval, which carries the purge out."""
-    from audit import anchors, chain, sequencer
-
     if not may_purge(actor) or actor.pk == purge.requested_by_id:
         raise PermissionDenied(_("A purge needs a second auditor, not the one who asked."))
     if not actor.check_password(password):
@@ -121,8 +90,6 @@ def approve_purge(purge: RetentionPurge, *, actor, password: str) -> RetentionPu
 
 def _boundary(cutoff: datetime.datetime) -> tuple[int, str]:
     """The last link of the oldest unbroken stretch of entries older than `cutoff`."""
-    from audit.models import ChainLink
-
     links = ChainLink.objects.order_by("seq")
     start = last_purged_seq()
     first_young = (
@@ -136,8 +103,6 @@ def _boundary(cutoff: datetime.datetime) -> tuple[int, str]:
 
 
 def _remove(up_to: int, cutoff: datetime.datetime) -> int:
-    from audit.models import ChainLink
-
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT audit_purge(%s, %s)", [up_to, cutoff])
@@ -154,15 +119,6 @@ def _remove(up_to: int, cutoff: datetime.datetime) -> int:
         _, counts = LogEntry.objects.filter(pk__in=[entry for _, entry in chunk]).delete()
         removed += counts.get(LogEntry._meta.label, 0)
     return removed
-
-
-def latest_purge(using: str = DEFAULT_DB_ALIAS) -> RetentionPurge | None:
-    return (
-        RetentionPurge.objects.using(using)
-        .filter(status=RetentionPurge.Status.DONE)
-        .order_by("-up_to_seq")
-        .first()
-    )
 
 
 def last_purged_seq() -> int:

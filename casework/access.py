@@ -36,21 +36,15 @@ from casework.models import (
     Team,
     TeamMembership,
 )
+from casework.transitions import CASE_TRANSITIONS
+from providers.models import Membership, Organization
+from referrals.models import BiasIncident, ProviderReferral, Referral
 
 VIEW_CASE = "view_case"
 
-# Who may take each transition, by the role they hold *in relation to the case*.
-TRANSITION_ROLES = {
-    "begin_assessment": {roles.CASEWORKER, roles.SUPERVISOR},
-    "screen_out": {roles.INTAKE, roles.SUPERVISOR},
-    "start_planning": {roles.CASEWORKER, roles.SUPERVISOR},
-    "start_follow_up": {roles.CASEWORKER, roles.SUPERVISOR},
-    "replan": {roles.CASEWORKER, roles.SUPERVISOR},
-    "escalate": {roles.INTAKE, roles.CASEWORKER, roles.SUPERVISOR},
-    "resume": {roles.SUPERVISOR},
-    "close": {roles.SUPERVISOR},
-    "reopen": {roles.SUPERVISOR},
-}
+# Who may take each case transition, by the role they hold *in relation to the case*: declared
+# with the rest of the transition in casework.transitions.
+TRANSITION_ROLES = {name: t.roles for name, t in CASE_TRANSITIONS.items()}
 
 
 def supervised_team_ids(user) -> QuerySet:
@@ -307,8 +301,6 @@ def can_open_cases(user) -> bool:
 def visible_referrals(user) -> QuerySet:
     """Intake coordinators and supervisors see every referral. Other staff and partners see the
     ones they entered, and caseworkers also those that opened or joined a case they may see."""
-    from referrals.models import Referral
-
     if roles.has(user, roles.INTAKE, roles.SUPERVISOR):
         return Referral.objects.all()
     if can_enter_referral(user):
@@ -362,8 +354,6 @@ def can_triage_bias_reports(user) -> bool:
 
 
 def visible_bias_incidents(user) -> QuerySet:
-    from referrals.models import BiasIncident
-
     if can_triage_bias_reports(user):
         return BiasIncident.objects.all()
     return BiasIncident.objects.none()
@@ -420,8 +410,6 @@ def is_provider_admin_of(user, organization) -> bool:
 
 
 def administered_organizations(user) -> QuerySet:
-    from providers.models import Organization
-
     if not can_administer_providers(user):
         return Organization.objects.none()
     return Organization.objects.filter(memberships__user=user, memberships__is_admin=True)
@@ -447,8 +435,6 @@ def access_administered_organization(user, organization_id: int):
 
 def provider_organization_ids(user) -> QuerySet:
     """The organisations `user` works for, as a subquery (provider staff only)."""
-    from providers.models import Membership
-
     if not roles.has(user, roles.PROVIDER):
         return Membership.objects.none().values("organization_id")
     return Membership.objects.filter(user=user).values("organization_id")
@@ -473,8 +459,6 @@ def can_use_provider_portal(user) -> bool:
 
 def portal_referrals(user) -> QuerySet:
     """Referrals sent to `user`'s organisations, each marked `sharing_active`. One query."""
-    from referrals.models import ProviderReferral
-
     if not is_provider_staff(user):
         return ProviderReferral.objects.none()
     return (
@@ -486,8 +470,6 @@ def portal_referrals(user) -> QuerySet:
 
 def sent_provider_referrals(user) -> QuerySet:
     """The provider referrals of the cases `user` may see (the sender's side)."""
-    from referrals.models import ProviderReferral
-
     if not roles.has(user, *roles.CASE_STAFF):
         return ProviderReferral.objects.none()
     return ProviderReferral.objects.filter(case__in=visible_cases(user))
@@ -541,11 +523,45 @@ def can_act_for_provider(user, referral) -> bool:
         return False
     sharing = getattr(referral, "sharing_active", None)
     if sharing is None:
-        sharing = type(referral).objects.with_sharing().filter(pk=referral.pk).values_list(
+        sharing = ProviderReferral.objects.with_sharing().filter(pk=referral.pk).values_list(
             "sharing_active", flat=True
         ).first()
     return bool(sharing)
 
+
+
+# Transitions: the one permission check of every workflow ----------------------------------------
+#
+# django-fsm does not enforce `permission=`, so the models declare none: each workflow asks here
+# before it takes a transition, and each page asks here before it offers one.
+
+# Which side of a provider referral takes each transition; any other is the provider's.
+PROVIDER_REFERRAL_SIDES = {"send": "sender", "cancel": "either", "expire": "system"}
+
+
+def may_take_transition(user, obj, name: str) -> bool:
+    """Whether `user` may take transition `name` of `obj`: a case, a referral, a bias-incident
+    report or a provider referral. `user` is None for the beat task's time-driven moves."""
+    if isinstance(obj, Case):
+        return user is not None and can_take_transition(user, obj, name)
+    if isinstance(obj, Referral):
+        return user is not None and can_screen_referral(user, obj)
+    if isinstance(obj, BiasIncident):
+        return user is not None and can_triage_bias_reports(user)
+    if isinstance(obj, ProviderReferral):
+        return _may_move_provider_referral(user, obj, name)
+    return False
+
+
+def _may_move_provider_referral(user, referral, name: str) -> bool:
+    side = PROVIDER_REFERRAL_SIDES.get(name, "provider")
+    if side == "system":
+        return user is None  # expiry is the beat task's, never a person's
+    if side == "sender":
+        return can_act_for_sender(user, referral)
+    if side == "either":
+        return can_act_for_sender(user, referral) or can_act_for_provider(user, referral)
+    return can_act_for_provider(user, referral)
 
 # MDT meetings: panel members' time-limited view of agenda cases -------------------------------
 #

@@ -7,5 +7,7 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casework")
 
     def ready(self):
-        from casework import signals  # noqa: F401
+        # Models must be loaded first. The tasks register here because workflow names them
+        # (through the outbox) rather than importing the layer above it.
+        from casework import signals, tasks  # noqa: F401
         from casework.accounts import signals as account_signals  # noqa: F401

@@ -22,6 +22,9 @@ from django.db import connections
 from django.utils import timezone
 from psycopg import sql
 
+from audit import chain
+from casework.crypto import EncryptedField
+
 
 class BackupFailed(Exception):
     """pg_dump, pg_restore or a check failed; the message says which and how."""
@@ -183,8 +186,6 @@ def _url(db: dict, name: str) -> str:
 
 def _check_encryption(drill: Drill) -> None:
     """Every encrypted column of a sample decrypts with the keys; none with a stranger's key."""
-    from casework.crypto import EncryptedField
-
     stranger = Fernet(Fernet.generate_key())
     for model in apps.get_models():
         encrypted = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]
@@ -213,8 +214,6 @@ def _raw_tokens(model, attname: str) -> list[str]:
 
 
 def _check_chain(drill: Drill) -> None:
-    from audit import chain
-
     result = chain.verify()
     drill.chain_checked = result.checked
     if not result.ok:

@@ -21,6 +21,7 @@ from casework.models import (
     ServicePlan,
     Team,
 )
+from casework.selectors import CaseloadFilter
 from providers.models import Organization, Service
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "usa-input"})
@@ -542,8 +543,6 @@ class CaseloadFilterForm(forms.Form):
             del self.fields["caseworker"]
 
     def filters(self):
-        from casework.selectors import CaseloadFilter
-
         if not self.is_valid():
             return CaseloadFilter()
         data = self.cleaned_data

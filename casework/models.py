@@ -5,7 +5,6 @@ because auditlog stores it as the object's name. `Case.stage` only changes throu
 casework.workflow, which checks permissions and conditions, saves, and records a CaseTransition.
 """
 
-import secrets
 
 from django.conf import settings
 from django.db import models
@@ -18,13 +17,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from audit.registry import audited
 from casework import crypto
 from casework.crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField
-
-# Crockford base32 without look-alikes: references are read aloud on the phone.
-_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def new_reference(prefix: str) -> str:
-    return prefix + "-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+from casework.references import new_reference
 
 
 def new_person_reference() -> str:
@@ -169,17 +162,6 @@ def has_closure_reason(case) -> bool:
     return bool(case.closure_reason)
 
 
-def transition_permission(name: str):
-    """Build the permission callable for transition `name`; the rule lives in casework.access."""
-
-    def check(case, user) -> bool:
-        from casework import access
-
-        return access.can_take_transition(user, case, name)
-
-    return check
-
-
 class CaseQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(stage__in=Case.CLOSED_STAGES)
@@ -262,7 +244,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Stage.INTAKE,
         target=Stage.ASSESSMENT,
         conditions=[has_active_consent],
-        permission=transition_permission("begin_assessment"),
     )
     def begin_assessment(self):
         """Start the assessment once consent is recorded."""
@@ -272,7 +253,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=Stage.INTAKE,
         target=Stage.SCREENED_OUT,
-        permission=transition_permission("screen_out"),
     )
     def screen_out(self):
         """Decide at intake that the case does not need this service."""
@@ -284,7 +264,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Stage.ASSESSMENT,
         target=Stage.SERVICE_PLAN,
         conditions=[has_completed_assessment],
-        permission=transition_permission("start_planning"),
     )
     def start_planning(self):
         """Move to planning once an assessment is complete."""
@@ -295,7 +274,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Stage.SERVICE_PLAN,
         target=Stage.FOLLOW_UP,
         conditions=[has_approved_plan],
-        permission=transition_permission("start_follow_up"),
     )
     def start_follow_up(self):
         """Deliver and follow up the approved plan."""
@@ -305,7 +283,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=Stage.FOLLOW_UP,
         target=Stage.SERVICE_PLAN,
-        permission=transition_permission("replan"),
     )
     def replan(self):
         """Go back to planning when the plan no longer fits."""
@@ -315,7 +292,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=list(ACTIVE_STAGES),
         target=Stage.ESCALATED,
-        permission=transition_permission("escalate"),
     )
     def escalate(self):
         """Hand immediate risk to emergency services or law enforcement, on the record."""
@@ -325,7 +301,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=Stage.ESCALATED,
         target=Stage.INTAKE,
-        permission=transition_permission("resume"),
     )
     def resume(self):
         """Take the case back after an escalation, starting again from intake."""
@@ -336,7 +311,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=[Stage.ASSESSMENT, Stage.SERVICE_PLAN, Stage.FOLLOW_UP, Stage.ESCALATED],
         target=Stage.CLOSED,
         conditions=[has_closure_reason],
-        permission=transition_permission("close"),
     )
     def close(self):
         """Close the case with a reason; taking it is the supervisor's sign-off."""
@@ -347,7 +321,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=[Stage.CLOSED, Stage.SCREENED_OUT],
         target=Stage.INTAKE,
-        permission=transition_permission("reopen"),
     )
     def reopen(self):
         """Reopen a closed case at intake."""
@@ -1111,7 +1084,20 @@ class Reminder(models.Model):
 # The weekly MDT review (casework/panels/models.py), registered under the casework app label;
 # likewise the outbox (casework/outbox/), the create-form tokens (casework/submissions/) and the
 # pending grants of powerful roles (casework/accounts/models.py).
-from casework.accounts.models import *  # noqa: E402, F401, F403
-from casework.outbox.models import *  # noqa: E402, F401, F403
-from casework.panels.models import *  # noqa: E402, F401, F403
-from casework.submissions.models import *  # noqa: E402, F401, F403
+# Importing a module registers every model it defines; the names are re-exported for callers.
+from casework.accounts.models import PowerRequest  # noqa: E402, F401
+from casework.outbox.models import OutboxMessage  # noqa: E402, F401
+from casework.panels.models import (  # noqa: E402, F401
+    Action,
+    AgendaItem,
+    Annotation,
+    Attendance,
+    ConflictDeclaration,
+    Decision,
+    Meeting,
+    Minutes,
+    MinutesLocked,
+    Panel,
+    PanelMember,
+)
+from casework.submissions.models import FormSubmission  # noqa: E402, F401

@@ -42,16 +42,7 @@ from casework.models import (
     TeamMembership,
 )
 from casework.pagination import PAGE_SIZE, paginate
-
-
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    """Return the date `days` working days (Monday to Friday) after `start`."""
-    current = start
-    while days > 0:
-        current += datetime.timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
+from casework.working_days import add_working_days
 
 
 def stage_due_on(case: Case) -> datetime.date | None:
@@ -303,26 +294,6 @@ def find_person(first_name: str, last_name: str, date_of_birth) -> Person | None
     if not index:
         return None
     return Person.objects.filter(name_dob_index=index).order_by("pk").first()
-
-
-URGENCY_RANK = SqlCase(
-    When(urgency="immediate", then=Value(0)),
-    When(urgency="priority", then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
-
-
-def referral_inbox(user):
-    """Referrals awaiting a case, most urgent and oldest first."""
-    from referrals.models import Referral
-
-    return (
-        access.visible_referrals(user)
-        .filter(status=Referral.Status.NEW)
-        .annotate(urgency_rank=URGENCY_RANK)
-        .order_by("urgency_rank", "received_at", "pk")
-    )
 
 
 # Assessments --------------------------------------------------------------------------------

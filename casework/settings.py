@@ -456,7 +456,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "casework@localhost")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Audit: the request id ties every entry a request writes together.
-AUDITLOG_CID_GETTER = "audit.middleware.current_request_id"
+AUDITLOG_CID_GETTER = "audit.correlation.current_request_id"
 AUDITLOG_MASK_CALLABLE = "audit.registry.mask_completely"
 AUDITLOG_DISABLE_ON_RAW_SAVE = False
 # Only trust X-Forwarded-For when a proxy we run sets it.

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from casework import selectors
 from casework.models import Case, Notification, Reminder, Task, TeamMembership
 
 
@@ -56,8 +57,6 @@ def send_due_reminders() -> dict[str, int]:
     means a rerun, or two runs at once, sends nothing twice. Each person gets at most one
     notice a run, with counts and a link: never a name, a date of birth or a note.
     """
-    from casework import selectors  # selectors imports the access policy, which imports models
-
     today = timezone.localdate()
     soon = today + datetime.timedelta(days=settings.CASEWORK_REMINDER_DAYS_AHEAD)
     open_tasks = Task.objects.filter(done_at__isnull=True).select_related("case")

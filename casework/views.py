@@ -15,6 +15,7 @@ from audit.access_log import record_read
 from casework import access, forms, revisions, roles, selectors, submissions, workflow
 from casework.models import Case, FollowUp, Instrument, Intervention, Notification, ServicePlan
 from casework.pagination import paginate
+from referrals import selectors as referral_selectors
 
 
 class SignOutView(auth_views.LogoutView):
@@ -46,7 +47,7 @@ def _dashboard_context(request, *, search_form=None, results=None):
                           per_page=DASHBOARD_TASKS),
         "today": timezone.localdate(),
         "notifications": Notification.objects.filter(user=user, read_at__isnull=True)[:5],
-        "inbox": paginate(request, selectors.referral_inbox(user), param="inbox_page",
+        "inbox": paginate(request, referral_selectors.intake_queue(user), param="inbox_page",
                           per_page=DASHBOARD_ROWS)
         if access.can_open_cases(user) else None,
         "is_case_staff": roles.has(user, *roles.CASE_STAFF),

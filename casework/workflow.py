@@ -7,6 +7,7 @@ the same transaction (casework.outbox).
 
 import calendar
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 from guardian.shortcuts import assign_perm, remove_perm
 
-from casework import access, outbox, revisions, roles, selectors, tasks
+from casework import access, outbox, revisions, roles, selectors
 from casework.models import (
     Assessment,
     AssessmentRating,
@@ -39,22 +40,20 @@ from casework.models import (
     Task,
     Team,
 )
+from casework.refusals import Refused, Stale
 from casework.selectors import find_person
-from referrals.models import Referral
+from casework.transitions import CASE_TRANSITIONS
 
-# Transitions that must say why: they end, divert or reverse the normal path.
-REASON_REQUIRED = {"screen_out", "escalate", "replan", "close", "reopen", "resume"}
-
-
-class TransitionRefused(Exception):
-    """A transition is not possible now; `messages` say what is missing."""
-
-    def __init__(self, messages: list[str]):
-        self.messages = messages
-        super().__init__("; ".join(str(m) for m in messages))
+# Transitions that must say why (they end, divert or reverse the normal path): declared in
+# casework.transitions, like who may take them and their side effects.
+REASON_REQUIRED = {name for name, t in CASE_TRANSITIONS.items() if t.needs_reason}
 
 
-class StaleCase(Exception):
+class TransitionRefused(Refused):
+    """A transition or a change of the case is not possible now; `messages` say what is missing."""
+
+
+class StaleCase(Stale):
     """Someone else moved the case since the page was loaded; nothing was changed."""
 
 
@@ -63,55 +62,30 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied
 
 
-def open_case(
-    referral: Referral, *, team: Team, actor, caseworker=None, person: Person | None = None
-) -> Case:
-    """Open a case at intake for the person a referral is about, and link the referral.
+def find_or_add_person(
+    *, first_name: str, last_name: str, date_of_birth, phone: str = ""
+) -> Person:
+    """The known person with this name and date of birth, or a new one."""
+    person = find_person(first_name, last_name, date_of_birth)
+    if person is None:
+        person = Person.objects.create(
+            first_name=first_name, last_name=last_name, date_of_birth=date_of_birth, phone=phone
+        )
+    return person
 
-    `person` is the known person screening linked the referral to; without it the person is
-    looked up by name and date of birth, and created if unknown.
+
+def open_case(
+    person: Person, *, team: Team, actor, pathway: str = "", caseworker=None
+) -> Case:
+    """Open a case at intake for `person`, held by `team` (and `caseworker`, if given).
+
+    Screening (referrals.workflow) decides that a referral becomes a case and links it.
     """
     _require(access.can_open_cases(actor))
-    if referral.case_id is not None:
-        raise TransitionRefused([_("A case is already open for this referral.")])
-    if referral.status != Referral.Status.CASE_OPENED and not referral.is_awaiting_screening:
-        # Declined, signposted or merged: that decision stands (referrals.workflow decides).
-        raise TransitionRefused([_("This referral has already been screened.")])
     with transaction.atomic():
-        if person is None:
-            person = find_person(referral.first_name, referral.last_name, referral.date_of_birth)
-        if person is None:
-            person = Person.objects.create(
-                first_name=referral.first_name,
-                last_name=referral.last_name,
-                date_of_birth=referral.date_of_birth,
-                phone=referral.phone,
-            )
-        case = Case.objects.create(person=person, team=team, pathway=referral.pathway)
-        referral.case = case
-        if referral.status != Referral.Status.CASE_OPENED:
-            referral.accept()  # the screening transition (referrals.models.Referral)
-        referral.save(update_fields=["case", "status", "decided_at"])
+        case = Case.objects.create(person=person, team=team, pathway=pathway)
         if caseworker is not None:
             _assign(case, caseworker, actor=actor)
-    return case
-
-
-def attach_referral(referral: Referral, case: Case, *, actor) -> Case:
-    """Add an accepted referral to the person's open case: a new concern on a live episode.
-
-    The actor need not see the case (intake sees only cases at intake); the case's own staff
-    are told through referrals.workflow, which records the decision.
-    """
-    _require(access.can_open_cases(actor))
-    if referral.case_id is not None:
-        raise TransitionRefused([_("This referral is already linked to a case.")])
-    if case.is_closed:
-        raise TransitionRefused([_("Choose an open case: this one is closed.")])
-    with transaction.atomic():
-        referral.case = case
-        referral.person_id = case.person_id
-        referral.save(update_fields=["case", "person"])
     return case
 
 
@@ -137,7 +111,7 @@ def _assign(case: Case, caseworker, *, actor) -> None:
     case.caseworker = caseworker
     case.save(update_fields=["caseworker"])
     _hand_over(case, previous, caseworker, actor=actor)
-    outbox.enqueue(tasks.notify_assignment, case_id=case.pk, user_id=caseworker.pk)
+    outbox.enqueue("casework.tasks.notify_assignment", case_id=case.pk, user_id=caseworker.pk)
 
 
 def take_transition(
@@ -155,13 +129,13 @@ def take_transition(
     nothing changes, so two people cannot move one case at once.
     """
     method = getattr(case, name, None)
-    if name not in access.TRANSITION_ROLES or method is None:
+    if name not in CASE_TRANSITIONS or method is None:
         raise TransitionRefused([_("Unknown action.")])
     if expected_stage is not None and expected_stage != case.stage:
         raise StaleCase
     if not can_proceed(method, check_conditions=False):
         raise TransitionRefused([_("This action is not possible at the current stage.")])
-    _require(access.can_take_transition(actor, case, name))
+    _require(access.may_take_transition(actor, case, name))
     reason = reason.strip()
     if name == "close":
         case.closure_reason = closure_reason
@@ -192,15 +166,16 @@ def unmet_conditions(case: Case, name: str) -> list[str]:
 @dataclass(frozen=True)
 class AvailableTransition:
     name: str
+    label: str
     unmet: list[str]  # what is still missing; the page shows it beside the button
 
 
 def available_transitions(case: Case, user) -> list[AvailableTransition]:
     """The transitions `user` may take from the current stage, with any unmet conditions."""
     return [
-        AvailableTransition(t.name, unmet_conditions(case, t.name))
+        AvailableTransition(t.name, CASE_TRANSITIONS[t.name].label, unmet_conditions(case, t.name))
         for t in case.get_all_stage_transitions()
-        if t.source == case.stage and access.can_take_transition(user, case, t.name)
+        if t.source == case.stage and access.may_take_transition(user, case, t.name)
     ]
 
 
@@ -770,14 +745,21 @@ def _after_transition(case: Case, name: str, source: str, *, actor) -> None:
         for task in case.tasks.filter(kind=old_kind, done_at__isnull=True):
             _close_task(task, actor=actor, cancelled=True)
     _open_stage_task(case)
-    if name == "start_follow_up":
-        _schedule_plan_review(case, actor=actor)
-    elif name in ("close", "escalate"):
-        _cancel_scheduled(case, (FollowUp.Kind.CHECK_IN, FollowUp.Kind.REVIEW), actor=actor)
-    if name == "close":
-        _schedule_post_exit_reviews(case, actor=actor)
-    elif name == "reopen":
-        _cancel_scheduled(case, (FollowUp.Kind.POST_EXIT_REVIEW,), actor=actor)
+    for effect in CASE_TRANSITIONS[name].effects:
+        EFFECTS[effect](case, actor=actor)
+
+
+# The side effects a transition may declare (casework.transitions.Transition.effects).
+EFFECTS = {
+    "schedule_plan_review": _schedule_plan_review,
+    "cancel_follow_ups": functools.partial(
+        _cancel_scheduled, kinds=(FollowUp.Kind.CHECK_IN, FollowUp.Kind.REVIEW)
+    ),
+    "schedule_post_exit_reviews": _schedule_post_exit_reviews,
+    "cancel_post_exit_reviews": functools.partial(
+        _cancel_scheduled, kinds=(FollowUp.Kind.POST_EXIT_REVIEW,)
+    ),
+}
 
 
 def _open_stage_task(case: Case) -> None:

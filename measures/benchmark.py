@@ -15,6 +15,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from measures.periods import Period
+
 PAGES = [
     ("key measures, 12 months with comparison", "measures-overview", {}),
     ("key measures, 36 months, one team and pathway", "measures-overview",
@@ -27,8 +29,6 @@ PAGES = [
 
 def time_measure_pages(user, *, repeats: int = 5, team_id: int | None = None) -> list[dict]:
     """Render every measure page `repeats` times as `user`; {page, median_ms, max_ms} each."""
-    from measures.periods import Period
-
     client = Client()
     client.force_login(user)
     longest = Period.last_months(36)

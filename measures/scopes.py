@@ -15,6 +15,7 @@ from collections import defaultdict
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 
+from measures.models import MeasureCount
 from measures.periods import Filters, Period
 
 DIMENSIONS = ("team", "pathway", "category")
@@ -82,8 +83,6 @@ class StoredScope:
     """The rollup's counts for one period and set of filters, read in one query."""
 
     def __init__(self, period: Period, filters: Filters, measures):
-        from measures.models import MeasureCount
-
         self.measure = ""
         self._counts: dict = defaultdict(dict)
         found = MeasureCount.objects.filter(Q(month__isnull=True)

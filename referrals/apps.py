@@ -9,7 +9,7 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from casework import selectors as case_selectors
-        from referrals import provider_selectors, selectors
+        from referrals import provider_selectors, selectors, tasks  # noqa: F401 (see casework.apps)
 
         # Screening decisions that opened or joined a case are on its timeline, and so is each
         # status change of the case's provider referrals.

@@ -16,10 +16,10 @@ their verbs are in referrals.outgoing.
 """
 
 import datetime
-import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,44 +28,23 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from audit.registry import audited
 from casework import crypto
 from casework.crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField
-
-# Crockford base32 without look-alikes: references are read aloud on the phone.
-_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def _reference(prefix: str) -> str:
-    return prefix + "-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+from casework.models import Consent
+from casework.references import new_reference
+from casework.working_days import add_working_days
+from providers.models import Organization
+from referrals import conf
 
 
 def new_referral_reference() -> str:
-    return _reference("R")
+    return new_reference("R")
 
 
 def new_bias_incident_reference() -> str:
-    return _reference("B")
-
-
-def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
-    """Return `start` moved on by `days` working days (Monday to Friday), same time of day."""
-    current = timezone.localtime(start) if timezone.is_aware(start) else start
-    while days > 0:
-        current += datetime.timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
+    return new_reference("B")
 
 
 def intake_due_at(received_at: datetime.datetime) -> datetime.datetime:
-    from referrals import conf
-
     return add_working_days(received_at, conf.intake_working_days())
-
-
-def screening_permission(referral, user) -> bool:
-    """Who may take a screening transition; the rule lives in casework.access."""
-    from casework import access
-
-    return access.can_screen_referral(user, referral)
 
 
 class ReferralQuerySet(models.QuerySet):
@@ -291,42 +270,27 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         if self.decided_at is None:
             self.decided_at = timezone.now()
 
-    @transition(
-        field=status, source=list(AWAITING), target=Status.CASE_OPENED,
-        permission=screening_permission,
-    )
+    @transition(field=status, source=list(AWAITING), target=Status.CASE_OPENED)
     def accept(self):
         """Accept for support: a new case at intake, or the person's open case."""
         self._decide()
 
-    @transition(
-        field=status, source=list(AWAITING), target=Status.DECLINED,
-        permission=screening_permission,
-    )
+    @transition(field=status, source=list(AWAITING), target=Status.DECLINED)
     def decline(self):
         """Decide that the service is not the right response."""
         self._decide()
 
-    @transition(
-        field=status, source=list(AWAITING), target=Status.SIGNPOSTED,
-        permission=screening_permission,
-    )
+    @transition(field=status, source=list(AWAITING), target=Status.SIGNPOSTED)
     def signpost(self):
         """Point the referrer or person to another service."""
         self._decide()
 
-    @transition(
-        field=status, source=Status.NEW, target=Status.ESCALATED,
-        permission=screening_permission,
-    )
+    @transition(field=status, source=Status.NEW, target=Status.ESCALATED)
     def escalate(self):
         """Hand an immediate risk to emergency services or law enforcement, on the record."""
         self._decide()
 
-    @transition(
-        field=status, source=list(AWAITING), target=Status.MERGED,
-        permission=screening_permission,
-    )
+    @transition(field=status, source=list(AWAITING), target=Status.MERGED)
     def merge(self):
         """Close as a duplicate of another referral about the same person."""
         self._decide()
@@ -534,32 +498,23 @@ class BiasIncident(ConcurrentTransitionMixin, models.Model):
     def is_anonymous(self) -> bool:
         return not (self.contact_name or self.contact_details)
 
-    @transition(field=status, source=Status.RECEIVED, target=Status.LOGGED,
-                permission=lambda incident, user: _may_triage(user))
+    @transition(field=status, source=Status.RECEIVED, target=Status.LOGGED)
     def log(self):
         """Record the report for the landscape; no further action."""
 
-    @transition(field=status, source=list(OPEN), target=Status.REFERRED_TO_POLICE,
-                permission=lambda incident, user: _may_triage(user))
+    @transition(field=status, source=list(OPEN), target=Status.REFERRED_TO_POLICE)
     def refer_to_police(self):
         """Pass the report to the police."""
 
-    @transition(field=status, source=list(OPEN), target=Status.REFERRAL,
-                permission=lambda incident, user: _may_triage(user))
+    @transition(field=status, source=list(OPEN), target=Status.REFERRAL)
     def make_referral(self):
         """Link the report to a referral about a person of concern."""
 
     @transition(field=status, source=[Status.RECEIVED, Status.LOGGED, Status.REFERRED_TO_POLICE,
                                       Status.REFERRAL],
-                target=Status.CLOSED, permission=lambda incident, user: _may_triage(user))
+                target=Status.CLOSED)
     def close(self):
         """Nothing more to do."""
-
-
-def _may_triage(user) -> bool:
-    from casework import access
-
-    return access.can_triage_bias_reports(user)
 
 
 @audited
@@ -605,28 +560,7 @@ class BiasIncidentTriage(models.Model):
 
 def new_provider_referral_reference() -> str:
     # "PR-": distinct at a glance from people's "P-" references, read aloud on the phone.
-    return _reference("PR")
-
-
-def _sender_side(referral, user) -> bool:
-    from casework import access
-
-    return access.can_act_for_sender(user, referral)
-
-
-def _provider_side(referral, user) -> bool:
-    from casework import access
-
-    return access.can_act_for_provider(user, referral)
-
-
-def _either_side(referral, user) -> bool:
-    return _sender_side(referral, user) or _provider_side(referral, user)
-
-
-def _system(referral, user) -> bool:
-    """Time-driven moves (expiry) are taken by the beat task, never by a person."""
-    return user is None
+    return new_reference("PR")
 
 
 class ProviderReferralQuerySet(models.QuerySet):
@@ -650,10 +584,6 @@ class ProviderReferralQuerySet(models.QuerySet):
         Two EXISTS subqueries on indexed columns, so a provider's list stays one query; the
         provider's access is cut the moment either goes, with no job to run.
         """
-        from django.db.models import Exists, OuterRef
-
-        from providers.models import Organization
-
         on = on or timezone.localdate()
         consent = Exists(covering_consents(
             case=OuterRef("case_id"), organization=OuterRef("organization_id"),
@@ -672,10 +602,6 @@ def covering_consents(*, case, organization, category, on: datetime.date):
     In force: recorded for the sharing purpose, given on or before `on`, not expired and not
     withdrawn. Arguments may be values or OuterRefs (ProviderReferralQuerySet.with_sharing).
     """
-    from django.db.models import Q
-
-    from casework.models import Consent
-
     return (
         Consent.objects.filter(
             case=case, purpose=Consent.Purpose.PROVIDER_SHARING, withdrawn_at__isnull=True,
@@ -827,26 +753,22 @@ class ProviderReferral(ConcurrentTransitionMixin, models.Model):
     def _changed(self):
         self.status_changed_at = timezone.now()
 
-    @transition(field=status, source=Status.DRAFT, target=Status.REQUESTED,
-                permission=_sender_side)
+    @transition(field=status, source=Status.DRAFT, target=Status.REQUESTED)
     def send(self):
         """Send the request to the provider."""
         self._changed()
 
-    @transition(field=status, source=Status.REQUESTED, target=Status.ACCEPTED,
-                permission=_provider_side)
+    @transition(field=status, source=Status.REQUESTED, target=Status.ACCEPTED)
     def accept(self):
         """The provider will take the person on."""
         self._changed()
 
-    @transition(field=status, source=Status.REQUESTED, target=Status.REJECTED,
-                permission=_provider_side)
+    @transition(field=status, source=Status.REQUESTED, target=Status.REJECTED)
     def reject(self):
         """The provider will not take the person on (with a coded reason)."""
         self._changed()
 
-    @transition(field=status, source=Status.ACCEPTED, target=Status.IN_PROGRESS,
-                permission=_provider_side)
+    @transition(field=status, source=Status.ACCEPTED, target=Status.IN_PROGRESS)
     def start(self):
         """First contact made: the service is under way."""
         self._changed()
@@ -854,39 +776,35 @@ class ProviderReferral(ConcurrentTransitionMixin, models.Model):
             self.started_at = timezone.now()
 
     @transition(field=status, source=[Status.ACCEPTED, Status.IN_PROGRESS],
-                target=Status.ON_HOLD, permission=_provider_side)
+                target=Status.ON_HOLD)
     def hold(self):
         """Waitlist: accepted, but no place yet (or paused)."""
         self._changed()
 
-    @transition(field=status, source=Status.ON_HOLD, target=Status.IN_PROGRESS,
-                permission=_provider_side)
+    @transition(field=status, source=Status.ON_HOLD, target=Status.IN_PROGRESS)
     def resume(self):
         """A place came up: back under way."""
         self._changed()
         if self.started_at is None:
             self.started_at = timezone.now()
 
-    @transition(field=status, source=Status.IN_PROGRESS, target=Status.COMPLETED,
-                permission=_provider_side)
+    @transition(field=status, source=Status.IN_PROGRESS, target=Status.COMPLETED)
     def complete(self):
         """Finished, with an outcome."""
         self._changed()
 
     @transition(field=status, source=[Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD],
-                target=Status.FAILED, permission=_provider_side)
+                target=Status.FAILED)
     def fail(self):
         """It did not happen or did not finish (with a coded reason)."""
         self._changed()
 
-    @transition(field=status, source=list(OPEN), target=Status.CANCELLED,
-                permission=_either_side)
+    @transition(field=status, source=list(OPEN), target=Status.CANCELLED)
     def cancel(self):
         """Either side withdraws the referral."""
         self._changed()
 
-    @transition(field=status, source=Status.REQUESTED, target=Status.CANCELLED,
-                permission=_system)
+    @transition(field=status, source=Status.REQUESTED, target=Status.CANCELLED)
     def expire(self):
         """Nobody answered in time: back to the caseworker to send elsewhere."""
         self._changed()

@@ -12,21 +12,22 @@ referrals.models; the sharing rule (consent and agreement) is `covering_consents
 import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+from django_fsm import ConcurrentTransition, can_proceed
 
 from api import webhooks
 from casework import access, outbox, selectors
-from casework.models import Case, PlanGoal, Task
-from referrals import tasks
+from casework.models import Case, PlanGoal, Task, TeamMembership
+from casework.refusals import Refused, Stale
+from casework.working_days import add_working_days
 from referrals.models import (
     ProviderReferral,
     ProviderReferralAttendance,
     ProviderReferralEvent,
-    add_working_days,
     covering_consents,
 )
 
@@ -42,19 +43,15 @@ REASON_REQUIRED = {"reject", "fail", "cancel"}
 OUTCOME_REQUIRED = {"complete"}
 
 
-class ReferralRefused(Exception):
+class ReferralRefused(Refused):
     """The referral cannot be sent or moved as asked; `messages` say what to change."""
-
-    def __init__(self, messages: list[str]):
-        self.messages = [str(m) for m in messages]
-        super().__init__("; ".join(self.messages))
 
 
 class ConsentMissing(ReferralRefused):
     """No sharing consent in force covers the receiving organisation or its category."""
 
 
-class StaleProviderReferral(Exception):
+class StaleProviderReferral(Stale):
     """The other side moved the referral since the page was loaded; nothing was changed."""
 
 
@@ -197,7 +194,7 @@ def take_transition(
     if not can_proceed(method):
         raise ReferralRefused([_("That is not possible now: the referral is %(status)s.")
                                % {"status": referral.get_status_display().lower()}])
-    _require(has_transition_perm(method, actor))
+    _require(access.may_take_transition(actor, referral, name))
     problems = []
     if name in REASON_REQUIRED and reason not in ProviderReferral.CHOSEN_REASONS:
         problems.append(_("Choose a reason."))
@@ -268,7 +265,7 @@ def available_actions(referral: ProviderReferral, user) -> list[str]:
     return [
         name for name in PROVIDER_ACTIONS
         if can_proceed(getattr(referral, name))
-        and has_transition_perm(getattr(referral, name), user)
+        and access.may_take_transition(user, referral, name)
     ]
 
 
@@ -317,7 +314,7 @@ def expire(referral: ProviderReferral, *, now: datetime.datetime | None = None) 
                 % {"ref": current.reference},
                 due_on=timezone.localdate(now) + datetime.timedelta(days=2),
             )
-        outbox.enqueue(tasks.notify_provider_referral_event, event_id=event.pk)
+        outbox.enqueue("referrals.tasks.notify_provider_referral_event", event_id=event.pk)
         webhooks.provider_referral_changed(current, event)
     return True
 
@@ -350,16 +347,12 @@ def escalate(referral: ProviderReferral, kind: str, *,
                 case=current.case, owner=supervisor, kind=Task.Kind.OTHER, title=title,
                 due_on=timezone.localdate(now) + datetime.timedelta(days=1),
             )
-        outbox.enqueue(tasks.notify_provider_referral_escalation, referral_id=current.pk,
-                       kind=kind)
+        outbox.enqueue("referrals.tasks.notify_provider_referral_escalation",
+                       referral_id=current.pk, kind=kind)
     return True
 
 
 def _supervisors(case: Case):
-    from django.contrib.auth import get_user_model
-
-    from casework.models import TeamMembership
-
     return list(get_user_model().objects.filter(
         is_active=True,
         team_memberships__team_id=case.team_id,
@@ -379,6 +372,6 @@ def _record(referral, name, source, *, actor, reason="", outcome="", note=""):
 
 
 def _notify_after_commit(referral, event):
-    outbox.enqueue(tasks.notify_provider_referral_event, event_id=event.pk)
+    outbox.enqueue("referrals.tasks.notify_provider_referral_event", event_id=event.pk)
     webhooks.provider_referral_changed(referral, event)  # the partner's system, by the outbox
     return referral

@@ -11,6 +11,7 @@ from django.db.models import IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from casework import access
+from casework.selectors import TimelineEntry
 from referrals.models import ProviderReferral, ProviderReferralEvent
 
 LIST_COLUMNS = (
@@ -126,8 +127,6 @@ def provider_referral_timeline(case, viewer, limit=None) -> list:
     Registered in casework.selectors.TIMELINE_SOURCES (referrals.apps); whoever sees the case
     timeline sees who moved which referral, when, from what to what, and why.
     """
-    from casework.selectors import TimelineEntry
-
     entries = []
     events = ProviderReferralEvent.objects.filter(case=case).select_related(
         "actor", "referral__service__organization"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework import access
+from casework.selectors import TimelineEntry
 from referrals import conf
 from referrals.models import BiasIncident, Referral, ScreeningDecision
 
@@ -128,8 +129,6 @@ def screening_timeline(case, viewer, limit=None) -> list:
     Registered in casework.selectors.TIMELINE_SOURCES (referrals.apps); one query. Whoever sees
     the case timeline sees these: the decision, who took it, when and why.
     """
-    from casework.selectors import TimelineEntry
-
     entries = []
     decisions = ScreeningDecision.objects.filter(case=case).select_related(
         "actor", "referral"

@@ -4,6 +4,8 @@ Notices say a fixed phrase and a reference, never a name: they are shown on dash
 by email, where personal data must not go.
 """
 
+import datetime
+
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,6 +17,9 @@ from django.utils.translation import gettext as _
 
 from casework import roles
 from casework.models import Notification, TeamMembership
+from providers.models import Membership
+from referrals import outgoing, workflow
+from referrals.models import ProviderReferral, ProviderReferralEvent, Referral
 
 
 def _notify(users, message: str, link: str, subject: str) -> None:
@@ -35,8 +40,6 @@ def _notify(users, message: str, link: str, subject: str) -> None:
 @shared_task(acks_late=True)
 def notify_immediate_risk(referral_id: int) -> None:
     """Flag an immediate-risk referral to every intake coordinator; safe to run twice."""
-    from referrals.models import Referral
-
     referral = Referral.objects.filter(pk=referral_id).only("reference", "status").first()
     if referral is None or not referral.is_awaiting_screening:
         return
@@ -53,8 +56,6 @@ def notify_immediate_risk(referral_id: int) -> None:
 @shared_task(acks_late=True)
 def notify_referral_attached(referral_id: int) -> None:
     """Tell the case's caseworker and team supervisors that a referral joined their case."""
-    from referrals.models import Referral
-
     referral = (
         Referral.objects.filter(pk=referral_id).select_related("case")
         .only("reference", "case__reference", "case__team_id", "case__caseworker_id").first()
@@ -81,9 +82,6 @@ def notify_referral_attached(referral_id: int) -> None:
 @shared_task(acks_late=True)
 def send_referral_acknowledgement(referral_id: int) -> None:
     """Email the referrer what policy allows them to know; record when it was sent."""
-    from referrals import workflow
-    from referrals.models import Referral
-
     referral = Referral.objects.filter(pk=referral_id).first()
     if referral is None or referral.acknowledged_at is not None:
         return  # gone, or already acknowledged (a redelivered task)
@@ -119,9 +117,6 @@ def _sender_side(referral):
 @shared_task(acks_late=True)
 def notify_provider_referral_event(event_id: int) -> None:
     """Tell the other side about a status change: the reference and the new status only."""
-    from providers.models import Membership
-    from referrals.models import ProviderReferralEvent
-
     event = (
         ProviderReferralEvent.objects.filter(pk=event_id)
         .select_related("referral__case").first()
@@ -150,15 +145,12 @@ def notify_provider_referral_event(event_id: int) -> None:
 @shared_task(acks_late=True)
 def notify_provider_referral_escalation(referral_id: int, kind: str) -> None:
     """Tell the sender's team supervisors a provider is late (their task is already made)."""
-    from casework.models import TeamMembership as Membership
-    from referrals.models import ProviderReferral
-
     referral = ProviderReferral.objects.filter(pk=referral_id).select_related("case").first()
     if referral is None:
         return
     supervisors = get_user_model().objects.filter(
         is_active=True, team_memberships__team_id=referral.case.team_id,
-        team_memberships__role=Membership.Role.SUPERVISOR,
+        team_memberships__role=TeamMembership.Role.SUPERVISOR,
     ).distinct()
     message = (
         _("Provider referral %(ref)s has had no answer by its deadline: chase the provider.")
@@ -177,11 +169,6 @@ def sweep_provider_referral_deadlines(now_iso: str = "") -> dict[str, int]:
     Each referral is handled in its own transaction through referrals.outgoing, which re-reads
     it under a lock; a rerun does nothing twice. `now_iso` lets tests set the clock.
     """
-    import datetime
-
-    from referrals import outgoing
-    from referrals.models import ProviderReferral
-
     now = datetime.datetime.fromisoformat(now_iso) if now_iso else timezone.now()
     counts = {"escalated": 0, "expired": 0}
     Status = ProviderReferral.Status

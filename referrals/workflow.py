@@ -16,12 +16,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+from django_fsm import ConcurrentTransition, can_proceed
 
 from casework import access, outbox
 from casework import workflow as case_workflow
-from casework.models import Case, Team
-from referrals import conf, matching, tasks
+from casework.models import Case, Person, Team
+from casework.refusals import Refused, Stale
+from casework.workflow import TransitionRefused
+from referrals import conf, matching
 from referrals.models import (
     BiasIncident,
     BiasIncidentTriage,
@@ -34,15 +36,11 @@ from referrals.models import (
 Decision = ScreeningDecision.Name
 
 
-class ScreeningRefused(Exception):
+class ScreeningRefused(Refused):
     """The decision cannot be taken as asked; `messages` say what to change."""
 
-    def __init__(self, messages: list[str]):
-        self.messages = [str(m) for m in messages]
-        super().__init__("; ".join(self.messages))
 
-
-class StaleReferral(Exception):
+class StaleReferral(Stale):
     """Someone else decided on the referral since the page was loaded; nothing was changed."""
 
 
@@ -66,7 +64,7 @@ def receive_referral(referral: Referral, *, channel: str, actor=None) -> Referra
     with transaction.atomic():
         referral.save()
         if referral.is_immediate:
-            outbox.enqueue(tasks.notify_immediate_risk, referral_id=referral.pk)
+            outbox.enqueue("referrals.tasks.notify_immediate_risk", referral_id=referral.pk)
     return referral
 
 
@@ -142,7 +140,7 @@ def screen_referral(
     if not can_proceed(method):
         raise ScreeningRefused([_("This decision is not possible now: the referral has already "
                                   "been screened.")])
-    _require(has_transition_perm(method, actor))
+    _require(access.may_take_transition(actor, referral, decision))
     reason = (reason or "").strip()
     problems = [] if reason else [_("Say why: a reason is required for every decision.")]
     details = _decision_details(
@@ -160,8 +158,9 @@ def screen_referral(
         with transaction.atomic():
             case = None
             if decision == Decision.ACCEPT and details.get("attach_case") is None:
-                # open_case takes the `accept` transition and saves the referral with its case.
-                case = case_workflow.open_case(
+                # open_case_from_referral takes the `accept` transition and saves the referral
+                # with its case.
+                case = open_case_from_referral(
                     referral, team=team, actor=actor, caseworker=caseworker,
                     person=referral.person,
                 )
@@ -172,7 +171,7 @@ def screen_referral(
                 case = details["attach_case"]
                 method()
                 referral.save(update_fields=["status", "decided_at"])
-                case_workflow.attach_referral(referral, case, actor=actor)
+                attach_to_case(referral, case, actor=actor)
             else:
                 method()
                 referral.duplicate_of = details.get("duplicate_of")
@@ -198,10 +197,58 @@ def screen_referral(
     except ConcurrentTransition as error:
         raise StaleReferral from error
     if record.attached:
-        outbox.enqueue(tasks.notify_referral_attached, referral_id=referral.pk)
+        outbox.enqueue("referrals.tasks.notify_referral_attached", referral_id=referral.pk)
     if acknowledge:
-        outbox.enqueue(tasks.send_referral_acknowledgement, referral_id=referral.pk)
+        outbox.enqueue("referrals.tasks.send_referral_acknowledgement", referral_id=referral.pk)
     return record
+
+
+def open_case_from_referral(
+    referral: Referral, *, team: Team, actor, caseworker=None, person: Person | None = None
+) -> Case:
+    """Open a case at intake for the person a referral is about, and link the referral.
+
+    `person` is the known person screening linked the referral to; without it the person is
+    looked up by name and date of birth, and added if unknown.
+    """
+    _require(access.can_open_cases(actor))
+    if referral.case_id is not None:
+        raise TransitionRefused([_("A case is already open for this referral.")])
+    if referral.status != Referral.Status.CASE_OPENED and not referral.is_awaiting_screening:
+        # Declined, signposted or merged: that decision stands (screen decides).
+        raise TransitionRefused([_("This referral has already been screened.")])
+    with transaction.atomic():
+        if person is None:
+            person = case_workflow.find_or_add_person(
+                first_name=referral.first_name, last_name=referral.last_name,
+                date_of_birth=referral.date_of_birth, phone=referral.phone,
+            )
+        case = case_workflow.open_case(
+            person, team=team, actor=actor, pathway=referral.pathway, caseworker=caseworker
+        )
+        referral.case = case
+        if referral.status != Referral.Status.CASE_OPENED:
+            referral.accept()  # the screening transition (referrals.models.Referral)
+        referral.save(update_fields=["case", "status", "decided_at"])
+    return case
+
+
+def attach_to_case(referral: Referral, case: Case, *, actor) -> Case:
+    """Add an accepted referral to the person's open case: a new concern on a live episode.
+
+    The actor need not see the case (intake sees only cases at intake); the case's own staff
+    are told by screen, which records the decision.
+    """
+    _require(access.can_open_cases(actor))
+    if referral.case_id is not None:
+        raise TransitionRefused([_("This referral is already linked to a case.")])
+    if case.is_closed:
+        raise TransitionRefused([_("Choose an open case: this one is closed.")])
+    with transaction.atomic():
+        referral.case = case
+        referral.person_id = case.person_id
+        referral.save(update_fields=["case", "person"])
+    return case
 
 
 def _decision_details(referral, decision, problems, *, actor, team, attach_to,
@@ -336,7 +383,7 @@ def triage_bias_incident(
     method = getattr(incident, action)
     if not can_proceed(method):
         raise ScreeningRefused([_("That step is not possible from the report's current status.")])
-    _require(has_transition_perm(method, actor))
+    _require(access.may_take_transition(actor, incident, action))
     referral = None
     if action == "make_referral":
         referral = (

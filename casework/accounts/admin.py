@@ -17,6 +17,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.accounts import mfa, powers, sessions
 from casework.accounts.models import PowerRequest
+from casework.models import TeamMembership
+from casework.panels.models import PanelMember
+from casework.workflow import TransitionRefused
 
 User = get_user_model()
 
@@ -49,8 +52,6 @@ class NoSelfChangeInline(admin.TabularInline):
 
 def save_team_memberships(request, formset) -> None:
     """Save a team's membership rows; a new supervisor waits for a second admin."""
-    from casework.models import TeamMembership
-
     supervisor = TeamMembership.Role.SUPERVISOR
     instances = formset.save(commit=False)
     for membership in formset.deleted_objects:
@@ -72,9 +73,6 @@ def save_team_memberships(request, formset) -> None:
 def save_panel_seats(request, formset) -> None:
     """Save a panel's seats: a new seat, a seat back in use or a new role waits for a second
     admin (a seat opens the agenda cases' summaries); ending or deleting one is immediate."""
-    from casework.panels.models import PanelMember
-    from casework.workflow import TransitionRefused
-
     instances = formset.save(commit=False)
     for member in formset.deleted_objects:
         powers.remove_panel_seat(member, actor=request.user, delete=True)

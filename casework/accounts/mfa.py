@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from audit import events
+from casework.accounts import sessions
 from casework.accounts.models import (
     HashedStaticDevice,
     SealedTOTPDevice,
@@ -194,8 +195,6 @@ def reset_factors(user, *, actor) -> None:
 
     Another admin's act, never one's own; the user's sessions end with it.
     """
-    from casework.accounts import sessions
-
     if user.pk == actor.pk:
         raise PermissionError("Nobody resets their own second factors.")
     SealedTOTPDevice.objects.filter(user=user).delete()

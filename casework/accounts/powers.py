@@ -16,6 +16,7 @@ from audit import events
 from casework import access, roles
 from casework.accounts import sessions
 from casework.accounts.models import PowerRequest
+from casework.models import TeamMembership
 from casework.panels import services as panel_services
 from casework.panels.models import PanelMember
 from casework.workflow import TransitionRefused
@@ -94,8 +95,6 @@ def approve(request: PowerRequest, *, actor) -> PowerRequest:
         # The panel's own rule applies too: only MDT members and supervisors sit on a panel.
         panel_services.add_member(request.panel, request.user, role=request.panel_role)
     else:
-        from casework.models import TeamMembership
-
         TeamMembership.objects.update_or_create(
             team=request.team, user=request.user,
             defaults={"role": TeamMembership.Role.SUPERVISOR},

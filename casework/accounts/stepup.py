@@ -4,10 +4,12 @@ import functools
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from audit import events
 from casework.accounts import mfa
 
 
@@ -31,10 +33,6 @@ def redirect_to_step_up(request):
 
 def record_failed_step_up(request) -> None:
     """A wrong password at step-up: on the record, and one failure toward the sign-in lock."""
-    from django.contrib.auth.signals import user_login_failed
-
-    from audit import events
-
     events.record(events.STEP_UP_FAILED, instance=request.user, actor=request.user,
                   path=request.path)
     # django-axes counts this like a failed sign-in for this user name from this address.

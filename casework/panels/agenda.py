@@ -28,22 +28,11 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from casework.models import Assessment, Case, FollowUp, PlanGoal, ServicePlan
-from casework.panels.models import Decision, Meeting
+from casework.panels.models import REASONS, Decision, Meeting
 from casework.selectors import stage_overdue_q
 
-REASONS = {
-    "new_case": gettext_lazy("New case awaiting a panel decision"),
-    "plan_approval": gettext_lazy("Service plan awaiting MDT approval"),
-    "review_due": gettext_lazy("Review due before the next meeting"),
-    "risk_up": gettext_lazy("Risk level went up since the last review"),
-    "closure_proposed": gettext_lazy("Proposed closure: every plan goal achieved"),
-    "stuck_stage": gettext_lazy("Stuck: longer in its stage than the time limit"),
-    "stuck_referral": gettext_lazy("Stuck: a provider referral has had no answer"),
-    "manual": gettext_lazy("Added by the chair"),
-}
 # The order items appear in: decisions first, then approvals, then the rest.
 REASON_ORDER = list(REASONS)
 

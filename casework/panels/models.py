@@ -145,11 +145,24 @@ class Meeting(models.Model):
         return self.published_at is not None
 
 
+# Why a case is on an agenda, by code (AgendaItem.reasons); the rules are casework.panels.agenda.
+REASONS = {
+    "new_case": _("New case awaiting a panel decision"),
+    "plan_approval": _("Service plan awaiting MDT approval"),
+    "review_due": _("Review due before the next meeting"),
+    "risk_up": _("Risk level went up since the last review"),
+    "closure_proposed": _("Proposed closure: every plan goal achieved"),
+    "stuck_stage": _("Stuck: longer in its stage than the time limit"),
+    "stuck_referral": _("Stuck: a provider referral has had no answer"),
+    "manual": _("Added by the chair"),
+}
+
+
 @audited
 class AgendaItem(models.Model):
     """A case on a meeting's agenda and why it is there.
 
-    `reasons` holds the reason codes (agenda.REASONS) and `detail` a short human explanation
+    `reasons` holds the reason codes (REASONS) and `detail` a short human explanation
     built from facts without personal data (stage, dates, risk levels). Removing an item keeps
     the row, so the job does not put back what the chair took off.
     """
@@ -193,8 +206,6 @@ class AgendaItem(models.Model):
 
     @property
     def reason_labels(self) -> list[str]:
-        from casework.panels.agenda import REASONS
-
         return [str(REASONS.get(code, code)) for code in self.reasons]
 
 

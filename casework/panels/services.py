@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import access, revisions, selectors, workflow
+from casework import access, revisions, roles, selectors, workflow
 from casework.models import Case, Task
 from casework.panels import agenda
 from casework.panels.models import (
@@ -365,8 +365,6 @@ def annotate(meeting: Meeting, *, actor, text: str) -> Annotation:
 
 def add_member(panel: Panel, user, *, role: str) -> PanelMember:
     """Seat `user` on the panel (admin site and demo data); MDT members and supervisors only."""
-    from casework import roles
-
     if not roles.has(user, roles.MDT, roles.SUPERVISOR):
         raise TransitionRefused([_("Only MDT members and supervisors sit on a panel.")])
     member, _created = PanelMember.objects.update_or_create(

@@ -2,11 +2,14 @@
 
 import threading
 
+from celery import current_app
 from django.conf import settings
 from django.db import connections, transaction
 
 from casework import outbox
 from providers.models import ImportRun
+
+IMPORT_TASK = "providers.tasks.import_directory"
 
 
 def start_import(*, upload, actor, all_or_nothing: bool = False) -> ImportRun:
@@ -22,13 +25,12 @@ def enqueue_import(run_id: int) -> None:
     """Run the import after commit: through the outbox to the worker when there is a broker,
     else on a thread of this process, so the request returns at once and the progress page can
     follow. The one place that hands an import to the background."""
-    # The task module sits above this one; imported here, at call time, to hand the run over.
-    from providers import tasks
-
+    # Named, not imported: the task module sits above this one and calls down into it.
     if settings.CELERY_TASK_ALWAYS_EAGER and settings.PROVIDERS_IMPORT_THREAD:
-        transaction.on_commit(lambda: _thread(tasks.import_directory, run_id).start())
+        task = current_app.tasks[IMPORT_TASK]
+        transaction.on_commit(lambda: _thread(task, run_id).start())
     else:
-        outbox.enqueue(tasks.import_directory, run_id=run_id)
+        outbox.enqueue(IMPORT_TASK, run_id=run_id)
 
 
 def _thread(task, run_id: int) -> threading.Thread:

@@ -1,5 +1,7 @@
 """Assigning a case grants its caseworker access; reassigning revokes it at once."""
 
+import datetime
+
 import pytest
 from auditlog.models import LogEntry
 from django.core import mail
@@ -8,6 +10,7 @@ from django.urls import reverse
 
 from casework import access, workflow
 from casework.models import CaseUserObjectPermission, Notification, Task
+from referrals import workflow as referral_workflow
 from tests.factories import CaseFactory, ReferralFactory
 
 
@@ -87,7 +90,7 @@ def test_the_assign_form_on_the_case_page(client, alice, bob, sam, north):
 @pytest.mark.django_db
 def test_opening_a_case_from_a_referral(ivy, alice, north):
     referral = ReferralFactory(first_name="Opal", last_name="Quinn")
-    workflow.open_case(referral, team=north, actor=ivy, caseworker=alice)
+    referral_workflow.open_case_from_referral(referral, team=north, actor=ivy, caseworker=alice)
     referral.refresh_from_db()
     assert referral.case.caseworker == alice
     assert referral.case.stage == "intake"
@@ -96,17 +99,40 @@ def test_opening_a_case_from_a_referral(ivy, alice, north):
 
 
 @pytest.mark.django_db
+def test_a_case_opens_for_a_person_with_no_referral_in_sight(ivy, alice, north):
+    person = workflow.find_or_add_person(
+        first_name="Opal", last_name="Quinn", date_of_birth=datetime.date(1990, 5, 1)
+    )
+    case = workflow.open_case(person, team=north, actor=ivy, pathway="reentry", caseworker=alice)
+    assert (case.person, case.team, case.pathway, case.stage) == (person, north, "reentry", "intake")
+    assert case.caseworker == alice
+    again = workflow.find_or_add_person(
+        first_name="opal", last_name="QUINN", date_of_birth=datetime.date(1990, 5, 1)
+    )
+    assert again == person
+
+
+@pytest.mark.django_db
+def test_only_intake_and_supervisors_open_cases(alice, north):
+    person = workflow.find_or_add_person(
+        first_name="Opal", last_name="Quinn", date_of_birth=datetime.date(1990, 5, 1)
+    )
+    with pytest.raises(PermissionDenied):
+        workflow.open_case(person, team=north, actor=alice)
+
+
+@pytest.mark.django_db
 def test_a_known_person_is_not_created_twice(ivy, north):
     first = ReferralFactory(first_name="Opal", last_name="Quinn")
     second = ReferralFactory(first_name="opal ", last_name="QUINN")
-    one = workflow.open_case(first, team=north, actor=ivy)
-    two = workflow.open_case(second, team=north, actor=ivy)
+    one = referral_workflow.open_case_from_referral(first, team=north, actor=ivy)
+    two = referral_workflow.open_case_from_referral(second, team=north, actor=ivy)
     assert one.person == two.person
 
 
 @pytest.mark.django_db
 def test_a_referral_opens_one_case_only(ivy, north):
     referral = ReferralFactory()
-    workflow.open_case(referral, team=north, actor=ivy)
+    referral_workflow.open_case_from_referral(referral, team=north, actor=ivy)
     with pytest.raises(workflow.TransitionRefused):
-        workflow.open_case(referral, team=north, actor=ivy)
+        referral_workflow.open_case_from_referral(referral, team=north, actor=ivy)

@@ -7,8 +7,9 @@ from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from casework import workflow
+from casework import access, workflow
 from casework.models import Case, CaseTransition
+from casework.transitions import CASE_TRANSITIONS
 from tests.factories import CaseFactory, ServiceFactory
 
 TODAY = datetime.date(2026, 11, 2)
@@ -263,3 +264,34 @@ def test_two_people_moving_one_case_at_once_the_second_is_refused(alices_case, a
         move(second, "screen_out", sam, reason="r")
     assert Case.objects.get(pk=alices_case.pk).stage == "assessment"
     assert CaseTransition.objects.count() == 1
+
+
+# One declaration ------------------------------------------------------------------------------
+
+
+def test_every_transition_of_the_model_is_declared_once_and_only_those():
+    """A transition on Case without its declaration (who, reason, effects, label) cannot ship."""
+    on_the_model = {t.name for t in Case._meta.get_field("stage").get_all_transitions(Case)}
+    assert on_the_model == set(CASE_TRANSITIONS)
+
+
+def test_every_declared_effect_is_a_workflow_effect_and_every_declaration_has_a_role():
+    for transition in CASE_TRANSITIONS.values():
+        assert set(transition.effects) <= set(workflow.EFFECTS), transition.name
+        assert transition.roles, transition.name
+        assert str(transition.label), transition.name
+
+
+def test_the_policy_and_the_workflow_read_the_declaration():
+    close = CASE_TRANSITIONS["close"]
+    assert access.TRANSITION_ROLES["close"] == close.roles == {"supervisor"}
+    assert ("close" in workflow.REASON_REQUIRED) is close.needs_reason is True
+    assert "begin_assessment" not in workflow.REASON_REQUIRED
+
+
+@pytest.mark.django_db
+def test_the_case_page_labels_each_button_from_the_declaration(client, alice, alices_case):
+    client.force_login(alice)
+    page = client.get(reverse("case-detail", args=[alices_case.reference])).content.decode()
+    buttons = [b.split(">")[-1].strip() for b in page.split("</button>")[:-1]]
+    assert {"Start assessment", "Escalate immediate risk"} <= set(buttons)

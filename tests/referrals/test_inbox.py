@@ -90,3 +90,15 @@ def test_it_costs_the_same_number_of_queries_for_5_and_50_referrals(client, ivy)
     fifty = _inbox_queries(client, ivy)
     assert five == fifty
     assert len(selectors.intake_inbox(ivy)) == 50
+
+
+@pytest.mark.django_db
+def test_the_dashboard_lists_what_the_inbox_lists_escalated_referrals_included(client, ivy):
+    """One inbox: the dashboard's "awaiting a case" list is the intake queue, not a copy."""
+    escalated = ReferralFactory(urgency="immediate", status=Referral.Status.ESCALATED)
+    new = ReferralFactory(urgency="routine")
+    decided = ReferralFactory(status=Referral.Status.DECLINED)
+    client.force_login(ivy)
+    listed = list(client.get(reverse("dashboard")).context["inbox"])
+    assert listed == list(selectors.intake_queue(ivy)) == [escalated, new]
+    assert decided not in listed

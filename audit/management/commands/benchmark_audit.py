@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 
-from audit import chain, sequencer
+from audit import access_log, chain, sequencer
 
 BATCH = 2000
 ACTORS = 20
@@ -183,8 +183,6 @@ class Command(BaseCommand):
     def _time_read_logging(self, count, actor):
         """What logging a read adds to a page: one access entry and its link, written inside
         the page's transaction (ATOMIC_REQUESTS), as audit.access_log.record_read does."""
-        from audit import access_log
-
         timings = []
         for _ in range(count):
             with transaction.atomic():

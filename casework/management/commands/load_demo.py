@@ -20,6 +20,7 @@ from casework.panels.demo import load_demo_panel
 from casework.tasks import send_due_reminders
 from measures.demo import load_demo_measures
 from providers import demo as demo_directory
+from referrals import workflow as referral_workflow
 from referrals.demo import load_demo_provider_referrals
 from referrals.models import Referral
 
@@ -123,7 +124,7 @@ class Command(BaseCommand):
                 entered_by=users["intake"],
             )
             with set_actor(users["intake"]):
-                case = workflow.open_case(
+                case = referral_workflow.open_case_from_referral(
                     referral, team=team, actor=users["intake"], caseworker=users[worker]
                 )
             service = services[index % len(services)]
