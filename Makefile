@@ -30,6 +30,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports  # the layers of docs/architecture.md (contracts in pyproject.toml)
 
 check-deploy: $(STAMP)
 	DJANGO_ENV=production SECRET_KEY=check-$$RANDOM-not-a-real-key-but-long-enough-for-django-checks-0123456789 \
