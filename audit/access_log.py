@@ -57,3 +57,26 @@ def _case_of(instance):
         if field.is_relation and field.related_model._meta.label == "casework.Case":
             return instance.case
     return None
+
+
+def record_list_read(records, *, part: str, actor) -> LogEntry | None:
+    """Record that a list page showed who these records (of one model) are about.
+
+    One entry per page load, not per row, so a page costs one insert however many rows it has;
+    it names the records by reference only: the names shown are never on the record."""
+    records = list(records)
+    if not records:
+        return None
+    from django.contrib.contenttypes.models import ContentType
+
+    from audit.middleware import current_request_id  # imported late: it imports this module
+
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(type(records[0])),
+        object_pk="",
+        object_repr=part[:200],
+        action=LogEntry.Action.ACCESS,
+        additional_data={"part": part, "records": [record.reference for record in records]},
+        actor=actor,
+        cid=current_request_id(),
+    )
