@@ -98,14 +98,21 @@ def blocking_tokens(first_name: str, last_name: str, date_of_birth: datetime.dat
     """A record's blocking codes; a referral asks with `years=(-1, 0, 1)` and both name orders.
 
     The surname's sound with the first name's sound, or with the birth year: a typo that keeps
-    the sound meets its record either way, one that changes it still meets on the other key or
+    the sound meets its record either way, one that changes it still meets on another key or
     on the date of birth (looked up with its variants, dob_variants)."""
-    last = _phonetic(joined(last_name))
+    surname = joined(last_name)
+    last = _phonetic(surname)
     first_words = words(first_name)
-    first = _phonetic(nicknames.canonical(first_words[0])) if first_words else ""
+    given = nicknames.canonical(first_words[0]) if first_words else ""
+    first = _phonetic(given)
     found = set()
     if last and first:
         found.add(token("block:name", f"{last}|{first}"))
+        # Without a date of birth, a typo that changes one name's sound must still meet the
+        # record: the other name's sound with the start or the end of this one.
+        found.add(token("block:start", f"{surname[:3]}|{first}"))
+        found.add(token("block:end", f"{surname[-4:]}|{first}"))
+        found.add(token("block:initial", f"{last}|{given[:1]}"))
     if last and date_of_birth:
         for shift in years:
             found.add(token("block:year", f"{last}|{date_of_birth.year + shift}"))
