@@ -2,8 +2,8 @@
 letters, nicknames, crossed first and last names, and a date of birth one day or one year off
 or with day and month swapped.
 
-Two indexed queries, whatever the number of people: candidates from the keyed blocking codes and
-date-of-birth codes (casework.name_keys), then their match keys. Names are compared as keyed
+One query, whatever the number of people: the match keys of the candidates that the keyed
+blocking codes and date-of-birth codes (casework.name_keys) find on the token index. Names are compared as keyed
 Bloom filters of their bigrams (Dice coefficient), first names also through the nickname table,
 dates of birth as keyed codes of the date and its likely mistypings. Nothing is decrypted.
 """
@@ -104,7 +104,7 @@ def similar_people(first_name: str, last_name: str, date_of_birth: datetime.date
         .values_list("person_id", flat=True).distinct()[:CANDIDATES]
     )
     best: dict[int, Similar] = {}
-    for row in PersonMatchKey.objects.filter(person_id__in=list(candidates)):
+    for row in PersonMatchKey.objects.filter(person_id__in=candidates):  # one query
         keys = name_keys.MatchKeys(first_bloom=bytes(row.first_bloom),
                                    last_bloom=bytes(row.last_bloom),
                                    nickname=row.nickname, dob=row.dob)
