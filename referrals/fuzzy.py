@@ -3,9 +3,10 @@ letters, nicknames, crossed first and last names, and a date of birth one day or
 or with day and month swapped.
 
 One query, whatever the number of people: the match keys of the candidates that the keyed
-blocking codes and date-of-birth codes (casework.name_keys) find on the token index. Names are compared as keyed
-Bloom filters of their bigrams (Dice coefficient), first names also through the nickname table,
-dates of birth as keyed codes of the date and its likely mistypings. Nothing is decrypted.
+blocking codes and date-of-birth codes (casework.name_keys) find on the token index. Names are
+compared as keyed Bloom filters of their bigrams (Dice coefficient), first names also through
+the nickname table, dates of birth as keyed codes of the date and its likely mistypings.
+Nothing is decrypted.
 """
 
 import datetime
