@@ -22,8 +22,9 @@ from casework.models import PersonMatchKey, PersonSearchToken
 THRESHOLD = 0.78
 NAME_WEIGHT, DOB_WEIGHT = 0.6, 0.4
 DOB_SAME, DOB_NEAR, DOB_UNKNOWN = 1.0, 0.85, 0.75
-# A common surname and birth year could block in hundreds: this many are scored at most.
-CANDIDATES = 300
+# A common surname and birth year could block in hundreds: this many token rows are read at
+# most (a person holds several of a referral's codes only when very alike).
+CANDIDATES = 1000
 SHOWN = 5
 
 
@@ -100,9 +101,11 @@ def similar_people(first_name: str, last_name: str, date_of_birth: datetime.date
     query = probe(first_name, last_name, date_of_birth)
     if not query.blocks:
         return []
+    # No DISTINCT: with it PostgreSQL walks the person index in order (850 ms at 250,000
+    # people) instead of reading the token index (1 ms); IN removes the repeats anyway.
     candidates = (
         PersonSearchToken.objects.filter(token__in=query.blocks)
-        .values_list("person_id", flat=True).distinct()[:CANDIDATES]
+        .order_by().values_list("person_id", flat=True)[:CANDIDATES]
     )
     best: dict[int, Similar] = {}
     for row in PersonMatchKey.objects.filter(person_id__in=candidates):  # one query
