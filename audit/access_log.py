@@ -9,6 +9,9 @@ judged at the time by casework.access and noted here for the length of the reque
 from contextvars import ContextVar
 
 from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+
+from audit.correlation import current_request_id
 
 _relations: ContextVar[dict | None] = ContextVar("case_relations", default=None)
 
@@ -57,3 +60,22 @@ def _case_of(instance):
         if field.is_relation and field.related_model._meta.label == "casework.Case":
             return instance.case
     return None
+
+
+def record_list_read(records, *, part: str, actor) -> LogEntry | None:
+    """Record that a list page showed who these records (of one model) are about.
+
+    One entry per page load, not per row, so a page costs one insert however many rows it has;
+    it names the records by reference only: the names shown are never on the record."""
+    records = list(records)
+    if not records:
+        return None
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(type(records[0])),
+        object_pk="",
+        object_repr=part[:200],
+        action=LogEntry.Action.ACCESS,
+        additional_data={"part": part, "records": [record.reference for record in records]},
+        actor=actor,
+        cid=current_request_id(),
+    )

@@ -558,8 +558,8 @@ class CaseloadFilterForm(forms.Form):
 
 
 class CaseSearchForm(forms.Form):
-    """Search by reference or exact name. Sent by POST so that no name ends up in an address."""
+    """Search by name, reference, date of birth or phone. POST: no name ends up in an address."""
 
     query = forms.CharField(
-        label=_("Case or person reference, or full name"), max_length=200, strip=True
+        label=_("Name, reference, date of birth or phone"), max_length=200, strip=True
     )

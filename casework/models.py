@@ -15,7 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from audit.registry import audited
-from casework import crypto
+from casework import crypto, name_keys
 from casework.crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField
 from casework.references import new_reference
 
@@ -100,6 +100,9 @@ class Person(models.Model):
         self.name_index = crypto.name_index(self.first_name, self.last_name)
         self.phone_index = crypto.phone_index(self.phone)
         super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if fields is None or set(fields) & KEYED_FIELDS:
+            sync_person_keys(self)
 
     @property
     def initials(self) -> str:
@@ -108,6 +111,10 @@ class Person(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+# The fields the search tokens and match keys derive from (sync_person_keys).
+KEYED_FIELDS = {"first_name", "last_name", "date_of_birth"}
 
 
 @audited
@@ -124,6 +131,74 @@ class PersonAlias(models.Model):
     def save(self, *args, **kwargs):
         self.name_index = crypto.name_index(self.name)
         super().save(*args, **kwargs)
+        sync_person_keys(self.person)
+
+    def delete(self, *args, **kwargs):
+        person = self.person
+        result = super().delete(*args, **kwargs)
+        sync_person_keys(person)
+        return result
+
+
+class PersonSearchToken(models.Model):
+    """A keyed token of a person's name fragments, date of birth or blocking code.
+
+    Derived from the encrypted fields (casework.name_keys) and rewritten on every save of the
+    person or an alias: never shown, never logged, useless without BLIND_INDEX_KEY.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "token"], name="person_search_token_unique")
+        ]
+        # Serves search and duplicate blocking: token IN (...) -> person_id.
+        indexes = [models.Index(fields=["token", "person"], name="person_search_token")]
+
+    def __str__(self):
+        return f"search token {self.pk}"
+
+
+class PersonMatchKey(models.Model):
+    """The keyed encodings of one of a person's names that fuzzy duplicate detection compares.
+
+    One row for the name on record and one for each alias (casework.name_keys.MatchKeys).
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    is_alias = models.BooleanField(default=False)
+    first_bloom = models.BinaryField(max_length=name_keys.BLOOM_BITS // 8)
+    last_bloom = models.BinaryField(max_length=name_keys.BLOOM_BITS // 8)
+    nickname = models.CharField(max_length=32, blank=True)
+    dob = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        # Serves the candidates' keys: person_id IN (...).
+        indexes = [models.Index(fields=["person"], name="person_match_key_person")]
+
+    def __str__(self):
+        return f"match key {self.pk}"
+
+
+def sync_person_keys(person) -> None:
+    """Rewrite the person's search tokens and match keys from their current names.
+
+    The one place they are kept in step: Person.save, PersonAlias.save (and a correction of
+    details, which saves both), and build_search_keys for people saved before they existed."""
+    aliases = list(PersonAlias.objects.filter(person_id=person.pk).values_list("name", flat=True))
+    tokens, keys = name_keys.person_key_rows(person, aliases)
+    PersonSearchToken.objects.filter(person_id=person.pk).delete()
+    PersonSearchToken.objects.bulk_create(
+        [PersonSearchToken(person_id=person.pk, token=value) for value in sorted(tokens)]
+    )
+    PersonMatchKey.objects.filter(person_id=person.pk).delete()
+    PersonMatchKey.objects.bulk_create([
+        PersonMatchKey(person_id=person.pk, is_alias=is_alias, first_bloom=k.first_bloom,
+                  last_bloom=k.last_bloom, nickname=k.nickname, dob=k.dob)
+        for is_alias, k in keys
+    ])
 
 
 # Transition conditions: pure reads of the case, each with the message a person can act on.

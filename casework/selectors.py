@@ -1,5 +1,6 @@
 """Page-shaped reads. Each list is a fixed number of queries, whatever its length."""
 
+import contextlib
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import access, crypto, roles
+from casework import access, crypto, name_keys, roles
 from casework.models import (
     RATING_SCORE,
     Assessment,
@@ -35,7 +36,7 @@ from casework.models import (
     Instrument,
     Intervention,
     Person,
-    PersonAlias,
+    PersonSearchToken,
     Rating,
     ServicePlan,
     Task,
@@ -127,6 +128,7 @@ class CaseloadRow:
     risk_level: str = ""
     next_due_on: datetime.date | None = None
     next_due_kind: str = ""
+    person_name: str = ""
 
     @property
     def is_overdue(self) -> bool:
@@ -201,9 +203,17 @@ def _filtered(cases: QuerySet, filters: CaseloadFilter) -> QuerySet:
     return cases.order_by(*CASELOAD_ORDER.get(filters.sort, CASELOAD_ORDER["stage_age"]))
 
 
+def person_names(person_ids) -> dict[int, str]:
+    """Full names of these people, for a page of rows: one query, two fields decrypted each."""
+    people = Person.objects.filter(pk__in=set(person_ids)).only("first_name", "last_name")
+    return {person.pk: person.full_name for person in people} if person_ids else {}
+
+
 def caseload_rows(cases) -> list[CaseloadRow]:
-    """Rows for a page of `caseload_queryset`: one more query for the next due items' kinds."""
+    """Rows for a page of `caseload_queryset`: one query more for the next due items' kinds and
+    one for the people's names (decrypted for this page only)."""
     cases = list(cases)
+    names = person_names([case.person_id for case in cases])
     kinds = {}
     open_tasks = (
         Task.objects.filter(case__in=[case.pk for case in cases], done_at__isnull=True)
@@ -221,6 +231,7 @@ def caseload_rows(cases) -> list[CaseloadRow]:
             risk_level=case.risk or "",
             next_due_on=case.next_due_on,
             next_due_kind=kinds.get(case.pk, ""),
+            person_name=names.get(case.person_id, ""),
         )
         for case in cases
     ]
@@ -798,24 +809,62 @@ def awaiting_approval_count(user) -> int:
 
 # Search -------------------------------------------------------------------------------------
 
-REFERENCE = re.compile(r"^[CP]-[0-9A-Z]{8}$")
+# Initial letters of a case or person reference: "C-5VSJ" (three characters after the dash at
+# least, so a search never lists every case).
+REFERENCE_START = re.compile(r"^[CP]-[0-9A-Z]{3,8}$")
+PHONE = re.compile(r"^\+?[\d\s().-]{7,}$")
+SEARCH_RESULTS = 50
+
+
+def search_dates(text: str) -> list[datetime.date]:
+    """The dates a query may mean: ISO (2001-03-04), or 4/3/2001 read both ways round."""
+    with contextlib.suppress(ValueError):
+        return [datetime.date.fromisoformat(text)]
+    parts = re.split(r"[/.]", text)
+    if len(parts) != 3 or not all(part.isdigit() for part in parts) or len(parts[2]) != 4:
+        return []
+    a, b, year = (int(part) for part in parts)
+    dates = set()
+    for month, day in ((a, b), (b, a)):
+        with contextlib.suppress(ValueError):
+            dates.add(datetime.date(year, month, day))
+    return sorted(dates)
+
+
+def _people_with_tokens(tokens: list[str]):
+    """Ids of people who hold every one of `tokens` (a subquery on the token index)."""
+    return (
+        PersonSearchToken.objects.filter(token__in=tokens)
+        .values("person_id")
+        .annotate(held=Count("token"))
+        .filter(held=len(tokens))
+        .values("person_id")
+    )
 
 
 def search_cases(user, query: str) -> list[Case]:
-    """Cases `user` may see, by case or person reference, or by exact name.
+    """Cases `user` may see whose reference starts with the query, or whose person's name,
+    any word of it (or its first letters, three at least), date of birth or phone matches.
 
-    Names match through the blind index: case, accents, punctuation and word order do not
-    matter, spelling does. Aliases count. Nothing outside the user's reach is ever matched.
-    """
-    text = query.strip()
+    Names match through keyed tokens of word prefixes (casework.name_keys, docs/search.md):
+    case, accents, punctuation and word order do not matter; aliases count; several words must
+    all match. Nothing is decrypted but the rows found, and nothing outside the user's reach is
+    ever matched."""
+    text = " ".join(query.split())
     cases = access.visible_cases(user).select_related("person", "team", "caseworker")
-    if REFERENCE.match(text.upper()):
-        key = text.upper()
-        found = cases.filter(Q(reference=key) | Q(person__reference=key))
+    key = text.upper()
+    dates = search_dates(text)
+    if REFERENCE_START.match(key):
+        found = cases.filter(Q(reference__startswith=key) | Q(person__reference__startswith=key))
+    elif dates:
+        tokens = [name_keys.dob_token(date) for date in dates]
+        found = cases.filter(person__in=PersonSearchToken.objects.filter(token__in=tokens)
+                             .values("person_id"))
+    elif PHONE.match(text) and len(crypto.normalise_phone(text)) >= 7:
+        found = cases.filter(person__phone_index=crypto.phone_index(text))
     else:
-        index = crypto.name_index(text)
-        if not index:
+        tokens = name_keys.query_word_tokens(text)
+        if not tokens:
             return []
-        aliased = PersonAlias.objects.filter(name_index=index).values("person_id")
-        found = cases.filter(Q(person__name_index=index) | Q(person_id__in=aliased))
-    return list(found.order_by("-opened_at", "pk")[:50])
+        found = cases.filter(person__in=_people_with_tokens(tokens))
+    return list(found.order_by("-opened_at", "pk")[:SEARCH_RESULTS])

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from audit.access_log import record_read
+from audit.access_log import record_list_read, record_read
 from casework import access, forms, revisions, roles, selectors, submissions, workflow
 from casework.models import Case, FollowUp, Instrument, Intervention, Notification, ServicePlan
 from casework.pagination import paginate
@@ -64,15 +64,24 @@ DASHBOARD_ROWS = 25
 DASHBOARD_TASKS = 10
 
 
+def _record_names_shown(request, context) -> None:
+    """The lists show who each case or referral is about: one entry per list, by reference."""
+    record_list_read([row.case for row in context["caseload"]], part="caseload names",
+                     actor=request.user)
+    record_list_read(context["inbox"] or (), part="inbox names", actor=request.user)
+
+
 @require_GET
 def dashboard(request):
-    return render(request, "casework/dashboard.html", _dashboard_context(request))
+    context = _dashboard_context(request)
+    _record_names_shown(request, context)
+    return render(request, "casework/dashboard.html", context)
 
 
 @require_POST
 def case_search(request):
-    """Search by reference or exact name. POST, and the answer is a page, never a redirect:
-    the name someone typed must not end up in an address, a log line or the browser history."""
+    """Search by name, reference, date of birth or phone. POST, and the answer is a page, never
+    a redirect: what someone typed must not end up in an address, a log line or the history."""
     if not roles.has(request.user, *roles.CASE_STAFF):
         raise PermissionDenied
     form = forms.CaseSearchForm(request.POST)
@@ -82,6 +91,7 @@ def case_search(request):
     for case in results or ():
         record_read(case, part="search result")  # the results show who each case is about
     context = _dashboard_context(request, search_form=form, results=results)
+    _record_names_shown(request, context)
     return render(request, "casework/dashboard.html", context, status=200 if form.is_valid()
                   else 400)
 
@@ -124,6 +134,8 @@ def team_overview(request):
         ),
         "caseworkers": overview.caseworkers,
     }
+    record_list_read([row.case for row in context["cases"]], part="team case names",
+                     actor=request.user)
     return render(request, "casework/team.html", context)
 
 

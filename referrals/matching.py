@@ -8,6 +8,10 @@ of birth are decrypted, to drop a name match whose date of birth differs.
 What a screener learns about a match is deliberately thin: that a known person matches, on what
 basis, which teams hold their cases, and the outline of earlier, closed episodes (dates, outcome,
 closure reason), never the content of a case.
+
+Beyond the exact indexes, referrals.fuzzy finds people whose names or dates of birth are alike
+(typos, hyphens, nicknames, a date one day or year off or with day and month swapped), scored,
+with the reasons the screener is shown.
 """
 
 import datetime
@@ -16,10 +20,11 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from casework.models import Case, Person, PersonAlias
+from referrals import fuzzy
 from referrals.models import MatchLink, Referral
 
 Basis = MatchLink.Basis
-_STRENGTH = [Basis.NAME_DOB, Basis.ALIAS_DOB, Basis.NAME, Basis.PHONE]
+_STRENGTH = [Basis.NAME_DOB, Basis.ALIAS_DOB, Basis.NAME, Basis.PHONE, Basis.SIMILAR]
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class PersonMatch:
     person: Person
     basis: str
     linked: bool = False
+    score: float | None = None  # fuzzy matches only, 0 to 1
+    reasons: tuple[str, ...] = ()
     open_cases: list[OpenEpisode] = field(default_factory=list)
     earlier: list[EarlierEpisode] = field(default_factory=list)
 
@@ -88,7 +95,7 @@ def _basis(
 
 
 def possible_people(referral: Referral) -> list[PersonMatch]:
-    """Known people this referral may be about, strongest match first. Four queries at most."""
+    """Known people this referral may be about, strongest match first. Seven queries at most."""
     reach = Q()
     if referral.name_dob_index:
         reach |= Q(name_dob_index=referral.name_dob_index)
@@ -120,6 +127,7 @@ def possible_people(referral: Referral) -> list[PersonMatch]:
         if basis is not None:
             matches.append(PersonMatch(person=person, basis=basis,
                                        linked=person.pk == referral.person_id))
+    matches += _similar_people(referral, exclude={m.person.pk for m in matches})
     if referral.person_id and not any(m.linked for m in matches):
         # Linked earlier (the indexes may have changed since): still shown, as linked.
         linked = Person.objects.filter(pk=referral.person_id).only("reference").first()
@@ -128,8 +136,24 @@ def possible_people(referral: Referral) -> list[PersonMatch]:
             basis = link.basis if link else Basis.NAME_DOB
             matches.append(PersonMatch(person=linked, basis=basis, linked=True))
     _add_episodes(matches)
-    matches.sort(key=lambda m: (not m.linked, _STRENGTH.index(m.basis), m.person.pk))
+    matches.sort(key=lambda m: (not m.linked, _STRENGTH.index(m.basis), -(m.score or 0),
+                                m.person.pk))
     return matches
+
+
+def _similar_people(referral: Referral, *, exclude: set[int]) -> list[PersonMatch]:
+    """People found by fuzzy matching that the exact indexes did not already find."""
+    similar = [s for s in fuzzy.similar_people(referral.first_name, referral.last_name,
+                                               referral.date_of_birth)
+               if s.person_id not in exclude]
+    if not similar:
+        return []
+    people = Person.objects.only("reference").in_bulk([s.person_id for s in similar])
+    return [
+        PersonMatch(person=people[s.person_id], basis=Basis.SIMILAR, score=s.score,
+                    reasons=s.reasons, linked=s.person_id == referral.person_id)
+        for s in similar if s.person_id in people
+    ]
 
 
 def _add_episodes(matches: list[PersonMatch]) -> None:

@@ -388,13 +388,15 @@ class ScreeningCheck(models.Model):
 
 @audited
 class MatchLink(models.Model):
-    """Screening decided that a referral is about a known person (found by blind index)."""
+    """Screening decided that a referral is about a known person (found by blind index or by
+    fuzzy matching over keyed encodings, referrals.fuzzy)."""
 
     class Basis(models.TextChoices):
         NAME_DOB = "name_dob", _("Name and date of birth")
         ALIAS_DOB = "alias_dob", _("Another known name and date of birth")
         NAME = "name", _("Name (no date of birth to compare)")
         PHONE = "phone", _("Phone number")
+        SIMILAR = "similar", _("Similar name or date of birth")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="match_links")
     person = models.ForeignKey("casework.Person", on_delete=models.PROTECT, related_name="+")

@@ -48,11 +48,13 @@ class InboxRow:
 
 
 def intake_queue(user) -> QuerySet:
-    """Referrals awaiting a screening decision: most urgent first, then oldest (a query to page)."""
+    """Referrals awaiting a screening decision: most urgent first, then oldest (a query to page).
+
+    The names are decrypted for the rows of the page read, not for the queue."""
     return (
         access.visible_referrals(user)
         .awaiting_screening()
-        .only(*LIST_COLUMNS)
+        .only(*LIST_COLUMNS, "first_name", "last_name")
         .annotate(urgency_rank=URGENCY_RANK)
         .order_by("urgency_rank", "received_at", "pk")
     )

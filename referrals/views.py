@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import can_proceed
 
-from audit.access_log import record_read
+from audit.access_log import record_list_read, record_read
 from casework import access, submissions
 from casework.pagination import paginate
 from referrals import conf, forms, matching, ratelimit, selectors, workflow
@@ -129,11 +129,13 @@ def referral_mine(request):
 def referral_inbox(request):
     if not access.can_screen_referrals(request.user):
         raise PermissionDenied
+    rows = _inbox_page(request)
     context = {
-        "rows": _inbox_page(request),
+        "rows": rows,
         "performance": selectors.screening_performance(request.user),
         "working_days": conf.intake_working_days(),
     }
+    record_list_read([row.referral for row in rows], part="inbox names", actor=request.user)
     return render(request, "referrals/inbox.html", context)
 
 

@@ -20,3 +20,11 @@ def uswds(field):
     if field.help_text:
         attrs["aria-describedby"] = f"{field.auto_id}-hint"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def staff_name(user) -> str:
+    """A member of staff by their full name (their user name when none is recorded)."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()

@@ -42,7 +42,7 @@ def test_it_finds_a_known_person_whatever_the_case_accents_spacing_or_order(jose
 
 @pytest.mark.django_db
 def test_it_finds_nothing_for_a_different_date_of_birth(jose):
-    referral = _referral("José", "Álvarez", datetime.date(1991, 3, 4))
+    referral = _referral("José", "Álvarez", datetime.date(1975, 8, 21))
     assert matching.possible_people(referral) == []
 
 
@@ -86,7 +86,7 @@ def test_finding_matches_costs_the_same_for_1_and_20_candidates(
         CaseFactory(person=PersonFactory(first_name="jose", last_name="alvarez",
                                          date_of_birth=DOB), team=north)
     referral = _referral("José", "Álvarez")
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # the exact indexes, episodes, and fuzzy matching
         matches = matching.possible_people(referral)
     assert len(matches) == 20
 

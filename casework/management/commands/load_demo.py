@@ -37,6 +37,18 @@ USERS = [
     ("admin", roles.ADMIN),
     ("lead", roles.LEAD),
 ]
+# Fictional staff names: lists show people by name, not by user name.
+STAFF_NAMES = {
+    "intake": ("Imani", "Okoro"),
+    "caseworker": ("Casey", "Rowan"),
+    "caseworker2": ("Dev", "Marlowe"),
+    "supervisor": ("Sunita", "Hale"),
+    "mdt": ("Mateo", "Lindqvist"),
+    "provider": ("Priya", "Bell"),
+    "auditor": ("Aurelio", "Vance"),
+    "admin": ("Ada", "Strand"),
+    "lead": ("Leona", "Fairbrook"),
+}
 
 # Fictional people: (first, last, date of birth, pathway, target stage, caseworker)
 PEOPLE = [
@@ -151,7 +163,8 @@ class Command(BaseCommand):
         for username, role in USERS:
             user = User.objects.create_user(
                 username=username, password=DEMO_PASSWORD, email=f"{username}@demo.invalid",
-                is_staff=(role == roles.ADMIN),
+                is_staff=(role == roles.ADMIN), first_name=STAFF_NAMES[username][0],
+                last_name=STAFF_NAMES[username][1],
             )
             user.groups.add(Group.objects.get(name=role))
             users[username] = user
