@@ -100,6 +100,7 @@ class WebhookSubscriber(models.Model):
     class Event(models.TextChoices):
         PROVIDER_REFERRAL_CREATED = "provider_referral.created", _("Provider referral created")
         PROVIDER_REFERRAL_UPDATED = "provider_referral.updated", _("Provider referral updated")
+        REFERRAL_STATUS_CHANGED = "referral.status_changed", _("Referral screened")
 
     organization = models.ForeignKey("providers.Organization", on_delete=models.CASCADE,
                                      related_name="webhook_subscribers")

@@ -70,3 +70,16 @@ def provider_referral_changed(referral, event) -> None:
         "outcome": referral.outcome,
         "occurred_at": timezone.localtime(event.at).isoformat(),
     })
+
+
+def referral_status_changed(referral, decision) -> None:
+    """A referral was screened: tell the organisation that sent it (its reference and the new
+    status, nothing of who it is about or why)."""
+    if referral.referrer_organization_id is None:
+        return
+    publish(Event.REFERRAL_STATUS_CHANGED, organization_id=referral.referrer_organization_id,
+            payload={
+                "referral": referral.reference,
+                "status": referral.status,
+                "occurred_at": timezone.localtime(decision.at).isoformat(),
+            })

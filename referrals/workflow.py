@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
+from api import webhooks
 from casework import access, outbox
 from casework import workflow as case_workflow
 from casework.models import Case, Person, Team
@@ -194,6 +195,7 @@ def screen_referral(
                 duplicate_of=details.get("duplicate_of"),
                 within_deadline=referral.decided_within_deadline,
             )
+            webhooks.referral_status_changed(referral, record)  # the referrer's system
     except ConcurrentTransition as error:
         raise StaleReferral from error
     if record.attached:

@@ -162,3 +162,21 @@ def test_the_secret_is_encrypted_at_rest(subscriber):
         cursor.execute("SELECT secret FROM api_webhooksubscriber")
         (stored,) = cursor.fetchone()
     assert SECRET not in stored
+
+
+@pytest.mark.django_db
+def test_a_screened_referral_tells_the_organisation_that_sent_it_and_no_one_else(
+        subscriber, riverside, ivy):
+    from referrals import workflow
+    from tests.factories import OrganizationFactory, ReferralFactory
+
+    sent = ReferralFactory(referrer_organization=riverside, first_name=CANARY)
+    other = ReferralFactory(referrer_organization=OrganizationFactory(name="Elsewhere"))
+    workflow.screen_referral(sent, "decline", actor=ivy, reason=f"{CANARY} is known to us.")
+    workflow.screen_referral(other, "decline", actor=ivy, reason="No concern.")
+    (delivery,) = WebhookDelivery.objects.filter(event="referral.status_changed")
+    assert delivery.subscriber == subscriber
+    assert set(delivery.payload) == {"referral", "status", "occurred_at"}
+    assert delivery.payload["referral"] == sent.reference
+    assert delivery.payload["status"] == "declined"
+    assert CANARY not in webhooks.body_of(delivery).decode()
