@@ -134,6 +134,7 @@ def act(request, reference):
 
 
 @require_POST
+@submissions.once
 def attendance(request, reference):
     referral = access.access_provider_referral(request.user, reference)
     form = provider_forms.AttendanceForm(request.POST)

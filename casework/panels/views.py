@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.access_log import record_read
-from casework import access, revisions, selectors
+from casework import access, revisions, selectors, submissions
 from casework.accounts.stepup import require_recent_second_factor
 from casework.pagination import paginate
 from casework.panels import forms, pdf, services
@@ -66,6 +66,7 @@ def meeting_draft(request, meeting_id):
 
 
 @require_POST
+@submissions.once
 def item_add(request, meeting_id):
     meeting = _meeting_or_404(request, meeting_id)
     if not access.can_chair(request.user, meeting):
@@ -149,6 +150,7 @@ def item_detail(request, item_id):
 
 
 @require_POST
+@submissions.once
 def item_decision(request, item_id):
     item = access.access_agenda_item(request.user, item_id)
     if not access.can_minute(request.user, item.meeting):
@@ -166,6 +168,7 @@ def item_decision(request, item_id):
 
 
 @require_POST
+@submissions.once
 def item_action(request, item_id):
     item = access.access_agenda_item(request.user, item_id)
     if not access.can_minute(request.user, item.meeting):
@@ -253,6 +256,7 @@ def meeting_finalise(request, meeting_id):
 
 
 @require_POST
+@submissions.once
 def meeting_annotate(request, meeting_id):
     meeting = _meeting_or_404(request, meeting_id)
     if not access.can_annotate(request.user, meeting):
