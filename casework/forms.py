@@ -124,7 +124,7 @@ class ConsentForm(forms.ModelForm):
 
 
 class PersonForm(forms.Form):
-    """Corrections to the details of the person a case is about (casework.workflow.update_person)."""
+    """Corrections to the details of the person a case is about (workflow.update_person)."""
 
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)

@@ -78,7 +78,8 @@ class TeamMembership(models.Model):
 class Person(models.Model):
     """The subject of one or more cases. Every identifying field is encrypted."""
 
-    # Optimistic locking (casework.revisions): bumped by every correction of the details (workflow.update_person).
+    # Optimistic locking (casework.revisions): bumped by every correction of the details
+    # (workflow.update_person).
     revision = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     reference = models.CharField(
