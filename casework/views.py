@@ -287,10 +287,13 @@ def case_consent(request, reference):
 def case_consent_withdraw(request, reference, consent_id):
     """Withdraw a consent; providers relying on it lose access to the referral at once."""
     case = access.access_case(request.user, reference, for_write=True)
-    consent = get_object_or_404(case.consents, pk=consent_id)
+    seen = revisions.seen(request)
+    # From a page (with its revision) a consent withdrawn since is a 409 that shows it as it is.
+    consents = case.consents.all() if seen is not None else case.consents.filter(
+        withdrawn_at__isnull=True)
+    consent = get_object_or_404(consents, pk=consent_id)
     try:
-        workflow.withdraw_consent(consent, actor=request.user,
-                                  seen_revision=revisions.seen(request))
+        workflow.withdraw_consent(consent, actor=request.user, seen_revision=seen)
     except revisions.StaleEdit as stale:
         return _case_page(request, case, status=409, errors=stale.changed_messages)
     except workflow.TransitionRefused as refused:
