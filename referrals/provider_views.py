@@ -19,10 +19,11 @@ from casework import access, revisions, submissions
 from casework.pagination import paginate
 from referrals import outgoing, provider_forms, provider_selectors
 
-
-STALE = gettext_lazy("Someone else changed this referral since you opened the page, so nothing of yours "
-          "was saved. It is shown below as it is now, and what you typed is kept: check it, "
-          "then send it again if it still applies.")
+STALE = gettext_lazy(
+    "Someone else changed this referral since you opened the page, so nothing of yours was "
+    "saved. It is shown below as it is now, and what you typed is kept: check it, then send it "
+    "again if it still applies."
+)
 
 
 @require_GET
