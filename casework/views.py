@@ -579,8 +579,14 @@ def case_plan_detail(request, reference, plan_id):
 @submissions.once
 def case_plan_goal(request, reference, plan_id):
     case = access.access_case(request.user, reference, for_write=True)
-    plan = _plan(case, plan_id)
     form = forms.GoalForm(request.POST, needs=selectors.assessed_needs(case))
+    plan = case.plans.filter(pk=plan_id).first()
+    if plan is None:
+        if revisions.seen(request) is None:
+            raise Http404
+        # Sent from the page of a plan discarded since: the goal goes to the first plan's form.
+        return _stale_plan(request, case, None, revisions.StaleEdit(None), goal_form=form)
+    plan = _plan(case, plan_id)
     if not form.is_valid():
         return _plan_page(request, case, plan, status=400, goal_form=form)
     data = form.cleaned_data
