@@ -124,6 +124,28 @@ class ConsentForm(forms.ModelForm):
         return data
 
 
+class PersonForm(forms.Form):
+    """Corrections to the details of the person a case is about (workflow.update_person)."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DATE_WIDGET)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    email = forms.EmailField(label=_("Email"), max_length=200, required=False)
+    address = forms.CharField(label=_("Address"), required=False, max_length=1000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    identifiers = forms.CharField(
+        label=_("Identifiers"), required=False, max_length=1000,
+        help_text=_("For example a corrections number."), widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The date of birth cannot be in the future."))
+        return value
+
+
 class AssessmentForm(forms.Form):
     """The instrument as a form: a rating and evidence per factor, then the overall result.
 

@@ -71,6 +71,10 @@ class TeamMembership(models.Model):
 class Person(models.Model):
     """The subject of one or more cases. Every identifying field is encrypted."""
 
+    # Optimistic locking (casework.revisions): bumped by every correction of the details
+    # (workflow.update_person).
+    revision = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+
     reference = models.CharField(
         _("reference"), max_length=12, unique=True, default=new_person_reference, editable=False
     )
@@ -438,6 +442,9 @@ class CaseTransition(models.Model):
 
 @audited
 class Consent(models.Model):
+    # Optimistic locking (casework.revisions): bumped by withdrawal (workflow.withdraw_consent).
+    revision = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+
     class Method(models.TextChoices):
         WRITTEN = "written", _("Signed form")
         VERBAL = "verbal", _("Verbal, witnessed")
@@ -608,7 +615,7 @@ class Assessment(models.Model):
     """
 
     # Optimistic locking (casework.revisions): bumped by every save through the workflow.
-    revision = models.PositiveIntegerField(default=0, editable=False)
+    revision = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class RiskLevel(models.TextChoices):
         LOW = "low", _("Low")
@@ -847,7 +854,7 @@ class FollowUp(models.Model):
     """A contact or a review: scheduled with a due date, then recorded with its outcome."""
 
     # Optimistic locking (casework.revisions): bumped by every save through the workflow.
-    revision = models.PositiveIntegerField(default=0, editable=False)
+    revision = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Kind(models.TextChoices):
         CHECK_IN = "check_in", _("Check-in")
@@ -1012,6 +1019,9 @@ class Task(models.Model):
     Workflow tasks have fixed titles (their kind); a task a person writes has its own title,
     which is encrypted because people may write anything in it. Notifications never show either.
     """
+
+    # Optimistic locking (casework.revisions): bumped by marking it done (workflow.complete_task).
+    revision = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Kind(models.TextChoices):
         REVIEW_NEW_CASE = "review_new_case", _("Review newly assigned case")

@@ -24,6 +24,9 @@ class StaleEdit(Exception):
     message = _("Someone else saved this since you opened the page, so nothing of yours was "
                 "saved. Your text is still in the form below; the saved version is shown "
                 "beside it. Compare them, then save again to keep yours.")
+    # For a button with nothing typed behind it (withdraw, mark done, publish, remove).
+    changed_message = _("Someone else changed this since you opened the page, so nothing was "
+                        "changed. The page now shows it as saved: check it, then try again.")
 
     def __init__(self, current=None):
         super().__init__("stale edit")
@@ -32,6 +35,10 @@ class StaleEdit(Exception):
     @property
     def messages(self):
         return [self.message]
+
+    @property
+    def changed_messages(self):
+        return [self.changed_message]
 
 
 def seen(request) -> int | None:

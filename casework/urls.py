@@ -9,6 +9,7 @@ case_patterns = [
     path("<str:reference>/", views.case_detail, name="case-detail"),
     path("<str:reference>/transition/", views.case_transition, name="case-transition"),
     path("<str:reference>/assign/", views.case_assign, name="case-assign"),
+    path("<str:reference>/person/", views.case_person, name="case-person"),
     path("<str:reference>/consent/", views.case_consent, name="case-consent"),
     path(
         "<str:reference>/consent/<int:consent_id>/withdraw/",

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.access_log import record_list_read, record_read
 from casework import access, forms, revisions, roles, selectors, submissions, workflow
@@ -314,12 +314,55 @@ def case_consent(request, reference):
 def case_consent_withdraw(request, reference, consent_id):
     """Withdraw a consent; providers relying on it lose access to the referral at once."""
     case = access.access_case(request.user, reference, for_write=True)
-    consent = get_object_or_404(case.consents, pk=consent_id, withdrawn_at__isnull=True)
+    seen = revisions.seen(request)
+    # From a page (with its revision) a consent withdrawn since is a 409 that shows it as it is.
+    consents = case.consents.all() if seen is not None else case.consents.filter(
+        withdrawn_at__isnull=True)
+    consent = get_object_or_404(consents, pk=consent_id)
     try:
-        workflow.withdraw_consent(consent, actor=request.user)
+        workflow.withdraw_consent(consent, actor=request.user, seen_revision=seen)
+    except revisions.StaleEdit as stale:
+        return _case_page(request, case, status=409, errors=stale.changed_messages)
     except workflow.TransitionRefused as refused:
         return _case_page(request, case, status=400, errors=refused.messages)
     messages.success(request, _("Consent withdrawn."))
+    return redirect(case)
+
+
+# The person's details ------------------------------------------------------------------------
+
+
+def _person_page(request, case, *, form=None, status=200, errors=(), stale=False):
+    person = case.person
+    if form is None:
+        form = forms.PersonForm(initial={name: getattr(person, name)
+                                         for name in workflow.PERSON_DETAILS})
+    context = {"case": case, "person": person, "form": form, "errors": errors, "stale": stale}
+    record_read(person, part="person details")
+    return render(request, "casework/person_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def case_person(request, reference):
+    """Correct the details of the person the case is about (with the change on the record)."""
+    case = access.access_case(request.user, reference, for_write=True)
+    if not access.can_edit_records(request.user, case):
+        raise PermissionDenied
+    if request.method == "GET":
+        return _person_page(request, case)
+    form = forms.PersonForm(request.POST)
+    if not form.is_valid():
+        return _person_page(request, case, form=form, status=400)
+    try:
+        workflow.update_person(case, actor=request.user, seen_revision=revisions.seen(request),
+                               **form.cleaned_data)
+    except revisions.StaleEdit as stale:
+        case.person.refresh_from_db()  # show the saved details beside what was typed
+        return _person_page(request, case, form=form, status=409, errors=stale.messages,
+                            stale=True)
+    except workflow.TransitionRefused as refused:
+        return _person_page(request, case, form=form, status=400, errors=refused.messages)
+    messages.success(request, _("The person's details are saved."))
     return redirect(case)
 
 
@@ -462,23 +505,64 @@ def case_assessment_sign_off(request, reference, assessment_id):
 
 
 @require_POST
+@submissions.once
 def case_plan(request, reference):
-    def draft(case, form):
-        data = form.cleaned_data
+    case = access.access_case(request.user, reference, for_write=True)
+    form = forms.PlanForm(request.POST, needs=selectors.assessed_needs(case))
+    if not form.is_valid():
+        return _case_page(request, case, status=400, plan_form=form)
+    data = form.cleaned_data
+    try:
         workflow.draft_plan(
             case, actor=request.user, goals=data["goals"], services=list(data["services"]),
             need=form.need_factor(), target_on=data["target_on"], frequency=data["frequency"],
+            seen_revision=revisions.seen(request),
         )
+    except revisions.StaleEdit as stale:
+        # Someone wrote the plan meanwhile: theirs is shown, this person's goal waits in its
+        # "Add a goal" form, to add if it is still needed.
+        goal_form = forms.GoalForm(_as_goal(request.POST), needs=selectors.assessed_needs(case))
+        return _plan_page(request, case, _plan(case, stale.current.pk), status=409,
+                          errors=stale.messages, goal_form=goal_form, stale=True)
+    except workflow.TransitionRefused as refused:
+        return _case_page(request, case, status=400, errors=refused.messages, plan_form=form)
+    messages.success(request, _("Service plan saved and sent for approval."))
+    return redirect(case)
 
-    return _record(
-        request, reference, forms.PlanForm, "plan_form", draft,
-        _("Service plan saved and sent for approval."),
-        needs=selectors.assessed_needs,
-    )
+
+def _as_goal(posted):
+    """The first plan's fields as the "Add a goal" form's (goals is the goal's description)."""
+    data = posted.copy()
+    data.setlist("description", posted.getlist("goals"))
+    return data
+
+
+def _as_first_plan(posted):
+    data = posted.copy()
+    data.setlist("goals", posted.getlist("description"))
+    return data
+
+
+def _stale_plan(request, case, plan, stale, *, goal_form=None, intervention_form=None,
+                typed=True):
+    """409: the plan as saved now beside what was typed. A plan discarded meanwhile is gone:
+    the case page is shown instead, with a typed goal in the first plan's form."""
+    messages_ = stale.messages if typed else stale.changed_messages
+    if stale.current is None:
+        plan_form = None
+        if goal_form is not None:
+            plan_form = forms.PlanForm(_as_first_plan(goal_form.data),
+                                       needs=selectors.assessed_needs(case))
+        return _case_page(request, case, status=409, errors=[
+            _("The plan was discarded since you opened it, so nothing was saved.")],
+            **({"plan_form": plan_form} if plan_form is not None else {}))
+    plan.refresh_from_db()
+    return _plan_page(request, case, plan, status=409, errors=messages_, goal_form=goal_form,
+                      intervention_form=intervention_form, stale=True)
 
 
 def _plan_page(request, case, plan, *, status=200, errors=(), goal_form=None,
-               intervention_form=None):
+               intervention_form=None, stale=False):
     user = request.user
     selectors.plan_with_goals(plan)
     owners = selectors.task_owners(case)
@@ -502,6 +586,7 @@ def _plan_page(request, case, plan, *, status=200, errors=(), goal_form=None,
         "intervention_form": intervention_form
         or forms.InterventionForm(owners=owners, plan=plan),
         "statuses": forms.InterventionStatusForm.base_fields["status"].choices,
+        "stale": stale,
     }
     record_read(plan, part="plan")
     return render(request, "casework/plan_detail.html", context, status=status)
@@ -518,10 +603,17 @@ def case_plan_detail(request, reference, plan_id):
 
 
 @require_POST
+@submissions.once
 def case_plan_goal(request, reference, plan_id):
     case = access.access_case(request.user, reference, for_write=True)
-    plan = _plan(case, plan_id)
     form = forms.GoalForm(request.POST, needs=selectors.assessed_needs(case))
+    plan = case.plans.filter(pk=plan_id).first()
+    if plan is None:
+        if revisions.seen(request) is None:
+            raise Http404
+        # Sent from the page of a plan discarded since: the goal goes to the first plan's form.
+        return _stale_plan(request, case, None, revisions.StaleEdit(None), goal_form=form)
+    plan = _plan(case, plan_id)
     if not form.is_valid():
         return _plan_page(request, case, plan, status=400, goal_form=form)
     data = form.cleaned_data
@@ -529,8 +621,10 @@ def case_plan_goal(request, reference, plan_id):
         workflow.add_goal(
             plan, actor=request.user, description=data["description"], need=form.need_factor(),
             target_on=data["target_on"], services=list(data["services"]),
-            frequency=data["frequency"],
+            frequency=data["frequency"], seen_revision=revisions.seen(request),
         )
+    except revisions.StaleEdit as stale:
+        return _stale_plan(request, case, plan, stale, goal_form=form)
     except workflow.TransitionRefused as refused:
         return _plan_page(request, case, plan, status=400, errors=refused.messages,
                           goal_form=form)
@@ -539,6 +633,7 @@ def case_plan_goal(request, reference, plan_id):
 
 
 @require_POST
+@submissions.once
 def case_plan_intervention(request, reference, plan_id):
     case = access.access_case(request.user, reference, for_write=True)
     plan = _plan(case, plan_id)
@@ -548,7 +643,10 @@ def case_plan_intervention(request, reference, plan_id):
     data = form.cleaned_data
     try:
         workflow.add_intervention(data["goal"], actor=request.user, service=data["service"],
-                                  frequency=data["frequency"], owner=data["owner"])
+                                  frequency=data["frequency"], owner=data["owner"],
+                                  seen_revision=revisions.seen(request))
+    except revisions.StaleEdit as stale:
+        return _stale_plan(request, case, plan, stale, intervention_form=form)
     except workflow.TransitionRefused as refused:
         return _plan_page(request, case, plan, status=400, errors=refused.messages)
     messages.success(request, _("Intervention added."))
@@ -556,11 +654,15 @@ def case_plan_intervention(request, reference, plan_id):
 
 
 @require_POST
+@submissions.once
 def case_plan_revise(request, reference, plan_id):
     case = access.access_case(request.user, reference, for_write=True)
     plan = _plan(case, plan_id)
     try:
-        revised = workflow.revise_plan(plan, actor=request.user)
+        revised = workflow.revise_plan(plan, actor=request.user,
+                                       seen_revision=revisions.seen(request))
+    except revisions.StaleEdit as stale:
+        return _stale_plan(request, case, plan, stale, typed=False)
     except workflow.TransitionRefused as refused:
         return _plan_page(request, case, plan, status=400, errors=refused.messages)
     messages.success(request, _("A new version of the plan is ready for your changes."))
@@ -572,7 +674,9 @@ def case_plan_discard(request, reference, plan_id):
     case = access.access_case(request.user, reference, for_write=True)
     plan = _plan(case, plan_id)
     try:
-        workflow.discard_plan(plan, actor=request.user)
+        workflow.discard_plan(plan, actor=request.user, seen_revision=revisions.seen(request))
+    except revisions.StaleEdit as stale:
+        return _stale_plan(request, case, plan, stale, typed=False)
     except workflow.TransitionRefused as refused:
         return _plan_page(request, case, plan, status=400, errors=refused.messages)
     messages.success(request, _("The plan awaiting approval was discarded."))
@@ -612,7 +716,10 @@ def case_intervention_status(request, reference, intervention_id):
                           errors=[_("Choose a status from the list.")])
     try:
         workflow.set_intervention_status(intervention, actor=request.user,
-                                         status=form.cleaned_data["status"])
+                                         status=form.cleaned_data["status"],
+                                         seen_revision=revisions.seen(request))
+    except revisions.StaleEdit as stale:
+        return _stale_plan(request, case, plan, stale, typed=False)
     except workflow.TransitionRefused as refused:
         return _plan_page(request, case, plan, status=400, errors=refused.messages)
     messages.success(request, _("Intervention updated."))
@@ -743,6 +850,7 @@ def case_note_detail(request, reference, note_id):
 
 
 @require_POST
+@submissions.once
 def case_note_addendum(request, reference, note_id):
     case = access.access_case(request.user, reference)
     note = access.access_note(request.user, case, note_id)
@@ -779,7 +887,9 @@ def case_task_done(request, reference, task_id):
     case = access.access_case(request.user, reference)
     task = get_object_or_404(case.tasks, pk=task_id)
     try:
-        workflow.complete_task(task, actor=request.user)
+        workflow.complete_task(task, actor=request.user, seen_revision=revisions.seen(request))
+    except revisions.StaleEdit as stale:
+        return _case_page(request, case, status=409, errors=stale.changed_messages)
     except workflow.TransitionRefused as refused:
         return _case_page(request, case, status=400, errors=refused.messages)
     messages.success(request, _("Task done."))

@@ -206,15 +206,49 @@ def record_consent(
 
 
 @transaction.atomic
-def withdraw_consent(consent: Consent, *, actor) -> Consent:
+def withdraw_consent(consent: Consent, *, actor, seen_revision: int | None = None) -> Consent:
     """Withdraw consent. A sharing consent's providers lose sight of the referrals it covered
-    at once: their access is computed from consents in force (referrals.models.with_sharing)."""
+    at once: their access is computed from consents in force (referrals.models.with_sharing).
+
+    A `seen_revision` other than the stored one raises StaleEdit and changes nothing."""
     _require_records(actor, consent.case)
+    revisions.check_row(consent, seen_revision)
+    consent.refresh_from_db(fields=["withdrawn_at"])
     if consent.withdrawn_at is not None:
         raise TransitionRefused([_("This consent was already withdrawn.")])
     consent.withdrawn_at = timezone.now()
-    consent.save(update_fields=["withdrawn_at"])
+    consent.save(update_fields=["withdrawn_at", "revision"])
     return consent
+
+
+PERSON_DETAILS = ("first_name", "last_name", "date_of_birth", "phone", "email", "address",
+                  "identifiers")
+
+
+@transaction.atomic
+def update_person(case: Case, *, actor, seen_revision: int | None = None, **details) -> Person:
+    """Correct the details of the person `case` is about (names, date of birth, contact).
+
+    The blind indexes follow (Person.save); the log records which fields changed, never their
+    values. A `seen_revision` other than the stored one raises StaleEdit and changes nothing.
+    """
+    _require_records(actor, case)
+    unknown = set(details) - set(PERSON_DETAILS)
+    if unknown:
+        raise TransitionRefused([_("The form is out of date: reload the page.")])
+    person = Person.objects.get(pk=case.person_id)
+    revisions.check_row(person, seen_revision)
+    for name in ("first_name", "last_name"):
+        if name in details and not str(details[name]).strip():
+            raise TransitionRefused([_("Give the person's first and last name.")])
+    changed = [name for name, value in details.items() if getattr(person, name) != value]
+    if not changed:
+        return person  # nothing to record: the revision stays, open pages stay current
+    for name in changed:
+        value = details[name]
+        setattr(person, name, value.strip() if isinstance(value, str) else value)
+    person.save()
+    return person
 
 
 # Assessments --------------------------------------------------------------------------------
@@ -372,10 +406,12 @@ def draft_plan(
     target_on=None,
     frequency: str = Intervention.Frequency.WEEKLY,
     owner=None,
+    seen_revision: int | None = None,
 ) -> ServicePlan:
     """Write the case's first plan: a goal with an intervention per service, sent for approval.
 
     `goals` describes that goal; more goals are added with `add_goal` until it is approved.
+    With `seen_revision` (the page showed no plan), a plan written since raises StaleEdit.
     """
     _require_records(actor, case)
     if case.stage != Case.Stage.SERVICE_PLAN:
@@ -383,6 +419,11 @@ def draft_plan(
     if not services:
         raise TransitionRefused([_("Choose at least one service for the plan.")])
     _lock(case)
+    if seen_revision is not None:
+        # The page showed no plan (revisions.NEW): one written since makes it stale.
+        written = selectors.plan_awaiting_approval(case) or selectors.current_plan(case)
+        if written is not None:
+            raise revisions.StaleEdit(written)
     if selectors.plan_awaiting_approval(case) is not None:
         raise TransitionRefused(
             [_("A plan is already awaiting approval: add goals to it, or discard it.")]
@@ -431,6 +472,20 @@ def _changed(plan: ServicePlan) -> None:
     plan.save(update_fields=["revision"])
 
 
+def _check_plan(plan: ServicePlan, seen_revision: int | None) -> None:
+    """With the case locked: read the plan's state afresh, and raise StaleEdit if the page
+    showed another revision of it (a goal, an intervention or a status changed since, or it
+    was approved, replaced or discarded)."""
+    stored = ServicePlan.objects.filter(pk=plan.pk).values(
+        "revision", "approved_at", "superseded_at").first()
+    if stored is None:
+        raise revisions.StaleEdit(None)  # discarded since the page was shown
+    for name, value in stored.items():
+        setattr(plan, name, value)
+    if seen_revision is not None and plan.revision != seen_revision:
+        raise revisions.StaleEdit(plan)
+
+
 @transaction.atomic
 def add_goal(
     plan: ServicePlan,
@@ -442,10 +497,13 @@ def add_goal(
     services=(),
     frequency: str = Intervention.Frequency.WEEKLY,
     owner=None,
+    seen_revision: int | None = None,
 ) -> PlanGoal:
     """Add a goal, and an intervention per service, to a plan awaiting approval."""
     _require_plan_open(plan, actor)
     _lock(plan.case)
+    _check_plan(plan, seen_revision)
+    _require_plan_open(plan, actor)
     goal = _add_goal(
         plan, description=description, need=need, target_on=target_on, services=services,
         frequency=frequency, owner=owner or plan.case.caseworker,
@@ -456,12 +514,15 @@ def add_goal(
 
 @transaction.atomic
 def add_intervention(
-    goal: PlanGoal, *, actor, service, frequency: str, owner=None
+    goal: PlanGoal, *, actor, service, frequency: str, owner=None,
+    seen_revision: int | None = None,
 ) -> Intervention:
     """Add an intervention to a goal of a plan awaiting approval."""
     plan = goal.plan
     _require_plan_open(plan, actor)
     _lock(plan.case)
+    _check_plan(plan, seen_revision)
+    _require_plan_open(plan, actor)
     intervention = Intervention.objects.create(
         goal=goal, service=service, frequency=frequency, owner=owner or plan.case.caseworker
     )
@@ -471,8 +532,11 @@ def add_intervention(
 
 
 @transaction.atomic
-def discard_plan(plan: ServicePlan, *, actor) -> None:
+def discard_plan(plan: ServicePlan, *, actor, seen_revision: int | None = None) -> None:
     """Delete a plan that was never approved, to start again. Approved plans are history."""
+    _require_plan_open(plan, actor)
+    _lock(plan.case)
+    _check_plan(plan, seen_revision)
     _require_plan_open(plan, actor)
     for goal in plan.plan_goals.all():
         goal.interventions.all().delete()
@@ -481,13 +545,17 @@ def discard_plan(plan: ServicePlan, *, actor) -> None:
 
 
 @transaction.atomic
-def revise_plan(plan: ServicePlan, *, actor) -> ServicePlan:
-    """Start the next version of the approved plan, a copy to change and send for approval."""
+def revise_plan(plan: ServicePlan, *, actor, seen_revision: int | None = None) -> ServicePlan:
+    """Start the next version of the approved plan, a copy to change and send for approval.
+
+    A `seen_revision` other than the plan's (an intervention's status changed since the page
+    was shown) raises StaleEdit: the copy would not be the plan the person read."""
     case = plan.case
     _require_records(actor, case)
     if case.stage not in PLAN_STAGES:
         raise TransitionRefused([_("Plans are changed at the service plan or follow-up stage.")])
     _lock(case)
+    _check_plan(plan, seen_revision)
     if not plan.is_current:
         raise TransitionRefused([_("Only the current approved plan can be revised.")])
     if selectors.plan_awaiting_approval(case) is not None:
@@ -544,22 +612,34 @@ def approve_plan(
     plan.approved_at = now
     plan.approved_via = via
     plan.mdt_meeting_on = mdt_meeting_on if via == ServicePlan.ApprovedVia.MDT else None
-    plan.save(update_fields=["approved_by", "approved_at", "approved_via", "mdt_meeting_on"])
+    # The approval changes the plan too: a page that showed it awaiting approval is stale.
+    plan.revision += 1
+    plan.save(update_fields=["approved_by", "approved_at", "approved_via", "mdt_meeting_on",
+                             "revision"])
     _finish_tasks(case, Task.Kind.WRITE_PLAN, actor=actor)
     return plan
 
 
 @transaction.atomic
-def set_intervention_status(intervention: Intervention, *, actor, status: str) -> Intervention:
-    """Mark an intervention of the current plan completed, stopped, or active again."""
+def set_intervention_status(intervention: Intervention, *, actor, status: str,
+                            seen_revision: int | None = None) -> Intervention:
+    """Mark an intervention of the current plan completed, stopped, or active again.
+
+    The plan's revision covers its interventions: `seen_revision` other than the plan's raises
+    StaleEdit, and a change bumps it."""
     plan = intervention.goal.plan
     _require_records(actor, plan.case)
+    _lock(plan.case)
+    _check_plan(plan, seen_revision)
     if not plan.is_current:
         raise TransitionRefused([_("Only interventions of the approved plan are delivered.")])
     if status not in Intervention.Status.values:
         raise TransitionRefused([_("Choose a status from the list.")])
-    intervention.status = status
-    intervention.save(update_fields=["status"])
+    intervention.refresh_from_db(fields=["status"])
+    if intervention.status != status:
+        intervention.status = status
+        intervention.save(update_fields=["status"])
+        _changed(plan)
     return intervention
 
 
@@ -846,23 +926,31 @@ def add_task(case: Case, *, actor, title: str, owner, due_on) -> Task:
 
 
 @transaction.atomic
-def complete_task(task: Task, *, actor) -> Task:
+def complete_task(task: Task, *, actor, seen_revision: int | None = None) -> Task:
+    """Mark a task done. A `seen_revision` other than the stored one (someone marked it done
+    or it was closed since the page was shown) raises StaleEdit and changes nothing."""
     _require(access.can_complete_task(actor, task.case, task))
+    revisions.check_row(task, seen_revision)
+    task.refresh_from_db(fields=["done_at", "done_by", "cancelled", "owner"])
     if not task.is_open:
         raise TransitionRefused([_("This task is already closed.")])
     if task.follow_up_id is not None:
         raise TransitionRefused(
             [_("Record the outcome of the contact or review: that completes this task.")]
         )
-    _close_task(task, actor=actor)
+    _close_task(task, actor=actor, counted=True)
     return task
 
 
-def _close_task(task: Task, *, actor=None, cancelled: bool = False) -> None:
+def _close_task(task: Task, *, actor=None, cancelled: bool = False, counted: bool = False) -> None:
+    """Close the task. The revision counts the change (unless revisions.check already did), so
+    a page still offering "Mark done" is stale."""
     task.done_at = timezone.now()
     task.done_by = actor
     task.cancelled = cancelled
-    task.save(update_fields=["done_at", "done_by", "cancelled"])
+    if not counted:
+        task.revision += 1
+    task.save(update_fields=["done_at", "done_by", "cancelled", "revision"])
 
 
 def _finish_tasks(case: Case, kind: str, *, actor) -> None:

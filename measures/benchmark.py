@@ -66,8 +66,8 @@ def generate_scale_data(cases: int, *, actor_id: int, team_ids: list[int],
 
 _SQL = [
     """INSERT INTO casework_person (reference, first_name, last_name, date_of_birth, phone, email,
-         address, identifiers, name_dob_index, name_index, phone_index, created_at)
-       SELECT 'PB' || i, '', '', NULL, '', '', '', '', '', '', '', now()
+         address, identifiers, name_dob_index, name_index, phone_index, created_at, revision)
+       SELECT 'PB' || i, '', '', NULL, '', '', '', '', '', '', '', now(), 0
        FROM generate_series(1, %(n)s) i""",
     # Stages by i %% 10: 0-1 intake, 2 assessment, 3 service plan, 4-5 follow-up, 6-8 closed,
     # 9 screened out; opened over the last three years.
@@ -130,10 +130,10 @@ _SQL = [
          '', r.id %% 4 < 3, %(uid)s, r.case_id, r.id
        FROM referrals_referral r WHERE r.status <> 'new'""",
     """INSERT INTO casework_assessment (risk_level, needs_summary, completed_at, completed_by_id,
-         case_id, change_summary, created_at, version)
+         case_id, change_summary, created_at, version, revision)
        SELECT (ARRAY['low','moderate','high'])[(c.id + v) %% 3 + 1], '',
          c.opened_at + ((5 + 80 * (v - 1)) || ' days')::interval, %(uid)s, c.id, '',
-         c.opened_at, v
+         c.opened_at, v, 0
        FROM casework_case c CROSS JOIN generate_series(1, 2) v
        WHERE c.stage IN ('service_plan', 'follow_up', 'closed') AND (v = 1 OR c.id %% 2 = 0)""",
     """INSERT INTO casework_serviceplan (goals, created_at, approved_at, approved_by_id, case_id,
@@ -147,14 +147,14 @@ _SQL = [
     """INSERT INTO referrals_providerreferral (reference, status, status_reason,
          status_changed_at, outcome, shared, shared_first_name, shared_contact, shared_need,
          shared_goal, shared_assessment, shared_note, sent_at, started_at, case_id,
-         organization_id, sent_by_id, service_id)
+         organization_id, sent_by_id, service_id, revision)
        SELECT 'XB' || c.id, st.status, '', now(),
          CASE WHEN st.status = 'completed' THEN (ARRAY['goal_met','partly_met','delivered',
               'other'])[c.id %% 4 + 1] ELSE '' END, '', '', '', '', '', '', '',
          c.opened_at + interval '12 days',
          CASE WHEN st.status IN ('in-progress','completed','failed')
               THEN c.opened_at + ((14 + c.id %% 15) || ' days')::interval END,
-         c.id, s.organization_id, %(uid)s, s.id
+         c.id, s.organization_id, %(uid)s, s.id, 0
        FROM casework_case c
        JOIN providers_service s
          ON s.id = (%(services)s::bigint[])[c.id %% array_length(%(services)s::bigint[], 1) + 1]
@@ -168,12 +168,12 @@ _SQL = [
          %(uid)s, p.case_id, p.id
        FROM referrals_providerreferral p WHERE p.status <> 'requested'""",
     """INSERT INTO casework_followup (kind, happened_on, summary, case_id, created_at, due_on,
-         mode, outcome, review_month)
+         mode, outcome, review_month, revision)
        SELECT 'post_exit_review', NULL, '', c.id, c.closed_at,
          (c.closed_at + (m || ' months')::interval)::date, '',
          CASE WHEN c.closed_at + (m || ' months')::interval > now() THEN 'scheduled'
               ELSE (ARRAY['completed','completed','attempted','no_show','cancelled'])[c.id %% 5 + 1] END,
-         m
+         m, 0
        FROM casework_case c CROSS JOIN (VALUES (6), (12)) AS months(m)
        WHERE c.stage = 'closed'""",
     """INSERT INTO referrals_biasincident (reference, kind, motivation, occurred_on,

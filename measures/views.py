@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit import events
 from audit.access_log import record_read
-from casework import access
+from casework import access, submissions
 from measures import (
     charts,
     exports,
@@ -121,6 +121,7 @@ def measures_landscape_export(request):
 
 
 @require_http_methods(["GET", "POST"])
+@submissions.once
 def measures_activities(request):
     """The prevention register: what the framework did in the community (no personal data)."""
     _require_lead(request)
@@ -137,6 +138,7 @@ def measures_activities(request):
 
 
 @require_http_methods(["GET", "POST"])
+@submissions.once
 def measures_publish(request):
     """Publish a frozen, suppressed snapshot of the landscape to the public page."""
     _require_lead(request)

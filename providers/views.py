@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit import events
-from casework import access
+from casework import access, submissions
 from casework.accounts.stepup import require_recent_second_factor
 from providers import hsds, selectors, workflow
 from providers.forms import CapacityForm, ImportForm, SearchForm, StaffAddForm, TermMappingForm
@@ -75,6 +75,7 @@ def directory_export_csv(request):
 
 
 @require_http_methods(["GET", "POST"])
+@submissions.once
 def directory_import(request):
     _require(access.can_manage_directory(request.user))
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -115,6 +116,7 @@ def directory_import_report(request, run_id: int):
 
 
 @require_POST
+@submissions.once
 def directory_import_again(request, run_id: int):
     _require(access.can_manage_directory(request.user))
     run = get_object_or_404(ImportRun, pk=run_id)
@@ -203,6 +205,7 @@ def _organization_page(request, organization, *, staff_form=None, capacity_forms
 
 
 @require_POST
+@submissions.once
 def directory_staff_add(request, organization_id: int):
     organization = _organization(request, organization_id)
     form = StaffAddForm(request.POST)

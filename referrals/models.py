@@ -623,6 +623,10 @@ class ProviderReferral(ConcurrentTransitionMixin, models.Model):
     here (encrypted), and only while consent and the data-sharing agreement stand.
     """
 
+    # Optimistic locking (casework.revisions): bumped by every status change, so an update made
+    # from a page that showed an older state (even the same status again) writes nothing.
+    revision = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         REQUESTED = "requested", _("Sent, awaiting an answer")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from api import webhooks
-from casework import access, outbox, selectors
+from casework import access, outbox, revisions, selectors
 from casework.models import Case, PlanGoal, Task, TeamMembership
 from casework.refusals import Refused, Stale
 from casework.working_days import add_working_days
@@ -180,11 +180,14 @@ def take_transition(
     outcome: str = "",
     note: str = "",
     expected_status: str | None = None,
+    seen_revision: int | None = None,
 ) -> ProviderReferral:
     """Apply `name` for `actor`, or raise with a message a person can act on.
 
     `expected_status` is the status the actor saw; if the other side moved the referral since,
-    StaleProviderReferral is raised and nothing changes.
+    StaleProviderReferral is raised and nothing changes. `seen_revision` is the revision the
+    page showed: every status change bumps it, so a page that showed an older state (even the
+    same status, reached again) raises revisions.StaleEdit and nothing changes.
     """
     if name not in PROVIDER_ACTIONS:
         raise ReferralRefused([_("Unknown action.")])
@@ -207,6 +210,7 @@ def take_transition(
     source = referral.status
     try:
         with transaction.atomic():
+            revisions.check_row(referral, seen_revision)  # locks the row, counts this change
             method()
             if name in REASON_REQUIRED:
                 referral.status_reason = reason
@@ -304,6 +308,7 @@ def expire(referral: ProviderReferral, *, now: datetime.datetime | None = None) 
             return False
         current.expire()
         current.status_changed_at = now
+        current.revision += 1  # a page that offered the provider "accept" is stale now
         current.save()
         event = _record(current, "expire", Status.REQUESTED, actor=None, reason=Reason.EXPIRED)
         owner = current.case.caseworker or current.sent_by

@@ -11,12 +11,19 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.access_log import record_read
-from casework import access, submissions
+from casework import access, revisions, submissions
 from casework.pagination import paginate
 from referrals import outgoing, provider_forms, provider_selectors
+
+STALE = gettext_lazy(
+    "Someone else changed this referral since you opened the page, so nothing of yours was "
+    "saved. It is shown below as it is now, and what you typed is kept: check it, then send it "
+    "again if it still applies."
+)
 
 
 @require_GET
@@ -76,7 +83,8 @@ def new(request, case_reference):
     return render(request, "referrals/provider/send.html", context, status=status)
 
 
-def _page(request, referral, *, status=200, errors=(), action_form=None, attendance_form=None):
+def _page(request, referral, *, status=200, errors=(), action_form=None, attendance_form=None,
+          kept=None):
     user = request.user
     provider = referral.side == "provider"
     shared = bool(getattr(referral, "sharing_active", True)) if provider else True
@@ -97,6 +105,8 @@ def _page(request, referral, *, status=200, errors=(), action_form=None, attenda
         "overdue": referral.is_overdue(timezone.now()),
         "reason_required": outgoing.REASON_REQUIRED,
         "outcome_required": outgoing.OUTCOME_REQUIRED,
+        # 409: what the person sent, kept in its form (or shown, if that action is gone).
+        "kept": kept,
     }
     if shared:
         # Provider staff see the shared summary only; the case's staff see it beside the case.
@@ -122,18 +132,22 @@ def act(request, reference):
         outgoing.take_transition(
             referral, data["action"], actor=request.user, reason=data["reason"],
             outcome=data["outcome"], note=data["note"], expected_status=data["expected_status"],
+            seen_revision=revisions.seen(request),
         )
     except outgoing.ReferralRefused as refused:
         return _page(request, referral, status=400, errors=refused.messages, action_form=form)
-    except outgoing.StaleProviderReferral:
-        return render(request, "referrals/provider/stale.html", {"referral": referral},
-                      status=409)
+    except (outgoing.StaleProviderReferral, revisions.StaleEdit):
+        # The other side (or a colleague) moved it since the page was shown: the referral as it
+        # is now, with what this person sent kept in its form.
+        referral = access.access_provider_referral(request.user, reference)
+        return _page(request, referral, status=409, errors=[STALE], kept=data)
     messages.success(request, _("Referral %(ref)s is now: %(status)s.") % {
         "ref": referral.reference, "status": referral.get_status_display().lower()})
     return redirect(referral)
 
 
 @require_POST
+@submissions.once
 def attendance(request, reference):
     referral = access.access_provider_referral(request.user, reference)
     form = provider_forms.AttendanceForm(request.POST)

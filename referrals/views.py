@@ -210,6 +210,7 @@ def _screener_referral(request, reference) -> Referral:
 
 
 @require_POST
+@submissions.once
 def referral_screen(request, reference):
     """Take a screening decision: accept, decline, signpost, escalate or merge."""
     referral = _screener_referral(request, reference)
@@ -247,6 +248,7 @@ def referral_screen(request, reference):
 
 
 @require_POST
+@submissions.once
 def referral_check(request, reference):
     """Record a check made before the decision (date and outcome only)."""
     referral = _screener_referral(request, reference)
@@ -333,6 +335,7 @@ def bias_detail(request, reference):
 
 
 @require_POST
+@submissions.once
 def bias_triage(request, reference):
     incident = access.access_bias_incident(request.user, reference)
     form = forms.TriageForm(request.POST)

@@ -87,6 +87,36 @@ def _force_login_passes_the_second_factor(monkeypatch):
     monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
 
 
+NO_TOKEN = "no-token"  # a test that sends a form as a stripped page would: pytest.mark.no_token
+
+
+@pytest.fixture(autouse=True)
+def _posts_carry_a_submission_token(request, monkeypatch):
+    """`client.post(url, data)` sends a fresh one-time token, as a browser sends the one on the
+    page it loaded (casework.submissions refuses a create form without one).
+
+    A test that sends its own token (to repeat it) is left alone; tests of the refusal itself
+    are marked `no_token`.
+    """
+    if NO_TOKEN.replace("-", "_") in request.keywords:
+        return
+    from django.test import Client
+    from django.test.client import MULTIPART_CONTENT
+
+    from casework import submissions
+
+    post = Client.post
+
+    def post_with_token(self, path, data=None, content_type=MULTIPART_CONTENT, *args, **kwargs):
+        if content_type == MULTIPART_CONTENT and (data is None or isinstance(data, dict)) and (
+            submissions.FIELD not in (data or {})
+        ):
+            data = {**(data or {}), submissions.FIELD: submissions.new_token()}
+        return post(self, path, data, content_type, *args, **kwargs)
+
+    monkeypatch.setattr(Client, "post", post_with_token)
+
+
 @pytest.fixture(autouse=True)
 def _tasks_in_process(request):
     """Run tasks in-process, except in tests that exercise the real broker and worker."""

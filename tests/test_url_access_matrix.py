@@ -97,6 +97,8 @@ MATRIX = {
     "case-transition": {"GET": signed_in(405), "POST": signed_in(404, alice=302, sam=302, ivy=403)},
     # Assigning is for the supervisor, and intake while at intake; alice sees the case, so 403.
     "case-assign": {"GET": signed_in(405), "POST": signed_in(404, alice=403, sam=302, ivy=302)},
+    "case-person": {"GET": signed_in(404, alice=200, sam=200),
+                    "POST": signed_in(404, alice=302, sam=302)},
     # Record forms look the case up for writing: seeing it (ivy) is not enough, so 404.
     "case-consent": {"GET": signed_in(405), "POST": signed_in(404, alice=302, sam=302)},
     "case-assessment": {"GET": signed_in(405), "POST": signed_in(404, alice=302, sam=302)},
@@ -195,12 +197,12 @@ MUTATING_ROUTES = (
     "referral-screen", "referral-check", "referral-link", "bias-triage",
 )
 OBJECT_ROUTES = (
-    "case-detail", "case-transition", "case-assign", "case-consent", "case-assessment",
+    "case-detail", "case-person", "case-transition", "case-assign", "case-consent", "case-assessment",
     "case-plan", "case-plan-approve", "case-follow-up", "referral-detail",
     "referral-screen", "referral-check", "referral-link", "bias-detail", "bias-triage",
 )
 MAIN_PAGES = (
-    "dashboard", "case-detail", "referral-new", "referral-detail", "audit-log",
+    "dashboard", "case-detail", "case-person", "referral-new", "referral-detail", "audit-log",
     "referral-partner-new", "referral-mine", "referral-inbox", "referral-public", "bias-report",
     "bias-list", "bias-landscape", "bias-detail",
 )
@@ -285,9 +287,11 @@ def arrange(route, people, north) -> Target:
         )
 
     data = {}
-    if route in {"case-detail", "case-assign", "case-consent"}:
+    if route in {"case-detail", "case-assign", "case-consent", "case-person"}:
         case = _alices_case(people, north)
-        if route == "case-assign":
+        if route == "case-person":
+            data = {"first_name": "Testfirst", "last_name": "Corrected", "revision": "0"}
+        elif route == "case-assign":
             data = {"caseworker": people["bob"].pk}
         elif route == "case-consent":
             data = {"purpose": "support", "method": "written", "given_on": _today()}
@@ -452,6 +456,7 @@ def database_state() -> dict:
             )
         ),
         "consents": Consent.objects.count(),
+        "people": list(Person.objects.order_by("pk").values_list("pk", "revision")),
         "assessments": Assessment.objects.count(),
         "plans": list(ServicePlan.objects.order_by("pk").values_list("pk", "approved_by_id")),
         "follow_ups": FollowUp.objects.count(),

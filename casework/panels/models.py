@@ -118,6 +118,10 @@ class Meeting(models.Model):
     starts the grace period after which it closes (casework.access.mdt_window_open).
     """
 
+    # Optimistic locking of the agenda (casework.revisions): bumped by every change to its items
+    # and by publishing, so the chair never publishes or changes an agenda they have not seen.
+    revision = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+
     panel = models.ForeignKey(Panel, on_delete=models.PROTECT, related_name="meetings")
     scheduled_for = models.DateTimeField(_("date and time"))
     agenda_drafted_at = models.DateTimeField(null=True, blank=True)
@@ -338,7 +342,7 @@ class Minutes(models.Model):
     """The meeting's record, drafted as it goes, then finalised and locked for good."""
 
     # Optimistic locking (casework.revisions): bumped by every save of the text.
-    revision = models.PositiveIntegerField(default=0, editable=False)
+    revision = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="minutes")
     text = EncryptedTextField(_("minutes"), blank=True, default="")

@@ -42,7 +42,8 @@ def _lock_meeting(meeting: Meeting) -> Meeting:
     could slip in after the secretary finalised the minutes in another request.
     """
     list(Meeting.objects.select_for_update().filter(pk=meeting.pk).values_list("pk", flat=True))
-    meeting.refresh_from_db(fields=["published_at", "published_by", "agenda_drafted_at"])
+    meeting.refresh_from_db(fields=["published_at", "published_by", "agenda_drafted_at",
+                                    "revision"])
     meeting.minutes.refresh_from_db()
     return meeting
 
@@ -62,6 +63,16 @@ def _require_draft(meeting: Meeting) -> None:
         raise TransitionRefused([_("The agenda is published and can no longer change.")])
 
 
+def _check_agenda(meeting: Meeting, seen_revision: int | None) -> None:
+    """With the meeting locked: StaleEdit if the chair's page showed another agenda (an item
+    added, removed or reordered, or the agenda published, since). Counts this change."""
+    revisions.check(meeting, seen_revision)
+
+
+def _agenda_changed(meeting: Meeting, *fields: str) -> None:
+    meeting.save(update_fields=[*fields, "revision"])
+
+
 # Meetings and the agenda ---------------------------------------------------------------------
 
 
@@ -76,16 +87,22 @@ def schedule_meeting(panel: Panel, *, at: datetime.datetime | None = None) -> Me
 
 
 @transaction.atomic
-def draft_agenda(meeting: Meeting, *, actor=None, now=None) -> list[AgendaItem]:
+def draft_agenda(meeting: Meeting, *, actor=None, now=None,
+                 seen_revision: int | None = None) -> list[AgendaItem]:
     """Add every case the agenda rules select and the agenda lacks; return the new items.
 
     Reasons on items already there are brought up to date. Items the chair removed stay
     removed: the job never overrules the chair. Nothing changes once the agenda is published.
+    The agenda's revision counts a run that changed anything (the job's included), so a
+    chair's page from before it is stale.
     """
     if actor is not None:
         _require(access.can_chair(actor, meeting))
     _lock_meeting(meeting)
     _require_draft(meeting)
+    if seen_revision is not None and seen_revision != meeting.revision:
+        raise revisions.StaleEdit(meeting)
+    changed = False
     found = agenda.agenda_candidates(meeting, now=now)
     existing = {item.case_id: item for item in meeting.items.all()}
     added = []
@@ -103,13 +120,18 @@ def draft_agenda(meeting: Meeting, *, actor=None, now=None) -> list[AgendaItem]:
         ):
             item.reasons, item.detail = codes, detail
             item.save(update_fields=["reasons", "detail"])
-    _renumber(meeting)
+            changed = True
+    changed = _renumber(meeting) or changed or bool(added)
     meeting.agenda_drafted_at = now or timezone.now()
-    meeting.save(update_fields=["agenda_drafted_at"])
+    if changed:
+        meeting.revision += 1
+    _agenda_changed(meeting, "agenda_drafted_at")
     return added
 
 
-def _renumber(meeting: Meeting) -> None:
+def _renumber(meeting: Meeting) -> bool:
+    """Number the items in agenda order; True if any moved."""
+    moved = False
     items = sorted(
         meeting.items.filter(removed=False).select_related("case"),
         key=lambda item: (agenda.sort_key(item.reasons), item.case.reference),
@@ -118,14 +140,18 @@ def _renumber(meeting: Meeting) -> None:
         if item.order != position:
             item.order = position
             item.save(update_fields=["order"])
+            moved = True
+    return moved
 
 
 @transaction.atomic
-def add_item(meeting: Meeting, *, actor, reference: str, reason: str = "") -> AgendaItem:
+def add_item(meeting: Meeting, *, actor, reference: str, reason: str = "",
+             seen_revision: int | None = None) -> AgendaItem:
     """Put a case of the panel's teams on the draft agenda by its reference."""
     _require(access.can_chair(actor, meeting))
     _lock_meeting(meeting)
     _require_draft(meeting)
+    _check_agenda(meeting, seen_revision)
     case = (
         Case.objects.open()
         .filter(team__in=meeting.panel.teams.values("pk"), reference=reference.strip().upper())
@@ -148,33 +174,41 @@ def add_item(meeting: Meeting, *, actor, reference: str, reason: str = "") -> Ag
     item.added_at = timezone.now()
     item.save()
     _renumber(meeting)
+    _agenda_changed(meeting)
     return item
 
 
 @transaction.atomic
-def remove_item(item: AgendaItem, *, actor) -> AgendaItem:
+def remove_item(item: AgendaItem, *, actor, seen_revision: int | None = None) -> AgendaItem:
     """Take an item off the draft agenda (kept, marked removed, so the job leaves it off)."""
     meeting = item.meeting
     _require(access.can_chair(actor, meeting))
     _lock_meeting(meeting)
     _require_draft(meeting)
+    _check_agenda(meeting, seen_revision)
     item.removed, item.removed_by, item.removed_at = True, actor, timezone.now()
     item.save(update_fields=["removed", "removed_by", "removed_at"])
     _renumber(meeting)
+    _agenda_changed(meeting)
     return item
 
 
 @transaction.atomic
-def publish_agenda(meeting: Meeting, *, actor, now=None) -> Meeting:
-    """Publish the agenda: members may now see each agenda case's meeting summary."""
+def publish_agenda(meeting: Meeting, *, actor, now=None,
+                   seen_revision: int | None = None) -> Meeting:
+    """Publish the agenda: members may now see each agenda case's meeting summary.
+
+    With `seen_revision`, only the agenda the chair's page showed is published: one changed
+    since (the job added a case, another chair removed one) raises StaleEdit."""
     _require(access.can_chair(actor, meeting))
     _lock_meeting(meeting)
     _require_draft(meeting)
+    _check_agenda(meeting, seen_revision)
     if not meeting.items.filter(removed=False).exists():
         raise TransitionRefused([_("Add at least one case before publishing the agenda.")])
     meeting.published_at = now or timezone.now()
     meeting.published_by = actor
-    meeting.save(update_fields=["published_at", "published_by"])
+    _agenda_changed(meeting, "published_at", "published_by")
     return meeting
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.access_log import record_read
-from casework import access, revisions, selectors
+from casework import access, revisions, selectors, submissions
 from casework.accounts.stepup import require_recent_second_factor
 from casework.pagination import paginate
 from casework.panels import forms, pdf, services
@@ -25,7 +25,7 @@ def _meeting_or_404(request, meeting_id):
 
 
 def _meeting_page(request, meeting, *, status=200, errors=(), add_form=None,
-                  attendance_form=None):
+                  attendance_form=None, stale=False):
     page = panel_selectors.meeting_page(request.user, meeting)
     if attendance_form is None and page.can_minute:
         attendance_form = forms.AttendanceForm(members=page.members, current=page.attendance)
@@ -33,12 +33,21 @@ def _meeting_page(request, meeting, *, status=200, errors=(), add_form=None,
         "page": page, "meeting": meeting, "errors": errors,
         "add_form": add_form or forms.AddItemForm(),
         "attendance_form": attendance_form,
+        "stale": stale,
     }
     return render(request, "mdt/meeting.html", context, status=status)
 
 
 def _refused(request, meeting, refused: TransitionRefused):
     return _meeting_page(request, meeting, status=400, errors=refused.messages)
+
+
+def _stale_agenda(request, meeting, stale: revisions.StaleEdit, *, add_form=None):
+    """409: the agenda as saved now; a case reference and reason typed are kept in the form."""
+    meeting.refresh_from_db()
+    messages_ = stale.messages if add_form is not None else stale.changed_messages
+    return _meeting_page(request, meeting, status=409, errors=messages_, add_form=add_form,
+                         stale=True)
 
 
 @require_GET
@@ -58,7 +67,10 @@ def meeting_detail(request, meeting_id):
 def meeting_draft(request, meeting_id):
     meeting = _meeting_or_404(request, meeting_id)
     try:
-        added = services.draft_agenda(meeting, actor=request.user)
+        added = services.draft_agenda(meeting, actor=request.user,
+                                      seen_revision=revisions.seen(request))
+    except revisions.StaleEdit as stale:
+        return _stale_agenda(request, meeting, stale)
     except TransitionRefused as refused:
         return _refused(request, meeting, refused)
     messages.success(request, _("Agenda drafted: %(n)s cases added.") % {"n": len(added)})
@@ -66,6 +78,7 @@ def meeting_draft(request, meeting_id):
 
 
 @require_POST
+@submissions.once
 def item_add(request, meeting_id):
     meeting = _meeting_or_404(request, meeting_id)
     if not access.can_chair(request.user, meeting):
@@ -74,7 +87,10 @@ def item_add(request, meeting_id):
     if not form.is_valid():
         return _meeting_page(request, meeting, status=400, add_form=form)
     try:
-        services.add_item(meeting, actor=request.user, **form.cleaned_data)
+        services.add_item(meeting, actor=request.user, seen_revision=revisions.seen(request),
+                          **form.cleaned_data)
+    except revisions.StaleEdit as stale:
+        return _stale_agenda(request, meeting, stale, add_form=form)
     except TransitionRefused as refused:
         return _meeting_page(request, meeting, status=400, errors=refused.messages,
                              add_form=form)
@@ -86,7 +102,9 @@ def item_add(request, meeting_id):
 def item_remove(request, item_id):
     item = access.access_agenda_item_to_arrange(request.user, item_id)
     try:
-        services.remove_item(item, actor=request.user)
+        services.remove_item(item, actor=request.user, seen_revision=revisions.seen(request))
+    except revisions.StaleEdit as stale:
+        return _stale_agenda(request, item.meeting, stale)
     except TransitionRefused as refused:
         return _refused(request, item.meeting, refused)
     messages.success(request, _("Case removed from the agenda."))
@@ -97,7 +115,10 @@ def item_remove(request, item_id):
 def meeting_publish(request, meeting_id):
     meeting = _meeting_or_404(request, meeting_id)
     try:
-        services.publish_agenda(meeting, actor=request.user)
+        services.publish_agenda(meeting, actor=request.user,
+                                seen_revision=revisions.seen(request))
+    except revisions.StaleEdit as stale:
+        return _stale_agenda(request, meeting, stale)
     except TransitionRefused as refused:
         return _refused(request, meeting, refused)
     messages.success(request, _("Agenda published: members can now read the case summaries."))
@@ -149,6 +170,7 @@ def item_detail(request, item_id):
 
 
 @require_POST
+@submissions.once
 def item_decision(request, item_id):
     item = access.access_agenda_item(request.user, item_id)
     if not access.can_minute(request.user, item.meeting):
@@ -166,6 +188,7 @@ def item_decision(request, item_id):
 
 
 @require_POST
+@submissions.once
 def item_action(request, item_id):
     item = access.access_agenda_item(request.user, item_id)
     if not access.can_minute(request.user, item.meeting):
@@ -253,6 +276,7 @@ def meeting_finalise(request, meeting_id):
 
 
 @require_POST
+@submissions.once
 def meeting_annotate(request, meeting_id):
     meeting = _meeting_or_404(request, meeting_id)
     if not access.can_annotate(request.user, meeting):

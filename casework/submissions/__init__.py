@@ -8,8 +8,13 @@
 The first POST with a token claims it (an INSERT on a unique column, in the request's
 transaction); an identical POST waits for that transaction, then is redirected to the first
 one's result. A POST the view refuses (bad input) frees its token, so the corrected form can be
-sent. A POST without a token is handled as before: the token protects people from accidents,
-and someone who strips it can only duplicate their own work.
+sent.
+
+A POST without a token (or with one that is not a UUID) creates nothing: nothing can tell a
+repeat of it from a first send. The answer is 400 and a page that keeps what was typed, as
+hidden fields of a form with a fresh token, so one click sends it again, knowingly: a page
+opened before tokens existed, a form someone stripped, a script that sends none. A script may
+send a UUID of its own making (`new_token()`): the server only asks that each one be new.
 """
 
 import functools
@@ -17,7 +22,8 @@ import uuid
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseBadRequest
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 FIELD = "submission_token"
@@ -38,9 +44,11 @@ def once(view=None, *, on_replay=None):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
         token = _token(request)
         if token is None:
-            return view(request, *args, **kwargs)
+            return _resend_page(request)
         from casework.models import FormSubmission  # models import nothing from here
 
         user = request.user if request.user.is_authenticated else None
@@ -60,16 +68,30 @@ def once(view=None, *, on_replay=None):
             claim.delete()  # refused or shown again with errors: nothing was created
         return response
 
+    wrapper.once = True  # tests/casework/test_submissions.py finds every create view by it
     return wrapper
 
 
 def _token(request) -> uuid.UUID | None:
-    if request.method != "POST" or not request.POST.get(FIELD):
-        return None
     try:
-        return uuid.UUID(request.POST[FIELD])
+        return uuid.UUID(request.POST.get(FIELD, ""))
     except ValueError:
         return None
+
+
+def _resend_page(request):
+    """Nothing saved: what was typed, in a form with a fresh token, to send again on purpose.
+
+    A file cannot be carried over; the page asks for it again instead. The page holds what the
+    person typed, so no cache may keep it.
+    """
+    fields = [(name, value) for name, values in request.POST.lists()
+              if name not in (FIELD, "csrfmiddlewaretoken") for value in values]
+    context = {"action": request.get_full_path(), "fields": fields,
+               "had_file": bool(request.FILES), "token": new_token()}
+    response = render(request, "errors/resend.html", context, status=400)
+    add_never_cache_headers(response)
+    return response
 
 
 def _replay(request, claim, user, on_replay):

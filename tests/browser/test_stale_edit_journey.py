@@ -33,3 +33,31 @@ def test_the_second_of_two_saves_from_the_same_page_keeps_its_text_and_writes_no
 
     draft = Assessment.objects.get(case=case, completed_at__isnull=True)
     assert draft.needs_summary == "First tab: needs a home."
+
+
+def test_two_tabs_correcting_the_persons_details_the_second_keeps_its_text(page: Page, demo):
+    from casework.models import Person
+
+    case = Case.objects.filter(caseworker__username="caseworker").exclude(
+        stage__in=Case.CLOSED_STAGES).first()
+    sign_in(page, "caseworker")
+    page.goto(case.get_absolute_url())
+    page.get_by_role("link", name="Correct the person's details").click()
+    other_tab = page.context.new_page()
+    other_tab.goto(page.url)
+
+    page.get_by_label("Address").fill("First tab: 1 Elm Street")
+    page.get_by_role("button", name="Save the details").click()
+    expect_message(page, "The person's details are saved.")
+
+    other_tab.get_by_label("Address").fill("Second tab: 9 Oak Avenue")
+    other_tab.get_by_role("button", name="Save the details").click()
+    expect(other_tab.get_by_text("Someone else saved this since you opened the page")).to_be_visible()
+    expect(other_tab.get_by_label("Address")).to_have_value("Second tab: 9 Oak Avenue")
+    expect(other_tab.locator("#saved-version")).to_contain_text("First tab: 1 Elm Street")
+    assert Person.objects.get(pk=case.person_id).address == "First tab: 1 Elm Street"
+
+    # Compared, and saved again from the 409 page: the second tab's text is kept.
+    other_tab.get_by_role("button", name="Save the details").click()
+    expect_message(other_tab, "The person's details are saved.")
+    assert Person.objects.get(pk=case.person_id).address == "Second tab: 9 Oak Avenue"
