@@ -12,7 +12,8 @@ from tests.test_url_access_matrix import MATRIX, arrange, people, sign_in  # noq
 
 # Pages that show a person's or a case's content: one read entry each.
 CASE_CONTENT = {
-    "case-detail", "case-assessment-form", "case-assessment-detail", "case-assessment-compare",
+    "case-detail", "case-person", "case-assessment-form", "case-assessment-detail",
+    "case-assessment-compare",
     "case-plan-detail", "case-follow-up-detail", "case-note-detail", "referral-detail",
     "bias-detail",
 }
