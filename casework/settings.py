@@ -282,10 +282,15 @@ MFA_STEP_UP_SECONDS = int(os.environ.get("MFA_STEP_UP_SECONDS", "300"))
 # password. The relying party is this site's host name; a credential works only there, so
 # changing WEBAUTHN_RP_ID means everyone enrols their keys again.
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
-OTP_WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "localhost")
+# In production both default to the site's own names (ALLOWED_HOSTS, served over HTTPS).
+_SITE_HOSTS = [host for host in ALLOWED_HOSTS if host and host != "*" and not host.startswith(".")]
+OTP_WEBAUTHN_RP_ID = os.environ.get(
+    "WEBAUTHN_RP_ID", _SITE_HOSTS[0] if PRODUCTION and _SITE_HOSTS else "localhost"
+)
 OTP_WEBAUTHN_RP_NAME = os.environ.get("WEBAUTHN_RP_NAME", "Casework")
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
-    "WEBAUTHN_ALLOWED_ORIGINS", "" if PRODUCTION else "http://localhost:8000"
+    "WEBAUTHN_ALLOWED_ORIGINS",
+    ",".join(f"https://{host}" for host in _SITE_HOSTS) if PRODUCTION else "http://localhost:8000",
 )
 OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "casework.accounts.webauthn"
 # Single sign-on with the city's OpenID Connect provider (casework/accounts/oidc.py): off unless
