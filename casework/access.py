@@ -67,16 +67,14 @@ def visible_case_ids(user) -> QuerySet | None:
     cases), while each arm of the UNION is an index lookup bounded by its own answer, so the
     cost follows the caseload, not the table. None when the user has no case role at all.
     """
-    held = roles.of(user)
-    if not held & roles.CASE_STAFF:
+    reach = _reach(user)
+    if not reach:
         return None
-    ids = granted_case_ids(user).order_by()
-    arms = [emergency_case_ids(user).order_by()]
-    if roles.SUPERVISOR in held:
-        arms.append(Case.objects.filter(team_id__in=supervised_team_ids(user)).values("pk"))
-    if roles.INTAKE in held:
-        arms.append(Case.objects.filter(stage=Case.Stage.INTAKE).values("pk"))
-    return ids.union(*arms)
+    first, *others = [
+        Case.objects.filter(condition).values("pk") if ids is None else ids
+        for condition, ids in reach
+    ]
+    return first.union(*others)
 
 
 def visible_cases(user) -> QuerySet:
@@ -88,21 +86,28 @@ def visible_cases(user) -> QuerySet:
 
 
 def visible_case_arms(user) -> list[Q]:
-    """visible_cases as one condition on the case table per relationship, the same arms as
-    visible_case_ids: the team and intake arms first, since they can hold whole teams or the
-    whole intake stage. A long list reads its page from each arm's own index and merges them
-    (casework.selectors.caseload_page); empty when the user has no case role at all."""
+    """visible_cases as one condition on the case table per relationship: the team and intake
+    arms first, since they can hold whole teams or the whole intake stage. A long list reads
+    its page from each arm's own index and merges them (casework.selectors.caseload_page);
+    empty when the user has no case role at all."""
+    return [condition for condition, _ in _reach(user)]
+
+
+def _reach(user) -> list[tuple[Q, QuerySet | None]]:
+    """Each relationship through which `user` reaches cases, widest first: as a condition on
+    the case table, and as the id set the UNION reads where one exists without the case table
+    (None: read the case table with the condition). Empty without a case role."""
     held = roles.of(user)
     if not held & roles.CASE_STAFF:
         return []
-    arms = []
+    reach = []
     if roles.SUPERVISOR in held:
-        arms.append(Q(team_id__in=sorted(supervised_team_id_set(user))))
+        reach.append((Q(team_id__in=sorted(supervised_team_id_set(user))), None))
     if roles.INTAKE in held:
-        arms.append(Q(stage=Case.Stage.INTAKE))
-    arms.append(Q(pk__in=granted_case_ids(user).order_by()))
-    arms.append(Q(pk__in=emergency_case_ids(user).order_by()))
-    return arms
+        reach.append((Q(stage=Case.Stage.INTAKE), None))
+    for ids in (granted_case_ids(user).order_by(), emergency_case_ids(user).order_by()):
+        reach.append((Q(pk__in=ids), ids))
+    return reach
 
 
 def reaches_widely(user) -> bool:
