@@ -33,6 +33,7 @@ from casework.models import (
     Case,
     Domain,
     Factor,
+    FollowUp,
     Instrument,
     Intervention,
     Person,
@@ -570,6 +571,71 @@ def task_owners(case: Case) -> list:
     return owners
 
 
+# The case page ------------------------------------------------------------------------------
+
+# Lists on the case page show at most this many rows (soonest due, or newest, first), so the page
+# costs the same however long the case's history; the timeline pages with "Show older entries".
+CASE_PAGE_ROWS = 20
+
+
+def case_page(case: Case, user, *, timeline_pages: int = 1) -> dict:
+    """What the case page shows of `case` to `user` (who may see it): its lists, bounded, and
+    what the user may do, in a fixed number of queries however long its history."""
+    # The newest versions, enough for the page's lists and the timeline alike (read once): the
+    # plan in force and one awaiting approval are always among them (a new version supersedes
+    # the old on approval), older ones are on the timeline.
+    rows = max(CASE_PAGE_ROWS, timeline_rows(timeline_pages))
+    all_plans = list(case.plans.select_related("created_by", "approved_by")[:rows])
+    plans = all_plans[:CASE_PAGE_ROWS]
+    current = next((plan for plan in plans if plan.is_current), None)
+    awaiting = next((plan for plan in plans if plan.is_awaiting_approval), None)
+    for plan in (current, awaiting):
+        if plan is not None:
+            plan_with_goals(plan)
+    all_assessments = list(  # one more: the newest may be the (one) draft
+        case.assessments.select_related("completed_by", "signed_off_by")[: rows + 1]
+    )
+    assessments = all_assessments[:CASE_PAGE_ROWS]
+    completed = [a for a in assessments if a.is_complete]
+    timeline, older = case_timeline_page(
+        case, user, timeline_pages, plans=all_plans, assessments=all_assessments
+    )
+    can_edit = access.can_edit_records(user, case)
+    return {
+        "case": case,
+        "person": case.person,
+        "due_on": stage_due_on(case),
+        "timeline": timeline,
+        "timeline_older": timeline_pages + 1 if older else None,
+        "has_transitions": any(entry.kind == "transition" for entry in timeline),
+        "closure_reasons": Case.ClosureReason.choices,
+        "consents": case.consents.select_related("organization").order_by("pk")[:CASE_PAGE_ROWS],
+        "assessments": completed,
+        "latest_assessment": completed[0] if completed else None,
+        "draft_assessment": next((a for a in assessments if not a.is_complete), None),
+        "plans": plans,
+        "current_plan": current,
+        "awaiting_plan": awaiting,
+        "scheduled": list(
+            case.follow_ups.filter(outcome=FollowUp.Outcome.SCHEDULED)
+            .order_by("due_on", "pk")[:CASE_PAGE_ROWS]
+        ),
+        "open_tasks": list(
+            case.tasks.filter(done_at__isnull=True).select_related("owner")
+            .order_by("due_on", "pk")[:CASE_PAGE_ROWS]
+        ),
+        "today": timezone.localdate(),
+        "can_edit": can_edit,
+        "can_assess": access.can_assess(user, case),
+        "can_approve": access.can_approve_plan(user, case),
+        "can_sign_off": access.can_sign_off_assessment(user, case),
+        "can_write_notes": access.can_write_notes(user, case),
+        "can_manage_tasks": access.can_manage_tasks(user, case),
+        "can_record_post_exit": access.can_record_post_exit_review(user, case),
+        "plan_by_mdt": settings.CASEWORK_PLAN_APPROVAL == ServicePlan.ApprovedVia.MDT,
+    }
+
+
 # The case timeline --------------------------------------------------------------------------
 
 
@@ -664,18 +730,23 @@ def timeline_rows(pages: int) -> int:
 
 def _note_entries(case: Case, viewer, limit: int | None = None) -> list[TimelineEntry]:
     """Notes newest first with their addenda; notes the viewer may not know of are left out in
-    the query (access.visible_notes), so a limit counts only what they see."""
-    notes = access.visible_notes(viewer, case).select_related("author")
+    the query (access.visible_notes), so a limit counts only what they see. The notes and their
+    addenda come in one query: the newest originals, and the addenda of those."""
+    notes = access.visible_notes(viewer, case)
     originals = notes.filter(amends__isnull=True).order_by("-written_at", "-pk")
-    originals = list(originals if limit is None else originals[:limit])
+    if limit is not None:
+        originals = originals[:limit]
+    shown = originals.values("pk")
+    rows = notes.filter(Q(pk__in=shown) | Q(amends_id__in=shown)).select_related("author")
+    rows = sorted(rows, key=lambda note: (note.written_at, note.pk))
     entries = {
         note.pk: TimelineEntry(at=note.written_at, kind="note", item=note,
                                readable=access.can_read_note(viewer, case, note))
-        for note in originals
+        for note in reversed(rows) if note.amends_id is None
     }
-    addenda = notes.filter(amends_id__in=list(entries)).order_by("written_at", "pk")
-    for addendum in addenda if entries else ():
-        entries[addendum.amends_id].addenda.append(addendum)
+    for addendum in rows:
+        if addendum.amends_id is not None:
+            entries[addendum.amends_id].addenda.append(addendum)
     return list(entries.values())
 
 

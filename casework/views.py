@@ -142,11 +142,6 @@ def team_overview(request):
 # The case page ------------------------------------------------------------------------------
 
 
-# Lists on the case page show at most this many rows (soonest due, or newest, first), so the page
-# costs the same however long the case's history; the timeline pages with "Show older entries".
-CASE_PAGE_ROWS = 20
-
-
 def _timeline_pages(request) -> int:
     """How many timeline pages to show: ?timeline=N, 1 when absent or not a small number."""
     value = request.GET.get("timeline", "")
@@ -155,81 +150,46 @@ def _timeline_pages(request) -> int:
 
 def _case_page(request, case: Case, *, status: int = 200, errors=(), **forms_):
     user = request.user
-    can_edit = access.can_edit_records(user, case)
-    # The newest versions only: the plan in force and one awaiting approval are always among
-    # them (a new version supersedes the old on approval), older ones are on the timeline.
-    pages = _timeline_pages(request)
-    # The newest versions, enough for the page's lists and the timeline alike (read once).
-    rows = max(CASE_PAGE_ROWS, selectors.timeline_rows(pages))
-    all_plans = list(case.plans.select_related("created_by", "approved_by")[:rows])
-    plans = all_plans[:CASE_PAGE_ROWS]
-    current = next((plan for plan in plans if plan.is_current), None)
-    awaiting = next((plan for plan in plans if plan.is_awaiting_approval), None)
-    for plan in (current, awaiting):
-        if plan is not None:
-            selectors.plan_with_goals(plan)
-    all_assessments = list(  # one more: the newest may be the (one) draft
-        case.assessments.select_related("completed_by", "signed_off_by")[: rows + 1]
+    context = selectors.case_page(case, user, timeline_pages=_timeline_pages(request))
+    context.update(
+        errors=errors,
+        transitions=workflow.available_transitions(case, user),
+        reason_required=workflow.REASON_REQUIRED,
+        can_revise_plan=context["can_edit"] and case.stage in workflow.PLAN_STAGES,
     )
-    assessments = all_assessments[:CASE_PAGE_ROWS]
-    completed = [a for a in assessments if a.is_complete]
-    draft = next((a for a in assessments if not a.is_complete), None)
-    needs = selectors.assessed_needs(case) if case.stage == Case.Stage.SERVICE_PLAN else []
-    owners = selectors.task_owners(case)
-    timeline, older = selectors.case_timeline_page(
-        case, user, pages, plans=all_plans, assessments=all_assessments
-    )
-    context = {
-        "case": case,
-        "person": case.person,
-        "due_on": selectors.stage_due_on(case),
-        "timeline": timeline,
-        "timeline_older": pages + 1 if older else None,
-        "transitions": workflow.available_transitions(case, user),
-        "closure_reasons": Case.ClosureReason.choices,
-        "reason_required": workflow.REASON_REQUIRED,
-        "errors": errors,
-        "consents": case.consents.select_related("organization").order_by("pk")[:CASE_PAGE_ROWS],
-        "assessments": completed,
-        "latest_assessment": completed[0] if completed else None,
-        "draft_assessment": draft,
-        "plans": plans,
-        "current_plan": current,
-        "awaiting_plan": awaiting,
-        "scheduled": list(
-            case.follow_ups.filter(outcome=FollowUp.Outcome.SCHEDULED).order_by("due_on", "pk")[
-                :CASE_PAGE_ROWS
-            ]
-        ),
-        "open_tasks": list(
-            case.tasks.filter(done_at__isnull=True).select_related("owner")
-            .order_by("due_on", "pk")[:CASE_PAGE_ROWS]
-        ),
-        "today": timezone.localdate(),
-        "can_edit": can_edit,
-        "can_revise_plan": can_edit and case.stage in workflow.PLAN_STAGES,
-        "has_transitions": any(entry.kind == "transition" for entry in timeline),
-        "can_assess": access.can_assess(user, case),
-        "can_approve": access.can_approve_plan(user, case),
-        "can_sign_off": access.can_sign_off_assessment(user, case),
-        "can_write_notes": access.can_write_notes(user, case),
-        "can_manage_tasks": access.can_manage_tasks(user, case),
-        "can_record_post_exit": access.can_record_post_exit_review(user, case),
-        "plan_by_mdt": settings.CASEWORK_PLAN_APPROVAL == ServicePlan.ApprovedVia.MDT,
-        "assign_form": forms_.get("assign_form")
-        or (forms.AssignForm(team=case.team) if access.can_assign(user, case) else None),
-        "consent_form": forms_.get("consent_form") or forms.ConsentForm(),
-        "plan_form": forms_.get("plan_form") or forms.PlanForm(needs=needs),
-        "follow_up_form": forms_.get("follow_up_form") or forms.FollowUpForm(),
-        "schedule_form": forms_.get("schedule_form") or forms.ScheduleFollowUpForm(),
-        "note_form": forms_.get("note_form")
-        or forms.NoteForm(levels=access.note_levels_for(user, case)),
-        "task_form": forms_.get("task_form") or forms.TaskForm(owners=owners),
-    }
-    if case.stage == Case.Stage.ASSESSMENT and context["can_assess"]:
-        context.update(_assessment_form_context(case, draft, forms_.get("assessment_form")))
+    context.update(_case_forms(case, user, context, forms_))
     record_read(case, part="case page")
     return render(request, "casework/case_detail.html", context, status=status)
+
+
+def _case_forms(case: Case, user, page: dict, given: dict) -> dict:
+    """The case page's forms: the one that was just posted (with its errors) or a blank one,
+    and only the forms this user may use (a blank form costs a render)."""
+    def blank(key, make, allowed=True):
+        return given.get(key) or (make() if allowed else None)
+
+    can_edit = page["can_edit"]
+    following_up = can_edit and case.stage == Case.Stage.FOLLOW_UP
+    owners = selectors.task_owners(case) if page["can_manage_tasks"] else []
+    needs = selectors.assessed_needs(case) if (
+        can_edit and case.stage == Case.Stage.SERVICE_PLAN) else []
+    context = {
+        "assign_form": blank("assign_form", lambda: forms.AssignForm(team=case.team),
+                             access.can_assign(user, case)),
+        "consent_form": blank("consent_form", forms.ConsentForm, can_edit),
+        "plan_form": blank("plan_form", lambda: forms.PlanForm(needs=needs),
+                           can_edit and case.stage == Case.Stage.SERVICE_PLAN),
+        "follow_up_form": blank("follow_up_form", forms.FollowUpForm, following_up),
+        "schedule_form": blank("schedule_form", forms.ScheduleFollowUpForm, following_up),
+        "note_form": blank("note_form", lambda: forms.NoteForm(
+            levels=access.note_levels_for(user, case)), page["can_write_notes"]),
+        "task_form": blank("task_form", lambda: forms.TaskForm(owners=owners),
+                           page["can_manage_tasks"]),
+    }
+    if case.stage == Case.Stage.ASSESSMENT and page["can_assess"]:
+        context.update(_assessment_form_context(case, page["draft_assessment"],
+                                                given.get("assessment_form")))
+    return context
 
 
 @require_GET
