@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import resource
 from pathlib import Path
 
 from auditlog.models import LogEntry
@@ -88,6 +89,44 @@ def counts(since: datetime.datetime) -> dict:
     )["longest"]
     figures["max seal delay s"] = round(delay.total_seconds(), 3) if delay else 0.0
     return figures
+
+
+def database_cpu_seconds(database: str) -> float:
+    """CPU time spent so far by the PostgreSQL backends serving `database` on this machine
+    (their process titles name it); 0.0 when none is visible (another host, or SQLite)."""
+    import psutil  # a dependency of locust, which the load test needs anyway
+
+    total = 0.0
+    for process in psutil.process_iter(["name", "cmdline"]):
+        try:
+            title = " ".join(process.info["cmdline"] or ())
+            if process.info["name"] == "postgres" and f" {database} " in f" {title} ":
+                times = process.cpu_times()
+                total += times.user + times.system
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return total
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time so far of a live process and its descendants (gunicorn and its workers)."""
+    import psutil
+
+    root = psutil.Process(pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def children_cpu_seconds() -> float:
+    """CPU time of this process's finished (waited-for) children and their descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def read_stats(prefix: Path) -> dict:

@@ -40,14 +40,16 @@ class Command(BaseCommand):
         parser.add_argument("--duration", type=int, default=60, help="Seconds of load (max 600).")
         parser.add_argument("--port", type=int, default=8111, help="Port on 127.0.0.1 (8111-8119).")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes.")
+        parser.add_argument("--threads", type=int, default=1,
+                            help="Threads per gunicorn worker (more than 1: the gthread worker).")
 
-    def handle(self, *args, users, duration, port, workers, **options):
+    def handle(self, *args, users, duration, port, workers, threads, **options):
         if not 1 <= duration <= 600:
             raise CommandError("--duration must be between 1 and 600 seconds: the test is bounded.")
         if port not in PORTS:
             raise CommandError("--port must be between 8111 and 8119.")
-        if users < 1 or workers < 1:
-            raise CommandError("--users and --workers must be 1 or more.")
+        if users < 1 or workers < 1 or threads < 1:
+            raise CommandError("--users, --workers and --threads must be 1 or more.")
         try:
             people = loadtest.plan(users)
         except generate.RefusedDatabase as refused:
@@ -56,7 +58,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         out = self.stdout.write
         out(f"database: {connection.vendor} {connection.settings_dict['NAME']}; {users} "
-            f"caseworkers for {duration} s against gunicorn ({workers} workers) on port {port}")
+            f"caseworkers for {duration} s against gunicorn ({workers} workers, {threads} threads "
+            f"each) on port {port}")
         with tempfile.TemporaryDirectory(prefix="loadtest-") as folder:
             plan_path = Path(folder) / "plan.json"
             # Session keys sign people in: readable by this user only, deleted afterwards.
@@ -67,9 +70,19 @@ class Command(BaseCommand):
             }))
             since = timezone.now()
             before = loadtest.counts(since)
-            server = self._start_server(port, workers)
+            server = self._start_server(port, workers, threads)
+            database = connection.settings_dict["NAME"]
+            # CPU from here to the end of the load (the workers' start-up is not counted;
+            # locust's own start-up is, about a second).
+            cpu = {"database": loadtest.database_cpu_seconds(database),
+                   "app": loadtest.tree_cpu_seconds(server.pid),
+                   "locust": loadtest.children_cpu_seconds()}
             try:
                 self._run_locust(folder, plan_path, users, duration, port)
+                # Read before gunicorn stops: its connections' backends end with it.
+                cpu["database"] = loadtest.database_cpu_seconds(database) - cpu["database"]
+                cpu["app"] = loadtest.tree_cpu_seconds(server.pid) - cpu["app"]
+                cpu["locust"] = loadtest.children_cpu_seconds() - cpu["locust"]
             finally:
                 self._stop(server)
             stats = loadtest.read_stats(Path(folder) / "stats")
@@ -81,18 +94,26 @@ class Command(BaseCommand):
         after = loadtest.counts(since)
         checks = loadtest.reconcile(before, after, succeeded)
         total = stats.get("Aggregated", {})
+        # Where the machine's CPU went, per request: what bounds throughput on a busy machine.
+        served = total.get("requests") or 0
+        cpu_ms = {name: round(cpu[name] * 1000 / served, 1) if served else None
+                  for name in ("app", "database", "locust")}
         out(self._table(stats))
+        out("CPU per request, ms: " + ", ".join(f"{k} {v}" for k, v in cpu_ms.items())
+            + " (app: gunicorn and its workers; database: the backends serving this database)")
         out(f"reconciliation: {json.dumps(checks)}")
         out(json.dumps({"database": connection.vendor, "users": users, "duration_s": duration,
-                        "workers": workers, "rps": total.get("rps"),
+                        "workers": workers, "threads": threads, "cpu_ms_per_request": cpu_ms,
+                        "rps": total.get("rps"),
                         "p50_ms": total.get("median_ms"), "p95_ms": total.get("p95_ms"),
                         "requests": total.get("requests"), "errors": total.get("failures"),
                         "by_request": stats, "reconciliation": checks,
                         "load_average_1min": round(os.getloadavg()[0], 2)}, sort_keys=True))
 
-    def _start_server(self, port: int, workers: int):
+    def _start_server(self, port: int, workers: int, threads: int):
         command = [sys.executable, "-m", "gunicorn", "casework.wsgi", "--workers", str(workers),
-                   "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+                   "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level",
+                   "warning"]
         server = subprocess.Popen(command, cwd=settings.BASE_DIR, env=os.environ.copy())  # noqa: S603
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
