@@ -31,14 +31,17 @@ class TokenPool:
     def __init__(self, spread: int = 8):
         self.spread = spread
         self._tokens: dict[str, list[str]] = {}
-        self._turn = itertools.count()
+        self._turns: dict[str, itertools.cycle] = {}  # values that have all their tokens
 
     def token(self, value: str, spread: int | None = None) -> str:
+        turns = self._turns.get(value)
+        if turns is not None:
+            return next(turns)
         tokens = self._tokens.setdefault(value, [])
-        if len(tokens) < (spread or self.spread):
-            tokens.append(crypto.encrypt(value))
-            return tokens[-1]
-        return tokens[next(self._turn) % len(tokens)]
+        tokens.append(crypto.encrypt(value))
+        if len(tokens) >= (spread or self.spread):
+            self._turns[value] = itertools.cycle(tokens)
+        return tokens[-1]
 
 
 class Table:

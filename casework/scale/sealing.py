@@ -26,6 +26,7 @@ _SEQ_STANDIN = 9_007_199_254_740_993
 _PREV_STANDIN = "prev-hash-stand-in"
 _ENTRY_COLUMNS = operator.itemgetter(*(column for _, column in chain.ENTRY_FIELDS))
 _TIMESTAMP = [column for _, column in chain.ENTRY_FIELDS].index("timestamp")
+_CHANGES = [column for _, column in chain.ENTRY_FIELDS].index("changes")
 LINK_COLUMNS = ["id", "entry_id", "seq", "prev_hash", "hash", "sealed_at"]
 
 
@@ -39,12 +40,25 @@ def stored_timestamp(value: datetime.datetime, *, postgres: bool) -> str:
     return (text.rstrip("0") if "." in text else text) + "+00"
 
 
-def canonical_parts(entry: dict, *, postgres: bool) -> tuple[int, bytes, bytes, bytes]:
+def canonical_parts(
+    entry: dict, *, postgres: bool, changes=None
+) -> tuple[int, bytes, bytes, bytes]:
     """(entry id, text before the previous hash, text between it and the position, the rest)
-    of the entry's canonical form; `entry` holds its columns as written (LogEntry attnames)."""
+    of the entry's canonical form; `entry` holds its columns as written (LogEntry attnames).
+
+    `changes`, when given, is the entry's changes document as ChangesTemplate.fill_marked
+    gives it: the constant document with a marker in place of each per-row value, and each
+    marker with that value's JSON. chain.canonical then re-encodes the same constant text for
+    every entry (which it caches) instead of parsing each entry's own, and the values go in
+    after: the same bytes, since a JSON string's text does not depend on where it stands."""
     row = list(_ENTRY_COLUMNS(entry))
     row[_TIMESTAMP] = stored_timestamp(row[_TIMESTAMP], postgres=postgres)
+    if changes is not None:
+        row[_CHANGES] = changes[0]
     text = chain.canonical(_SEQ_STANDIN, _PREV_STANDIN, row)
+    if changes is not None:
+        for marker, filled in changes[1]:
+            text = text.replace(marker, filled, 1)
     head, rest = text.split(_PREV_STANDIN.encode())
     middle, tail = rest.split(str(_SEQ_STANDIN).encode())
     return entry["id"], head, middle, tail

@@ -332,3 +332,48 @@ def test_a_run_that_doubles_the_data_set_rebuilds_every_index_and_foreign_key(db
     assert _indexes_and_foreign_keys() == before
     assert Case.objects.count() == 100
     call_command("verify_audit_log", "--workers", "1")
+
+
+def test_copy_text_takes_the_fast_path_only_when_it_gives_the_same_values():
+    """copytext.rows prints plain rows with one format and falls back to `value` for a batch
+    holding anything that needs escaping; NULLs are \\N either way, and a text "None" stays
+    text."""
+    import datetime
+
+    from casework.scale import copytext
+
+    at = datetime.datetime(2026, 1, 2, 3, 4, 5, 600, tzinfo=datetime.UTC)
+    plain = [(1, "a", None, at, True, Case.Stage.INTAKE), (2, "b", 7, None, False, "x")]
+    assert copytext.rows(plain) == (
+        "1\ta\t\\N\t2026-01-02 03:04:05.000600+00:00\tTrue\tintake\n"
+        "2\tb\t7\t\\N\tFalse\tx\n"
+    )
+    for awkward in ("tab\there", "new\nline", "back\\slash", "cr\rhere"):
+        rows = [(1, "a", None), (2, awkward, None)]
+        assert copytext.rows(rows) == "".join(copytext._exact(row) for row in rows)
+        assert "\\N" in copytext.rows(rows)
+    assert copytext.rows([(1, "None"), (2, None)]) == "1\tNone\n2\t\\N\n"
+    with pytest.raises(TypeError, match="no COPY text"):
+        copytext.rows([(1, {"a": 1})])
+
+
+def test_canonical_forms_made_from_the_marked_changes_equal_the_entries_own(db):
+    """The workers make a create's canonical form from the constant changes document and put
+    the per-row values in afterwards: the bytes are those chain.canonical gives the entry."""
+    from casework.scale import sealing
+
+    made = generate.Generator("default")
+    opened = made.now.replace(microsecond=123450)
+    for template, values in (
+        (made.person_changes, {"id": "7", "reference": "P-ÁB\"\\c"}),
+        (made.case_changes, {name: f"{name} ü 1" for name in made.case_changes.varying}
+         | {"opened_at": str(opened)}),
+    ):
+        text, marked = template.fill_marked(**values)
+        entry = {column: None for _, column in sealing.chain.ENTRY_FIELDS} | {
+            "id": 3, "object_pk": "7", "action": 0, "changes": text, "timestamp": opened,
+        }
+        for postgres in (True, False):
+            assert sealing.canonical_parts(entry, postgres=postgres, changes=marked) == (
+                sealing.canonical_parts(entry, postgres=postgres)
+            )

@@ -88,6 +88,11 @@ class Command(BaseCommand):
             figures.update(measure.measure_all(runs=runs, out=out))
         out(json.dumps(figures, sort_keys=True, default=str))
 
+    _last_progress = 0.0
+
     def _progress(self, result):
+        if result.seconds - self._last_progress < 5:  # a line every few seconds, not per batch
+            return
+        self._last_progress = result.seconds
         self.stdout.write(f"  {result.cases} cases written, {result.entries} audit entries "
                           f"sealed ({result.seconds:.1f} s)")
