@@ -1012,6 +1012,9 @@ def accept_transfer(
     _lock_transfer(transfer, seen_revision)
     case = transfer.case
     _lock(case)
+    case.refresh_from_db(fields=["stage", "team", "caseworker"])
+    if case.is_closed:
+        raise TransferRefused([_("The case was closed after it was offered: decline the offer.")])
     if caseworker is not None and not (
         roles.has(caseworker, roles.CASEWORKER)
         and caseworker.team_memberships.filter(team_id=transfer.to_team_id).exists()

@@ -216,3 +216,19 @@ def test_the_list_pages_with_a_constant_number_of_queries(client, sam, sofia, no
     assert len(many) == len(few)
     assert page.content.decode().count("data-transfer=") == 50
     assert Team.objects.count() >= 2
+
+
+def test_a_case_closed_after_the_offer_cannot_be_accepted(case, sam, sofia, south, north):
+    transfer = workflow.request_transfer(case, actor=sam, to_team=south, reason="Moved.")
+    type(case).objects.filter(pk=case.pk).update(stage="closed")  # closed meanwhile
+    with pytest.raises(workflow.TransferRefused):
+        workflow.accept_transfer(transfer, actor=sofia)
+    case.refresh_from_db()
+    assert case.team == north and Transfer.objects.get(pk=transfer.pk).is_pending
+
+
+def test_supervisors_find_the_transfers_page_in_the_menu(client, sofia, carol):
+    client.force_login(sofia)
+    assert reverse("transfer-list") in client.get(reverse("dashboard")).content.decode()
+    client.force_login(carol)
+    assert reverse("transfer-list") not in client.get(reverse("dashboard")).content.decode()
