@@ -4,7 +4,12 @@ Need-to-know, deny by default:
 - a caseworker sees the cases they hold a per-case grant for (assignment grants it, reassignment
   revokes it; later features such as shared or emergency access add grants of their own);
 - a supervisor sees every case of the teams they supervise;
-- an intake coordinator sees cases while they are at intake;
+- an intake coordinator sees a case while screening it: at intake, and only the first time. A
+  case that comes back to intake (reopened, or resumed after an escalation) has a history, so it
+  stays with its team (its last caseworker's grant and its supervisors) and is never opened to
+  intake coordinators who had no part in it (SCREENING, in_screening);
+- a case moves between teams only by an accepted transfer: the team arm follows `case.team`, so
+  the old team loses it and the new team gains it at the next request;
 - nobody else (MDT, provider staff, auditors, admins, superusers) sees case content: MDT panel
   members see the meeting summary of agenda cases for the length of a meeting, and provider staff
   the summary shared with their organisation (the sections at the end of this module).
@@ -35,12 +40,24 @@ from casework.models import (
     Task,
     Team,
     TeamMembership,
+    Transfer,
 )
 from casework.transitions import CASE_TRANSITIONS
 from providers.models import Membership, Organization
 from referrals.models import BiasIncident, ProviderReferral, Referral
 
 VIEW_CASE = "view_case"
+
+# Need-to-know for intake coordinators, written once: a case they may screen is at intake and has
+# never come back there (Case.returned_at, set by reopen and resume). SCREENING is the condition
+# on the case table (the intake arm of _reach, read from the case_stage_age index); in_screening
+# is the same rule for one case in hand (roles_on_case). tests/casework/test_need_to_know.py
+# checks that the two agree for every stage.
+SCREENING = Q(stage=Case.Stage.INTAKE, returned_at__isnull=True)
+
+
+def in_screening(case: Case) -> bool:
+    return case.stage == Case.Stage.INTAKE and case.returned_at is None
 
 # Who may take each case transition, by the role they hold *in relation to the case*: declared
 # with the rest of the transition in casework.transitions.
@@ -104,7 +121,7 @@ def _reach(user) -> list[tuple[Q, QuerySet | None]]:
     if roles.SUPERVISOR in held:
         reach.append((Q(team_id__in=sorted(supervised_team_id_set(user))), None))
     if roles.INTAKE in held:
-        reach.append((Q(stage=Case.Stage.INTAKE), None))
+        reach.append((SCREENING, None))
     for ids in (granted_case_ids(user).order_by(), emergency_case_ids(user).order_by()):
         reach.append((Q(pk__in=ids), ids))
     return reach
@@ -156,7 +173,7 @@ def roles_on_case(user, case: Case) -> set[str]:
         related.add(roles.CASEWORKER)
     if roles.SUPERVISOR in held and is_supervisor_of(user, case):
         related.add(roles.SUPERVISOR)
-    if roles.INTAKE in held and case.stage == Case.Stage.INTAKE:
+    if roles.INTAKE in held and in_screening(case):
         related.add(roles.INTAKE)
     return related
 
@@ -193,6 +210,83 @@ def can_approve_plan(user, case: Case) -> bool:
 
 def can_assign(user, case: Case) -> bool:
     return bool({roles.SUPERVISOR, roles.INTAKE} & roles_on_case(user, case))
+
+
+# Episodes and transfers ---------------------------------------------------------------------
+#
+# A person's earlier cases are outlined (dates, stages, closure reason) on every later case to
+# whoever sees the later one; their content stays behind access_case for each of them, so it is
+# a 404 to anyone without a relationship to that earlier case. A transfer is seen by the
+# supervisors of the two teams; the receiving side sees only the offer (reference, pathway,
+# stage, the reason) until it accepts, and nothing of the case's content.
+
+
+def earlier_episodes(case: Case) -> QuerySet:
+    """The person's cases opened before `case`, newest first: the outline, not their content."""
+    return Case.objects.filter(person_id=case.person_id, opened_at__lt=case.opened_at).exclude(
+        pk=case.pk
+    ).order_by("-opened_at", "-pk")
+
+
+def visible_among(user, case_ids) -> set[int]:
+    """Which of `case_ids` `user` may open (one query, through visible_case_ids)."""
+    ids = visible_case_ids(user)
+    if ids is None or not case_ids:
+        return set()
+    return set(Case.objects.filter(pk__in=ids).filter(pk__in=list(case_ids))
+               .values_list("pk", flat=True))
+
+
+def can_request_transfer(user, case: Case) -> bool:
+    """Offer an open case to another team: a supervisor of the case's team."""
+    return not case.is_closed and roles.SUPERVISOR in roles_on_case(user, case)
+
+
+def transfers_in(user) -> QuerySet:
+    """Transfers offered to the teams `user` supervises."""
+    if roles.SUPERVISOR not in roles.of(user):
+        return Transfer.objects.none()
+    return Transfer.objects.filter(to_team_id__in=sorted(supervised_team_id_set(user)))
+
+
+def transfers_out(user) -> QuerySet:
+    """Transfers the teams `user` supervises sent."""
+    if roles.SUPERVISOR not in roles.of(user):
+        return Transfer.objects.none()
+    return Transfer.objects.filter(from_team_id__in=sorted(supervised_team_id_set(user)))
+
+
+def can_list_transfers(user) -> bool:
+    return roles.SUPERVISOR in roles.of(user)
+
+
+def access_transfer(user, transfer_id: int) -> Transfer:
+    """Return the transfer if `user` supervises its sending or receiving team, else raise 404."""
+    if not can_list_transfers(user):
+        raise Http404
+    teams = supervised_team_id_set(user)
+    transfer = (
+        Transfer.objects.select_related("case", "from_team", "to_team", "requested_by",
+                                        "decided_by", "assigned_to")
+        .filter(pk=transfer_id).first()
+    )
+    if transfer is None or not {transfer.from_team_id, transfer.to_team_id} & teams:
+        raise Http404
+    side = "receiving" if transfer.to_team_id in teams else "sending"
+    access_log.note_relation(transfer.case_id, f"transfer ({side})")
+    return transfer
+
+
+def is_receiving_supervisor(user, transfer: Transfer) -> bool:
+    """Whether `user` supervises the team the case is offered to (who decides the offer)."""
+    if roles.SUPERVISOR not in roles.of(user):
+        return False
+    return transfer.to_team_id in supervised_team_id_set(user)
+
+
+def can_decide_transfer(user, transfer: Transfer) -> bool:
+    """Accept or decline: a supervisor of the receiving team, while the offer stands."""
+    return transfer.is_pending and is_receiving_supervisor(user, transfer)
 
 
 # Casework in depth: assessments, notes, follow-up, tasks, the team view -------------------

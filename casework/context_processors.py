@@ -8,6 +8,7 @@ from casework.accounts import mfa
 NAVIGATION = [
     ("dashboard", _("My caseload"), lambda u: roles.has(u, *roles.CASE_STAFF)),
     ("team-overview", _("Team"), access.can_view_team),
+    ("transfer-list", _("Transfers"), access.can_list_transfers),
     ("referral-inbox", _("Intake inbox"), access.can_screen_referrals),
     ("referral-new", _("New referral"), access.can_enter_referral),
     ("referral-partner-new", _("Refer someone"), access.can_make_partner_referral),

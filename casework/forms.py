@@ -585,3 +585,40 @@ class CaseSearchForm(forms.Form):
     query = forms.CharField(
         label=_("Name, reference, date of birth or phone"), max_length=200, strip=True
     )
+
+
+# Transfers ------------------------------------------------------------------------------------
+
+
+class TeamChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, team):
+        return f"{team.name} ({team.agency})" if team.agency else team.name
+
+
+class TransferForm(forms.Form):
+    """Offer the case to another team, of this agency or another, and say why."""
+
+    to_team = TeamChoiceField(label=_("Receiving team"), queryset=None)
+    reason = forms.CharField(label=_("Why the case should move"), widget=forms.Textarea(
+        attrs={"rows": 3}), max_length=4000)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_team"].queryset = Team.objects.exclude(pk=case.team_id).order_by(
+            "agency", "name")
+
+
+class AcceptTransferForm(forms.Form):
+    caseworker = forms.ModelChoiceField(
+        label=_("Give the case to"), queryset=None, required=False,
+        empty_label=_("Nobody yet: I hold it and its tasks"),
+    )
+
+    def __init__(self, *args, team: Team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["caseworker"].queryset = caseworkers_of(team)
+
+
+class DeclineTransferForm(forms.Form):
+    reason = forms.CharField(label=_("Why you decline it"), widget=forms.Textarea(
+        attrs={"rows": 3}), max_length=4000)

@@ -36,6 +36,8 @@ class Pathway(models.TextChoices):
 @audited
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
+    # The agency that runs the team: a transfer to a team of another agency is between agencies.
+    agency = models.CharField(_("agency"), max_length=120, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["name"]
@@ -291,6 +293,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
     closure_reason = models.CharField(
         _("closure reason"), max_length=20, choices=ClosureReason, blank=True
     )
+    # When the case last came back to intake (reopened, or resumed after an escalation). Such a
+    # case has a history before that moment, so the access policy keeps it with its team rather
+    # than opening it to every intake coordinator (casework.access.SCREENING).
+    returned_at = models.DateTimeField(_("returned to intake"), null=True, blank=True)
+    # The person's case before this one, set when the case is opened (casework.workflow.open_case).
+    previous_episode = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="later_episodes",
+        verbose_name=_("previous episode"),
+    )
 
     objects = CaseQuerySet.as_manager()
 
@@ -303,6 +314,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             # Serves the team view's first page: team_id = ? ordered by stage age, stopped at 50.
             models.Index(fields=["team", "stage_entered_at"], name="case_team_age"),
             models.Index(fields=["stage", "stage_entered_at"], name="case_stage_age"),
+            # Serves the episode outline on the case page: a person's cases by opening date.
+            models.Index(fields=["person", "opened_at"], name="case_person_opened"),
         ]
 
     def __str__(self):
@@ -384,6 +397,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def resume(self):
         """Take the case back after an escalation, starting again from intake."""
         self._enter_stage()
+        self.returned_at = self.stage_entered_at
 
     @transition(
         field=stage,
@@ -404,6 +418,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def reopen(self):
         """Reopen a closed case at intake."""
         self._enter_stage()
+        self.returned_at = self.stage_entered_at
         self.closed_at = None
         self.closure_reason = ""
 
@@ -438,6 +453,72 @@ class CaseTransition(models.Model):
 
     def __str__(self):
         return f"{self.source} -> {self.target}"
+
+
+@audited
+class Transfer(models.Model):
+    """A case offered to another team (perhaps of another agency), with a reason.
+
+    The sending side keeps the case until a supervisor of the receiving team accepts it (access
+    then follows the case's team) or declines it. Only casework.workflow changes it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting the receiving team")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    # Optimistic locking (casework.revisions): bumped by the decision.
+    revision = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfers")
+    from_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="transfers_out")
+    to_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="transfers_in")
+    reason = EncryptedTextField(_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = EncryptedTextField(_("why"), blank=True, default="")
+    # The receiving caseworker chosen on acceptance (None: the receiving supervisor holds it).
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One open offer per case: a second request while one waits is refused.
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(status="pending"),
+                name="transfer_one_pending_per_case",
+            ),
+        ]
+        indexes = [
+            # Serves the receiving supervisor's list: to_team_id IN (...) AND status = pending.
+            models.Index(fields=["to_team", "status", "requested_at"], name="transfer_to_team"),
+            # Serves the sending supervisor's list of what their teams sent.
+            models.Index(fields=["from_team", "requested_at"], name="transfer_from_team"),
+            # Serves the case timeline.
+            models.Index(fields=["case", "requested_at"], name="transfer_case"),
+        ]
+
+    def __str__(self):
+        return f"transfer {self.pk}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def between_agencies(self) -> bool:
+        return self.from_team.agency != self.to_team.agency
 
 
 @audited

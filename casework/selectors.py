@@ -42,6 +42,7 @@ from casework.models import (
     ServicePlan,
     Task,
     TeamMembership,
+    Transfer,
 )
 from casework.pagination import PAGE_SIZE, paginate
 from casework.working_days import add_working_days
@@ -601,6 +602,7 @@ def case_page(case: Case, user, *, timeline_pages: int = 1) -> dict:
         case, user, timeline_pages, plans=all_plans, assessments=all_assessments
     )
     can_edit = access.can_edit_records(user, case)
+    episodes, episodes_total = episode_outline(case, user)
     return {
         "case": case,
         "person": case.person,
@@ -633,6 +635,11 @@ def case_page(case: Case, user, *, timeline_pages: int = 1) -> dict:
         "can_manage_tasks": access.can_manage_tasks(user, case),
         "can_record_post_exit": access.can_record_post_exit_review(user, case),
         "plan_by_mdt": settings.CASEWORK_PLAN_APPROVAL == ServicePlan.ApprovedVia.MDT,
+        # The earlier episodes' outline and the transfer box (_episodes.html, _transfer.html).
+        "episodes": episodes,
+        "episodes_total": episodes_total,
+        "pending_transfer": pending_transfer(case),
+        "can_transfer": access.can_request_transfer(user, case),
     }
 
 
@@ -703,11 +710,67 @@ def case_timeline(case: Case, viewer, *, limit: int | None = None, plans=None,
     for plan in plans:
         entries.append(TimelineEntry(at=plan.approved_at or plan.created_at, kind="plan",
                                      item=plan))
+    entries += _transfer_entries(newest(
+        case.transfers.select_related("from_team", "to_team", "requested_by", "decided_by",
+                                      "assigned_to"), "-requested_at", "-pk"))
     for source in TIMELINE_SOURCES:
         entries += list(source(case, viewer, limit=limit))
     # Newest first; the opening entry always last, whatever its time.
     entries.sort(key=lambda e: (e.kind != "opened", e.at), reverse=True)
     return entries if limit is None else entries[:limit]
+
+
+def _transfer_entries(transfers) -> list[TimelineEntry]:
+    """A transfer's offer and its decision, each its own entry (both sides see them: the
+    sending team before acceptance, the receiving team after)."""
+    entries = []
+    for transfer in transfers:
+        entries.append(TimelineEntry(at=transfer.requested_at, kind="transfer-requested",
+                                     item=transfer, template="casework/_timeline_transfer.html"))
+        if transfer.decided_at is not None:
+            entries.append(TimelineEntry(at=transfer.decided_at, kind=f"transfer-{transfer.status}",
+                                         item=transfer,
+                                         template="casework/_timeline_transfer.html"))
+    return entries
+
+
+# Episodes and transfers ---------------------------------------------------------------------
+
+# The case page outlines this many of the person's earlier cases (and says how many there are).
+EPISODES_SHOWN = 10
+
+
+@dataclass
+class EpisodeOutline:
+    case: Case  # reference, dates, stage, closure reason: never its content
+    openable: bool  # the viewer may open it (access_case would let them in)
+
+
+def episode_outline(case: Case, viewer) -> tuple[list[EpisodeOutline], int]:
+    """The person's earlier cases, newest first, at most EPISODES_SHOWN, and how many there
+    are: three queries whatever the history."""
+    earlier = access.earlier_episodes(case).only(
+        "reference", "stage", "opened_at", "closed_at", "closure_reason", "person_id"
+    )
+    shown = list(earlier[:EPISODES_SHOWN])
+    total = len(shown) if len(shown) < EPISODES_SHOWN else earlier.count()
+    openable = access.visible_among(viewer, [c.pk for c in shown])
+    return [EpisodeOutline(case=c, openable=c.pk in openable) for c in shown], total
+
+
+def pending_transfer(case: Case) -> Transfer | None:
+    return case.transfers.filter(status=Transfer.Status.PENDING).select_related(
+        "to_team").first()
+
+
+def transfer_lists(user) -> tuple[QuerySet, QuerySet]:
+    """The transfers offered to `user`'s teams awaiting a decision, and those their teams sent,
+    newest first: querysets for the page's two paginated lists."""
+    related = ("case", "from_team", "to_team", "requested_by", "decided_by")
+    incoming = access.transfers_in(user).filter(status=Transfer.Status.PENDING)
+    outgoing = access.transfers_out(user)
+    return (incoming.select_related(*related).order_by("-requested_at", "-pk"),
+            outgoing.select_related(*related).order_by("-requested_at", "-pk"))
 
 
 # The case page shows this many timeline entries, and this many more for each "show older".

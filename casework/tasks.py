@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from casework import selectors
-from casework.models import Case, Notification, Reminder, Task, TeamMembership
+from casework.models import Case, Notification, Reminder, Task, TeamMembership, Transfer
 
 
 @shared_task(acks_late=True)
@@ -46,6 +46,38 @@ def notify_assignment(case_id: int, user_id: int) -> None:
             from_email=None,
             recipient_list=[user.email],
         )
+
+
+@shared_task(acks_late=True)
+def notify_transfer(transfer_id: int) -> None:
+    """Tell the receiving supervisors of a new offer, or the sending side of the decision.
+
+    The notice names the case reference and the teams only. Delivered once through the outbox
+    (each enqueue is its own message), so a notice is never doubled."""
+    transfer = Transfer.objects.select_related("case", "from_team", "to_team").filter(
+        pk=transfer_id).first()
+    if transfer is None:
+        return
+    values = {"reference": transfer.case.reference, "from": transfer.from_team.name,
+              "to": transfer.to_team.name}
+    if transfer.is_pending:
+        team_id = transfer.to_team_id
+        message = _("Case %(reference)s is offered to %(to)s by %(from)s: accept or decline "
+                    "it.") % values
+    elif transfer.status == Transfer.Status.ACCEPTED:
+        team_id = transfer.from_team_id
+        message = _("%(to)s accepted case %(reference)s; it has left %(from)s.") % values
+    else:
+        team_id = transfer.from_team_id
+        message = _("%(to)s declined case %(reference)s; it stays with %(from)s.") % values
+    users = get_user_model().objects.filter(
+        is_active=True, team_memberships__team_id=team_id,
+        team_memberships__role=TeamMembership.Role.SUPERVISOR,
+    )
+    link = reverse("transfer-detail", args=[transfer.pk])
+    with transaction.atomic():
+        for user in users.distinct():
+            Notification.objects.create(user=user, message=message, link=link)
 
 
 @shared_task(acks_late=True)

@@ -9,6 +9,7 @@ case_patterns = [
     path("<str:reference>/", views.case_detail, name="case-detail"),
     path("<str:reference>/transition/", views.case_transition, name="case-transition"),
     path("<str:reference>/assign/", views.case_assign, name="case-assign"),
+    path("<str:reference>/transfer/", views.case_transfer, name="case-transfer"),
     path("<str:reference>/person/", views.case_person, name="case-person"),
     path("<str:reference>/consent/", views.case_consent, name="case-consent"),
     path(
@@ -104,6 +105,11 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("search/", views.case_search, name="case-search"),
     path("team/", views.team_overview, name="team-overview"),
+    path("transfers/", views.transfer_list, name="transfer-list"),
+    path("transfers/<int:transfer_id>/", views.transfer_detail, name="transfer-detail"),
+    path("transfers/<int:transfer_id>/accept/", views.transfer_accept, name="transfer-accept"),
+    path("transfers/<int:transfer_id>/decline/", views.transfer_decline,
+         name="transfer-decline"),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/read/", views.notification_read, name="notification-read"),
     path(

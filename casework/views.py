@@ -185,6 +185,8 @@ def _case_forms(case: Case, user, page: dict, given: dict) -> dict:
             levels=access.note_levels_for(user, case)), page["can_write_notes"]),
         "task_form": blank("task_form", lambda: forms.TaskForm(owners=owners),
                            page["can_manage_tasks"]),
+        "transfer_form": blank("transfer_form", lambda: forms.TransferForm(case=case),
+                               page["can_transfer"]),
     }
     if case.stage == Case.Stage.ASSESSMENT and page["can_assess"]:
         context.update(_assessment_form_context(case, page["draft_assessment"],
@@ -856,3 +858,100 @@ def case_task_done(request, reference, task_id):
     if request.POST.get("back") == "dashboard":
         return redirect("dashboard")
     return redirect(case)
+
+
+# Transfers between teams and agencies ---------------------------------------------------------
+
+
+@require_POST
+@submissions.once
+def case_transfer(request, reference):
+    """Offer the case to another team; the case stays here until that team accepts."""
+    case = access.access_case(request.user, reference)
+    if not access.can_request_transfer(request.user, case):
+        raise PermissionDenied
+    form = forms.TransferForm(request.POST, case=case)
+    if not form.is_valid():
+        return _case_page(request, case, status=400, transfer_form=form)
+    try:
+        workflow.request_transfer(case, actor=request.user, **form.cleaned_data)
+    except workflow.TransferRefused as refused:
+        return _case_page(request, case, status=400, errors=refused.messages, transfer_form=form)
+    messages.success(request, _("Transfer offered to %(team)s; the case stays with your team "
+                                "until they accept it.") % {"team": form.cleaned_data["to_team"]})
+    return redirect(case)
+
+
+@require_GET
+def transfer_list(request):
+    """The receiving supervisor's offers to decide, and what their teams sent (both paged)."""
+    if not access.can_list_transfers(request.user):
+        raise PermissionDenied
+    incoming, outgoing = selectors.transfer_lists(request.user)
+    return render(request, "casework/transfer_list.html", {
+        "incoming": paginate(request, incoming, param="page"),
+        "outgoing": paginate(request, outgoing, param="sent"),
+    })
+
+
+def _transfer_page(request, transfer, *, status=200, errors=(), accept_form=None,
+                   decline_form=None):
+    deciding = access.can_decide_transfer(request.user, transfer)
+    context = {
+        "transfer": transfer,
+        "errors": errors,
+        "deciding": deciding,
+        "accept_form": accept_form or (forms.AcceptTransferForm(team=transfer.to_team)
+                                       if deciding else None),
+        "decline_form": decline_form or (forms.DeclineTransferForm() if deciding else None),
+    }
+    record_read(transfer, part="transfer")
+    return render(request, "casework/transfer_detail.html", context, status=status)
+
+
+@require_GET
+def transfer_detail(request, transfer_id):
+    return _transfer_page(request, access.access_transfer(request.user, transfer_id))
+
+
+@require_POST
+def transfer_accept(request, transfer_id):
+    transfer = access.access_transfer(request.user, transfer_id)
+    if not access.is_receiving_supervisor(request.user, transfer):
+        raise PermissionDenied
+    form = forms.AcceptTransferForm(request.POST, team=transfer.to_team)
+    if not form.is_valid():
+        return _transfer_page(request, transfer, status=400, accept_form=form)
+    try:
+        workflow.accept_transfer(transfer, actor=request.user,
+                                 caseworker=form.cleaned_data["caseworker"],
+                                 seen_revision=revisions.seen(request))
+    except revisions.StaleEdit as stale:
+        return _transfer_page(request, transfer, status=409, errors=stale.changed_messages)
+    except workflow.TransferRefused as refused:
+        return _transfer_page(request, transfer, status=400, errors=refused.messages,
+                              accept_form=form)
+    messages.success(request, _("Case %(ref)s is now your team's.") % {
+        "ref": transfer.case.reference})
+    return redirect(transfer.case)
+
+
+@require_POST
+def transfer_decline(request, transfer_id):
+    transfer = access.access_transfer(request.user, transfer_id)
+    if not access.is_receiving_supervisor(request.user, transfer):
+        raise PermissionDenied
+    form = forms.DeclineTransferForm(request.POST)
+    if not form.is_valid():
+        return _transfer_page(request, transfer, status=400, decline_form=form)
+    try:
+        workflow.decline_transfer(transfer, actor=request.user,
+                                  reason=form.cleaned_data["reason"],
+                                  seen_revision=revisions.seen(request))
+    except revisions.StaleEdit as stale:
+        return _transfer_page(request, transfer, status=409, errors=stale.changed_messages)
+    except workflow.TransferRefused as refused:
+        return _transfer_page(request, transfer, status=400, errors=refused.messages,
+                              decline_form=form)
+    messages.success(request, _("Transfer declined; the sending team keeps the case."))
+    return redirect("transfer-list")

@@ -39,6 +39,7 @@ from casework.models import (
     ServicePlan,
     Task,
     Team,
+    Transfer,
 )
 from casework.refusals import Refused, Stale
 from casework.selectors import find_person
@@ -83,7 +84,11 @@ def open_case(
     """
     _require(access.can_open_cases(actor))
     with transaction.atomic():
-        case = Case.objects.create(person=person, team=team, pathway=pathway)
+        # A returning person's new case is a new episode, linked to the one before it.
+        previous = person.cases.order_by("-opened_at", "-pk").first() if person.pk else None
+        case = Case.objects.create(
+            person=person, team=team, pathway=pathway, previous_episode=previous
+        )
         if caseworker is not None:
             _assign(case, caseworker, actor=actor)
     return case
@@ -956,3 +961,122 @@ def _close_task(task: Task, *, actor=None, cancelled: bool = False, counted: boo
 def _finish_tasks(case: Case, kind: str, *, actor) -> None:
     for task in case.tasks.filter(kind=kind, done_at__isnull=True):
         _close_task(task, actor=actor)
+
+
+# Transfers ------------------------------------------------------------------------------------
+
+
+class TransferRefused(Refused):
+    """A transfer cannot be offered or decided now; `messages` say why."""
+
+
+@transaction.atomic
+def request_transfer(case: Case, *, actor, to_team: Team, reason: str) -> Transfer:
+    """Offer the case to `to_team` (of this agency or another). The sending team keeps it, and
+    its work, until a supervisor of `to_team` accepts."""
+    _require(access.can_request_transfer(actor, case))
+    _lock(case)
+    reason = reason.strip()
+    problems = []
+    if to_team.pk == case.team_id:
+        problems.append(_("Choose another team: the case is already with this one."))
+    if not reason:
+        problems.append(_("Say why the case should move."))
+    if case.transfers.filter(status=Transfer.Status.PENDING).exists():
+        problems.append(_("A transfer of this case already awaits a decision."))
+    if problems:
+        raise TransferRefused(problems)
+    transfer = Transfer.objects.create(
+        case=case, from_team_id=case.team_id, to_team=to_team, reason=reason, requested_by=actor
+    )
+    outbox.enqueue("casework.tasks.notify_transfer", transfer_id=transfer.pk)
+    return transfer
+
+
+def _lock_transfer(transfer: Transfer, seen_revision: int | None) -> None:
+    revisions.check_row(transfer, seen_revision)
+    transfer.refresh_from_db(fields=["status", "decided_by", "decided_at"])
+    if not transfer.is_pending:
+        raise TransferRefused([_("This transfer has been decided already.")])
+
+
+@transaction.atomic
+def accept_transfer(
+    transfer: Transfer, *, actor, caseworker=None, seen_revision: int | None = None
+) -> Transfer:
+    """Take the case into the receiving team. Access follows the case's team from the next
+    request: the sending caseworker's grant and every other per-case grant end, the chosen
+    caseworker's begins, and the open tasks (scheduled contacts and reviews with them) and
+    active interventions pass to that caseworker, or to the accepting supervisor."""
+    _require(access.is_receiving_supervisor(actor, transfer))
+    _lock_transfer(transfer, seen_revision)
+    case = transfer.case
+    _lock(case)
+    case.refresh_from_db(fields=["stage", "team", "caseworker"])
+    if case.is_closed:
+        raise TransferRefused([_("The case was closed after it was offered: decline the offer.")])
+    if caseworker is not None and not (
+        roles.has(caseworker, roles.CASEWORKER)
+        and caseworker.team_memberships.filter(team_id=transfer.to_team_id).exists()
+    ):
+        raise TransferRefused([_("Choose a caseworker of your team, or nobody for now.")])
+    holder = caseworker or actor
+    for grant in case.caseuserobjectpermission_set.select_related("user", "permission"):
+        if grant.user_id != getattr(caseworker, "pk", None):
+            remove_perm(grant.permission.codename, grant.user, case)
+    if caseworker is not None:
+        assign_perm(access.VIEW_CASE, caseworker, case)
+    case.team_id = transfer.to_team_id
+    case.caseworker = caseworker
+    case.save(update_fields=["team", "caseworker"])
+    _move_work(case, holder, actor=actor)
+    transfer.status = Transfer.Status.ACCEPTED
+    transfer.decided_by = actor
+    transfer.decided_at = timezone.now()
+    transfer.assigned_to = caseworker
+    transfer.save()
+    if caseworker is not None:
+        outbox.enqueue("casework.tasks.notify_assignment", case_id=case.pk, user_id=caseworker.pk)
+    outbox.enqueue("casework.tasks.notify_transfer", transfer_id=transfer.pk)
+    return transfer
+
+
+def _move_work(case: Case, holder, *, actor) -> None:
+    """Every open task of the case to `holder`; a workflow task `holder` already has open is
+    closed rather than doubled, and the stage task is opened for the new caseworker."""
+    for task in case.tasks.filter(done_at__isnull=True).exclude(owner=holder).order_by("pk"):
+        clash = task.kind in Task.ONE_OPEN_PER_CASE and case.tasks.filter(
+            owner=holder, kind=task.kind, done_at__isnull=True
+        ).exists()
+        if clash:
+            _close_task(task, actor=actor, cancelled=True)
+        else:
+            task.owner = holder
+            task.save(update_fields=["owner"])
+    for intervention in Intervention.objects.filter(
+        goal__plan__case=case, goal__plan__superseded_at__isnull=True,
+        status=Intervention.Status.ACTIVE, owner__isnull=False,
+    ).exclude(owner=holder):
+        intervention.owner = holder
+        intervention.save(update_fields=["owner"])
+    _open_stage_task(case)
+
+
+@transaction.atomic
+def decline_transfer(
+    transfer: Transfer, *, actor, reason: str, seen_revision: int | None = None
+) -> Transfer:
+    """Turn the offer down with a reason; the case stays, unchanged, with the sending team."""
+    _require(access.is_receiving_supervisor(actor, transfer))
+    reason = reason.strip()
+    if not reason:
+        raise TransferRefused([_("Say why you decline the transfer.")])
+    _lock_transfer(transfer, seen_revision)
+    transfer.status = Transfer.Status.DECLINED
+    transfer.decided_by = actor
+    transfer.decided_at = timezone.now()
+    transfer.decision_note = reason
+    transfer.save()
+    outbox.enqueue("casework.tasks.notify_transfer", transfer_id=transfer.pk)
+    return transfer
+
