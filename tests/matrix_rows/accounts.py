@@ -20,6 +20,8 @@ MATRIX: dict = {
     "mfa-verify": {"GET": signed_in(302), "POST": signed_in(400)},
     "mfa-setup": {"GET": signed_in(200), "POST": signed_in(400)},
     "account-security": {"GET": signed_in(200), "POST": signed_in(405)},
+    # Each user's own language: theirs to choose, nobody else's.
+    "account-language": {"GET": signed_in(405), "POST": signed_in(302)},
     "mfa-recovery-codes": {"GET": signed_in(405), "POST": signed_in(400)},
     "password-change": {"GET": signed_in(200), "POST": signed_in(400)},
     "account-sessions-end": {"GET": signed_in(405), "POST": signed_in(302)},
@@ -57,6 +59,7 @@ POSTS = {
     "mfa-verify": {"code": "000000"},
     "mfa-setup": {"code": "000000"},
     "password-change": {"old_password": "not-the-password", "new_password": "x" * 20},
+    "account-language": {"language": "es"},
 }
 
 
@@ -85,6 +88,7 @@ def state() -> dict:
     from django_otp_webauthn.models import WebAuthnCredential
 
     from casework.accounts import lockouts
+    from casework.accounts.models import Preference
 
     # Locks in force, not every failure: a wrong step-up password counts one, by design.
     return {
@@ -92,4 +96,5 @@ def state() -> dict:
         "sessions_ended": LogEntry.objects.filter(
             additional_data__event=events.SESSIONS_ENDED).count(),
         "sign_in_locks": lockouts.current_lockouts().count(),
+        "language_choices": Preference.objects.count(),
     }
