@@ -8,6 +8,7 @@ urlpatterns = [
     path("setup/", views.mfa_setup, name="mfa-setup"),
     path("", views.account_security, name="account-security"),
     path("language/", views.account_language, name="account-language"),
+    path("language/visitor/", views.language_visitor, name="language-visitor"),
     path("recovery-codes/", views.mfa_recovery_codes, name="mfa-recovery-codes"),
     path("password/", views.password_change, name="password-change"),
     path("sessions/end/", views.sign_out_other_sessions, name="account-sessions-end"),

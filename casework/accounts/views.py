@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -11,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 
 from casework.accounts import forms, languages, lockouts, mfa, powers, sessions, webauthn
 from casework.accounts.stepup import redirect_to_step_up, require_recent_second_factor
@@ -98,6 +100,19 @@ def _security_context(request) -> dict:
         "codes_left": mfa.recovery_codes_left(request.user),
         "other_sessions": sessions.other_session_count(request),
     }
+
+
+@login_not_required
+@require_POST
+def language_visitor(request):
+    """A visitor's language (the public forms, the sign-in page): Django's set_language keeps it
+    in the language cookie and sends them back to the page (`next`, this site's only). The
+    cookie is all it writes, so it answers 303 See Other. Signed-in users choose on their
+    account page, which keeps the choice for every sign-in."""
+    response = set_language(request)
+    if response.status_code == 302:
+        response.status_code = 303
+    return response
 
 
 @require_POST
