@@ -203,6 +203,27 @@ def test_emails_go_in_the_recipients_language(alice, north):
     assert mail.outbox[-1].subject == "A case has been assigned to you"
 
 
+@pytest.mark.django_db
+def test_a_notice_to_several_people_goes_to_each_in_their_language(ivy):
+    from casework import roles
+    from casework.models import Notification
+    from referrals import tasks
+    from tests.factories import ReferralFactory
+
+    isabel = UserFactory(username="isabel", roles=[roles.INTAKE])
+    Preference.objects.create(user=isabel, language="es")
+    referral = ReferralFactory(urgency="immediate")
+    with translation.override("es"):  # whoever sent the form: it must not decide
+        tasks.notify_immediate_risk(referral.pk)
+    spanish = Notification.objects.get(user=isabel).message
+    english = Notification.objects.get(user=ivy).message
+    assert spanish.startswith("Se recibió la remisión de riesgo inmediato")
+    assert english.startswith("Immediate-risk referral")
+    subjects = {message.to[0]: message.subject for message in mail.outbox}
+    assert subjects == {isabel.email: "Se recibió una remisión de riesgo inmediato",
+                        ivy.email: "Immediate-risk referral received"}
+
+
 # Dates, numbers and plurals ---------------------------------------------------------------------
 
 
@@ -221,3 +242,28 @@ def test_dates_plurals_and_date_inputs_in_spanish():
         # formats would draw 01/12/2026, which a browser's date field leaves empty.
         assert 'value="2026-12-01"' in forms.DateInput(attrs={"type": "date"}).render("d", day)
         assert forms.DateField().clean("2026-12-01") == day
+
+
+@pytest.mark.django_db
+def test_a_visitor_can_switch_the_public_forms_to_spanish(client):
+    form = client.get(reverse("referral-public"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'lang="es"' in form and "Español" in form
+    answer = client.post(reverse("language-visitor"),
+                         {"language": "es", "next": reverse("referral-public")},
+                         HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 303 and answer["Location"] == reverse("referral-public")
+    page = client.get(reverse("referral-public"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Cuéntenos sobre alguien que le preocupa" in page and ">English<" in page
+
+
+@pytest.mark.django_db
+def test_a_visitor_switch_goes_nowhere_but_this_site(client):
+    answer = client.post(reverse("language-visitor"),
+                         {"language": "es", "next": "https://elsewhere.example/"})
+    assert answer.status_code == 303 and answer["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_signed_in_pages_have_no_visitor_switch(client_for, alice):
+    page = client_for(alice).get(reverse("dashboard")).content.decode()
+    assert reverse("language-visitor") not in page
