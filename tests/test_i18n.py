@@ -62,14 +62,14 @@ def test_the_compiled_catalog_is_the_po_file_compiled():
     assert compiled.plural(1) == 0 and compiled.plural(2) == 1
 
 
-def test_the_po_file_is_in_step_with_the_source(tmp_path):
+def test_the_po_file_is_in_step_with_the_source(tmp_path, monkeypatch):
     """makemessages over the source now, into a scratch dir: a string marked since the catalog
     was made, or a translation added to translations.json and not merged, fails here."""
     if not (shutil.which("xgettext") and shutil.which("msguniq")):
         if os.environ.get("CI"):
             pytest.fail("GNU gettext (xgettext) is missing: .ci/run installs the gettext package.")
         pytest.skip("needs GNU gettext (xgettext) for makemessages")
-    os.chdir(settings.BASE_DIR)
+    monkeypatch.chdir(settings.BASE_DIR)  # makemessages reads the tree below the current dir
     fresh = polib.pofile(str(translations.extract(tmp_path)))
     missing = translations.fill(fresh, translations.load_source())
     committed = committed_po()
