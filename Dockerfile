@@ -22,6 +22,8 @@ RUN pip install -c requirements.lock .
 COPY manage.py ./
 COPY templates ./templates
 COPY static ./static
+# The Spanish catalog, compiled (django.mo is committed: no gettext needed in the image).
+COPY locale ./locale
 
 # Static files are collected at build time with throwaway values: production settings refuse to
 # load without every secret, but collectstatic neither uses them nor touches a database.

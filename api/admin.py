@@ -6,6 +6,8 @@ action, and the key is shown on that one page only. Revocation applies at once.
 
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from api import credentials
 from api.models import (
@@ -36,27 +38,27 @@ class ApiClientRequestAdmin(admin.ModelAdmin):
         )
         obj.pk = made.pk
 
-    @admin.action(description="Approve the selected requests (as the second admin)")
+    @admin.action(description=gettext_lazy("Approve the selected requests (as the second admin)"))
     def approve(self, request, queryset):
         made = []
         for pending in queryset.filter(status=ApiClientRequest.Status.PENDING):
             try:
                 made.append(credentials.approve_client(pending, actor=request.user))
             except ApprovalRefused:
-                messages.error(request, "A request must be approved by another admin.")
+                messages.error(request, _("A request must be approved by another admin."))
         if made:
             # The keys exist only in this response: they are never stored or sent anywhere.
             return TemplateResponse(request, "api/admin_new_keys.html",
-                                    {"made": made, "title": "New API keys"})
+                                    {"made": made, "title": _("New API keys")})
         return None
 
-    @admin.action(description="Refuse the selected requests")
+    @admin.action(description=gettext_lazy("Refuse the selected requests"))
     def refuse(self, request, queryset):
         for pending in queryset.filter(status=ApiClientRequest.Status.PENDING):
             try:
                 credentials.refuse_client(pending, actor=request.user)
             except ApprovalRefused:
-                messages.error(request, "A request must be refused by another admin.")
+                messages.error(request, _("A request must be refused by another admin."))
 
 
 class CredentialAdmin(admin.ModelAdmin):
@@ -71,7 +73,7 @@ class CredentialAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Revoke the selected keys now")
+    @admin.action(description=gettext_lazy("Revoke the selected keys now"))
     def revoke(self, request, queryset):
         for credential in queryset:
             credentials.revoke(credential, actor=request.user)

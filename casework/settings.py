@@ -148,6 +148,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "casework.accounts.middleware.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -339,6 +340,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
@@ -359,7 +361,16 @@ CONTENT_SECURITY_POLICY = {
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+# One catalog for the whole project, made by `manage.py translations` (docs/i18n.md); the
+# compiled .mo is committed, so nothing is compiled where the app runs.
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The account page's language choice is also kept in this cookie, so the sign-in page after
+# signing out speaks it too; it holds a language code and nothing else.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Dates and numbers in Spanish as read in the US, with ISO dates for date inputs (the module says).
+FORMAT_MODULE_PATH = ["casework.formats"]
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/Chicago")
 USE_I18N = True
 USE_TZ = True

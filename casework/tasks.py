@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from casework import selectors
+from casework.accounts import languages
 from casework.models import Case, Notification, Reminder, Task, TeamMembership, Transfer
 
 
@@ -35,13 +36,15 @@ def notify_assignment(case_id: int, user_id: int) -> None:
         if not created:
             return
         link = case.get_absolute_url()
-        message = _("Case %(reference)s has been assigned to you.") % {
-            "reference": case.reference
-        }
+        with languages.for_user(user):  # the notice and the email in the user's language
+            message = _("Case %(reference)s has been assigned to you.") % {
+                "reference": case.reference
+            }
+            subject = _("A case has been assigned to you")
         Notification.objects.create(user=user, message=message, link=link)
     if user.email:
         send_mail(
-            subject=_("A case has been assigned to you"),
+            subject=subject,
             message=message + "\n" + settings.SITE_URL.rstrip("/") + link,
             from_email=None,
             recipient_list=[user.email],
@@ -206,10 +209,12 @@ def _notify(per_recipient: dict[int, Counter], created: list[Reminder]) -> list[
     by_recipient = defaultdict(list)
     for reminder in created:
         by_recipient[reminder.recipient_id].append(reminder)
+    chosen = languages.languages_of(per_recipient)
     for recipient_id, counts in per_recipient.items():
         escalation = counts[Reminder.Kind.TASK_OVERDUE] or counts[Reminder.Kind.STAGE_OVERDUE]
         link = reverse("team-overview") if escalation else reverse("dashboard")
-        message = reminder_message(counts)
+        with languages.in_language(chosen.get(recipient_id)):
+            message = reminder_message(counts)
         notification = Notification.objects.create(user_id=recipient_id, message=message,
                                                    link=link)
         for reminder in by_recipient[recipient_id]:
@@ -222,12 +227,15 @@ def _notify(per_recipient: dict[int, Counter], created: list[Reminder]) -> list[
 def _email(notices: list[tuple]) -> None:
     users = get_user_model().objects.in_bulk([user_id for user_id, _m, _l in notices])
     base = settings.SITE_URL.rstrip("/")
+    chosen = languages.languages_of(users)
     for user_id, message, link in notices:
         user = users.get(user_id)
         if user is None or not user.email:
             continue
+        with languages.in_language(chosen.get(user_id)):
+            subject = _("Casework reminders")
         send_mail(
-            subject=_("Casework reminders"),
+            subject=subject,
             message=message + "\n" + base + link,
             from_email=None,
             recipient_list=[user.email],

@@ -96,8 +96,8 @@ class LandscapeForm(forms.Form):
 
 class PublishForm(PeriodForm):
     title = forms.CharField(label=_("Title"), max_length=120,
-                            help_text=_("Shown on the public page, for example \u201cBias "
-                                        "incidents, 2026\u201d."))
+                            help_text=_("Shown on the public page, for example “Bias "
+                                        "incidents, 2026”."))
     breakdowns = forms.MultipleChoiceField(
         label=_("What to publish"), choices=Snapshot.Breakdown.choices,
         widget=forms.CheckboxSelectMultiple,

@@ -206,7 +206,7 @@ RISK_BEFORE = [("entry", _("First assessment (at entry)")),
 
 @measure("risk-movement", _("Risk at entry and at each review"),
          _("Assessments completed in the period, by the overall risk level of the case's "
-           "previous completed assessment (or \u201cat entry\u201d for a first assessment) and "
+           "previous completed assessment (or “at entry” for a first assessment) and "
            "of this one: the first row is risk at entry, the other rows show movement at "
            "reassessment (cells off the diagonal moved)."),
          filters=("team", "pathway"))
@@ -300,7 +300,7 @@ RESPONSE_DAYS = [("1", _("Within a day")), ("3", _("2 to 3 days")), ("7", _("4 t
 
 @measure("provider-response-times", _("Provider response and first-contact times"),
          _("The same referrals, by category and the calendar days from sending to the "
-           "provider's first answer (the first ProviderReferralEvent out of \u201crequested\u201d:"
+           "provider's first answer (the first ProviderReferralEvent out of “requested”:"
            " accepted, declined or expired). The first-contact table counts days from sending "
            "to the first contact the provider recorded (started_at)."),
          filters=("team", "pathway", "category"))

@@ -241,6 +241,6 @@ def _as_date(value) -> datetime.date:
 
 
 LANDSCAPE_NOTE = _(
-    "Counts below 5 are shown as \u201c<5\u201d, and where a single small count could be worked "
-    "out from the total, the next smallest count is withheld (\u201c\u2014\u201d)."
+    "Counts below 5 are shown as “<5”, and where a single small count could be worked "
+    "out from the total, the next smallest count is withheld (“—”)."
 )

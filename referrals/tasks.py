@@ -16,25 +16,34 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import roles
+from casework.accounts import languages
 from casework.models import Notification, TeamMembership
 from providers.models import Membership
 from referrals import outgoing, workflow
 from referrals.models import ProviderReferral, ProviderReferralEvent, Referral
 
 
-def _notify(users, message: str, link: str, subject: str) -> None:
-    """Give each user an in-app notice (once) and an email after commit."""
+def _notify(users, message, link: str, subject) -> None:
+    """Give each user an in-app notice (once) and an email after commit, in the user's language:
+    `message` and `subject` are called (no arguments) once for each language in use."""
+    users = list(users)
+    chosen = languages.languages_of(user.pk for user in users)
+    texts = {}
     emails = []
     with transaction.atomic():
         for user in users:
-            _, created = Notification.objects.get_or_create(
-                user=user, message=message, link=link
-            )
+            language = chosen.get(user.pk, "")
+            if language not in texts:
+                with languages.in_language(language):
+                    texts[language] = (message(), subject())
+            text, title = texts[language]
+            _, created = Notification.objects.get_or_create(user=user, message=text, link=link)
             if created and user.email:
-                emails.append(user.email)
-    body = message + "\n" + settings.SITE_URL.rstrip("/") + link
-    for address in emails:
-        send_mail(subject=subject, message=body, from_email=None, recipient_list=[address])
+                emails.append((user.email, text, title))
+    base = settings.SITE_URL.rstrip("/")
+    for address, text, title in emails:
+        send_mail(subject=title, message=text + "\n" + base + link, from_email=None,
+                  recipient_list=[address])
 
 
 @shared_task(acks_late=True)
@@ -46,10 +55,10 @@ def notify_immediate_risk(referral_id: int) -> None:
     coordinators = get_user_model().objects.filter(is_active=True, groups__name=roles.INTAKE)
     _notify(
         coordinators.distinct(),
-        _("Immediate-risk referral %(reference)s received: screen it now.")
+        lambda: _("Immediate-risk referral %(reference)s received: screen it now.")
         % {"reference": referral.reference},
         reverse("referral-detail", args=[referral.reference]),
-        _("Immediate-risk referral received"),
+        lambda: _("Immediate-risk referral received"),
     )
 
 
@@ -72,10 +81,10 @@ def notify_referral_attached(referral_id: int) -> None:
         user_ids.add(case.caseworker_id)
     _notify(
         get_user_model().objects.filter(pk__in=user_ids, is_active=True),
-        _("Referral %(referral)s was added to case %(case)s at screening.")
+        lambda: _("Referral %(referral)s was added to case %(case)s at screening.")
         % {"referral": referral.reference, "case": case.reference},
         case.get_absolute_url(),
-        _("A referral was added to a case"),
+        lambda: _("A referral was added to a case"),
     )
 
 
@@ -127,19 +136,23 @@ def notify_provider_referral_event(event_id: int) -> None:
     by_provider = event.actor_id is not None and Membership.objects.filter(
         organization_id=referral.organization_id, user_id=event.actor_id
     ).exists()
-    if event.name == "expire":
-        message = _("Provider referral %(ref)s expired unanswered: send it elsewhere.")
-    elif event.name == "send":
-        message = _("New provider referral %(ref)s: please accept or decline it.")
-    else:
-        message = _("Provider referral %(ref)s is now: %(status)s.")
-    message = message % {"ref": referral.reference,
-                         "status": str(event.get_target_display()).lower()}
+
+    def message():
+        if event.name == "expire":
+            text = _("Provider referral %(ref)s expired unanswered: send it elsewhere.")
+        elif event.name == "send":
+            text = _("New provider referral %(ref)s: please accept or decline it.")
+        else:
+            text = _("Provider referral %(ref)s is now: %(status)s.")
+        return text % {"ref": referral.reference,
+                       "status": str(event.get_target_display()).lower()}
+
     if event.name == "send" or (event.actor_id is not None and not by_provider):
         recipients = _provider_staff(referral.organization_id)
     else:
         recipients = _sender_side(referral)
-    _notify(recipients, message, referral.get_absolute_url(), _("Provider referral update"))
+    _notify(recipients, message, referral.get_absolute_url(),
+            lambda: _("Provider referral update"))
 
 
 @shared_task(acks_late=True)
@@ -152,13 +165,17 @@ def notify_provider_referral_escalation(referral_id: int, kind: str) -> None:
         is_active=True, team_memberships__team_id=referral.case.team_id,
         team_memberships__role=TeamMembership.Role.SUPERVISOR,
     ).distinct()
-    message = (
-        _("Provider referral %(ref)s has had no answer by its deadline: chase the provider.")
-        if kind == "response" else
-        _("Provider referral %(ref)s has had no first contact by its deadline: chase the "
-          "provider.")
-    ) % {"ref": referral.reference}
-    _notify(supervisors, message, referral.get_absolute_url(), _("A provider referral is late"))
+    _notify(
+        supervisors,
+        lambda: (
+            _("Provider referral %(ref)s has had no answer by its deadline: chase the provider.")
+            if kind == "response" else
+            _("Provider referral %(ref)s has had no first contact by its deadline: chase the "
+              "provider.")
+        ) % {"ref": referral.reference},
+        referral.get_absolute_url(),
+        lambda: _("A provider referral is late"),
+    )
 
 
 @shared_task(acks_late=True)

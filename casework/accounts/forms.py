@@ -1,6 +1,7 @@
 """Forms for the second factor and the account page; every bad-input message lives here."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
@@ -53,3 +54,15 @@ class PasswordChangeForm(forms.Form):
         password = self.cleaned_data["new_password"]
         password_validation.validate_password(password, self.user)
         return password
+
+
+class LanguageForm(forms.Form):
+    # Each language is named in itself, so that someone who cannot read the page finds theirs.
+    language = forms.ChoiceField(
+        label=_("Language of your pages and emails"),
+        choices=[("", _("The language your browser asks for"))]
+        + [(code, {"en": "English", "es": "Español"}.get(code, name))
+           for code, name in settings.LANGUAGES],
+        required=False,
+        error_messages={"invalid_choice": _("Choose a language from the list.")},
+    )

@@ -1,11 +1,12 @@
-"""Keep a session that has passed only the password to the second-factor pages and sign-out."""
+"""Keep a half-signed-in session to the second-factor pages; apply a user's chosen language."""
 
 from urllib.parse import urlencode
 
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
-from casework.accounts import mfa
+from casework.accounts import languages, mfa
 
 # The pages a half-signed-in session may use (public pages, marked login_not_required, too).
 HALF_SIGNED_IN_ROUTES = frozenset({"mfa-verify", "mfa-setup", "logout"})
@@ -41,3 +42,19 @@ class SecondFactorRequiredMiddleware:
         if request.method == "GET":
             target += "?" + urlencode({"next": request.get_full_path()})
         return redirect(target)
+
+
+class PreferredLanguageMiddleware:
+    """Apply a signed-in user's chosen language, which languages.remember_in_session put in the
+    session at sign-in. Runs after LocaleMiddleware, which has already applied the browser's
+    language (Accept-Language or the language cookie) and sets Content-Language on the way out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = request.session.get(languages.SESSION_KEY)
+        if language and languages.is_offered(language):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

@@ -123,3 +123,23 @@ class HashedStaticDevice(StaticDevice):
 
     def verify_token(self, token):
         return super().verify_token(recovery_code_digest(token))
+
+
+class Preference(models.Model):
+    """What a user chose for their own pages: the language (empty: the browser's).
+
+    Read once at sign-in into the session (accounts.languages), so no request pays a query.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+        related_name="preference",
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES,
+                                blank=True)
+
+    class Meta:
+        app_label = "casework"
+
+    def __str__(self):
+        return f"preferences of user {self.user_id}"

@@ -5,11 +5,13 @@ users through the ORM, so the record is written here rather than in each path.
 """
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit import events
+from casework.accounts import languages
 from casework.accounts.models import SEALED, SealedTOTPDevice, SealedTOTPKey
 
 User = get_user_model()
@@ -68,3 +70,10 @@ def seal_totp_key(sender, instance, raw=False, **kwargs):
 
 for _sender in (TOTPDevice, SealedTOTPDevice):  # a proxy's saves carry its own sender
     post_save.connect(seal_totp_key, sender=_sender, dispatch_uid=f"seal-totp-{_sender.__name__}")
+
+
+@receiver(user_logged_in, dispatch_uid="accounts-language")
+def apply_preferred_language(sender, request, user, **kwargs):
+    """Every way of signing in (password, single sign-on) brings the user's chosen language."""
+    if request is not None and hasattr(request, "session"):
+        languages.remember_in_session(request, user)

@@ -1,16 +1,20 @@
 """The second-factor pages (reachable with the password alone) and the account page."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 
-from casework.accounts import forms, lockouts, mfa, powers, sessions, webauthn
+from casework.accounts import forms, languages, lockouts, mfa, powers, sessions, webauthn
 from casework.accounts.stepup import redirect_to_step_up, require_recent_second_factor
 
 
@@ -88,12 +92,51 @@ def account_security(request):
 
 def _security_context(request) -> dict:
     return {
+        "language_form": forms.LanguageForm(
+            initial={"language": languages.preferred_language(request.user)}),
         "has_authenticator": mfa.has_authenticator(request.user),
         "has_totp": mfa.has_totp(request.user),
         "keys": webauthn.keys_of(request.user),
         "codes_left": mfa.recovery_codes_left(request.user),
         "other_sessions": sessions.other_session_count(request),
     }
+
+
+@login_not_required
+@require_POST
+def language_visitor(request):
+    """A visitor's language (the public forms, the sign-in page): Django's set_language keeps it
+    in the language cookie and sends them back to the page (`next`, this site's only). The
+    cookie is all it writes, so it answers 303 See Other. Signed-in users choose on their
+    account page, which keeps the choice for every sign-in."""
+    response = set_language(request)
+    if response.status_code == 302:
+        response.status_code = 303
+    return response
+
+
+@require_POST
+def account_language(request):
+    """Choose the language of your pages and emails; it holds at every sign-in, and this
+    browser keeps it (the language cookie) for the sign-in page too."""
+    form = forms.LanguageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["language"][0])
+        return render(request, "accounts/security.html", _security_context(request), status=400)
+    language = form.cleaned_data["language"]
+    languages.choose(request, language)
+    messages.success(request, _("Your language is saved."))
+    response = redirect("account-security")
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH,
+                               domain=settings.LANGUAGE_COOKIE_DOMAIN)
+    return response
 
 
 @require_POST
@@ -126,7 +169,9 @@ def password_change(request):
 @require_POST
 def sign_out_other_sessions(request):
     ended = sessions.end_other_sessions(request)
-    messages.success(request, _("Signed out of %(count)d other session(s).") % {"count": ended})
+    messages.success(request, ngettext("Signed out of %(count)d other session.",
+                                       "Signed out of %(count)d other sessions.", ended)
+                     % {"count": ended})
     return redirect("account-security")
 
 

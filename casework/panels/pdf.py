@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
@@ -18,7 +19,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from casework.models import Assessment, Attendance, Case, Pathway
 
-MARKING = "CONFIDENTIAL"
+MARKING = gettext_lazy("CONFIDENTIAL")  # in the language of the request that draws it
 
 
 def _mark_page(canvas, doc) -> None:
@@ -26,7 +27,7 @@ def _mark_page(canvas, doc) -> None:
     width, height = A4
     canvas.setFont("Helvetica-Bold", 10)
     canvas.setFillColor(colors.darkred)
-    canvas.drawCentredString(width / 2, height - 12 * mm, MARKING)
+    canvas.drawCentredString(width / 2, height - 12 * mm, str(MARKING))
     canvas.drawCentredString(width / 2, 10 * mm, f"{MARKING} · {doc.page}")
     canvas.restoreState()
 
@@ -38,7 +39,7 @@ def _text(value) -> str:
 def _build(title: str, story: list) -> bytes:
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=A4, title=title, author="", subject=MARKING,
+        buffer, pagesize=A4, title=title, author="", subject=str(MARKING),
         topMargin=22 * mm, bottomMargin=20 * mm, leftMargin=18 * mm, rightMargin=18 * mm,
     )
     doc.build(story, onFirstPage=_mark_page, onLaterPages=_mark_page)

@@ -20,6 +20,11 @@ MATRIX: dict = {
     "mfa-verify": {"GET": signed_in(302), "POST": signed_in(400)},
     "mfa-setup": {"GET": signed_in(200), "POST": signed_in(400)},
     "account-security": {"GET": signed_in(200), "POST": signed_in(405)},
+    # Each user's own language: theirs to choose, nobody else's.
+    "account-language": {"GET": signed_in(405), "POST": signed_in(302)},
+    # A visitor's language (the footer of public pages): anyone, POST only; it writes a cookie
+    # and no row, and sends them back to the page with a 303.
+    "language-visitor": {"GET": everyone(405), "POST": everyone(303)},
     "mfa-recovery-codes": {"GET": signed_in(405), "POST": signed_in(400)},
     "password-change": {"GET": signed_in(200), "POST": signed_in(400)},
     "account-sessions-end": {"GET": signed_in(405), "POST": signed_in(302)},
@@ -44,7 +49,7 @@ MATRIX: dict = {
 MUTATING_ROUTES: tuple = ("mfa-recovery-codes", "account-sessions-end", "account-lockout-release",
                           "webauthn-remove")
 OBJECT_ROUTES: tuple = ("webauthn-remove",)
-PUBLIC_ROUTES: set = {"oidc-sign-in", "oidc-callback"}
+PUBLIC_ROUTES: set = {"oidc-sign-in", "oidc-callback", "language-visitor"}
 MAIN_PAGES: tuple = ("mfa-setup", "account-security", "password-change", "account-lockouts",
                      "webauthn-add")
 CASE_CONTENT: set = set()
@@ -57,6 +62,8 @@ POSTS = {
     "mfa-verify": {"code": "000000"},
     "mfa-setup": {"code": "000000"},
     "password-change": {"old_password": "not-the-password", "new_password": "x" * 20},
+    "account-language": {"language": "es"},
+    "language-visitor": {"language": "es", "next": "/"},
 }
 
 
@@ -85,6 +92,7 @@ def state() -> dict:
     from django_otp_webauthn.models import WebAuthnCredential
 
     from casework.accounts import lockouts
+    from casework.accounts.models import Preference
 
     # Locks in force, not every failure: a wrong step-up password counts one, by design.
     return {
@@ -92,4 +100,5 @@ def state() -> dict:
         "sessions_ended": LogEntry.objects.filter(
             additional_data__event=events.SESSIONS_ENDED).count(),
         "sign_in_locks": lockouts.current_lockouts().count(),
+        "language_choices": Preference.objects.count(),
     }
