@@ -191,7 +191,8 @@ def sync_person_keys(person) -> None:
 
     The one place they are kept in step: Person.save, PersonAlias.save (and a correction of
     details, which saves both), and build_search_keys for people saved before they existed."""
-    aliases = list(PersonAlias.objects.filter(person_id=person.pk).values_list("name", flat=True))
+    # Instances, not values_list(): each name opens with its own row's id.
+    aliases = [a.name for a in PersonAlias.objects.filter(person_id=person.pk).only("pk", "name")]
     tokens, keys = name_keys.person_key_rows(person, aliases)
     PersonSearchToken.objects.filter(person_id=person.pk).delete()
     PersonSearchToken.objects.bulk_create(
