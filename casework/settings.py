@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "providers",
     "audit",
     "measures",
+    "privacy",
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
