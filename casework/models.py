@@ -482,9 +482,26 @@ class Consent(models.Model):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # The wording the person agreed to (managed in the admin, privacy.ConsentWording), and
+    # which kinds of data a sharing consent covers (DataCategory codes, comma-separated).
+    # Health data (substance use included) is shared only under a consent naming it.
+    wording = models.ForeignKey(
+        "privacy.ConsentWording", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="consents", verbose_name=_("wording agreed to"),
+    )
+    data_categories = models.CharField(_("data shared"), max_length=100, blank=True, default="")
+
+    class DataCategory(models.TextChoices):
+        CONTACT = "contact", _("Name and contact details")
+        NEEDS = "needs", _("Needs, goals and notes")
+        HEALTH = "health", _("Health, including substance use (42 CFR Part 2)")
 
     def __str__(self):
         return f"consent {self.pk}"
+
+    @property
+    def categories(self) -> list[str]:
+        return [code for code in self.data_categories.split(",") if code]
 
 
 # Assessment instruments ---------------------------------------------------------------------

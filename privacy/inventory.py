@@ -223,9 +223,15 @@ INVENTORY: dict[str, Record] = {
         basis=B.CONSENT, retention=R.CASE,
         operational=(
             "revision", "purpose", "service_category", "given_by", "method", "given_on",
-            "expires_on", "recorded_at", "withdrawn_at",
+            "expires_on", "recorded_at", "withdrawn_at", "data_categories",
         ),
-        reference=("id", "case", "organization", "recorded_by"),
+        reference=("id", "case", "organization", "recorded_by", "wording"),
+    ),
+    "privacy.ConsentWording": Record(
+        purpose=_("The versioned wording people agree to when they give consent."),
+        basis=B.CONSENT, retention=R.REFERENCE,
+        operational=("purpose", "version", "text", "published_at"),
+        reference=("id", "published_by"),
     ),
     "casework.Instrument": Record(
         purpose=_("Assessment instruments (reference data)."),
@@ -251,6 +257,7 @@ INVENTORY: dict[str, Record] = {
         purpose=_("Assess needs and risk to plan support."),
         basis=B.CASE_BASIS, retention=R.CASE,
         special=("risk_level", "needs_summary", "change_summary"),
+        health=("needs_summary", "change_summary"),
         operational=("revision", "version", "created_at", "completed_at", "signed_off_at"),
         reference=("id", "case", "instrument", "completed_by", "signed_off_by"),
     ),
@@ -487,6 +494,7 @@ INVENTORY: dict[str, Record] = {
         basis=B.CONSENT, retention=R.CASE,
         personal=("shared_first_name", "shared_contact"),
         special=("shared_need", "shared_assessment"),
+        health=("shared_assessment",),
         narrative=("shared_goal", "shared_note"),
         operational=(
             "revision", "status", "status_reason", "status_changed_at", "outcome", "shared",
@@ -694,3 +702,9 @@ INVENTORY: dict[str, Record] = {
         reference=("id", "subscriber"),
     ),
 }
+
+
+def health_fields(label: str) -> frozenset:
+    """The fields of record type `label` the inventory flags as health data."""
+    record = INVENTORY.get(label)
+    return frozenset(record.health) if record else frozenset()

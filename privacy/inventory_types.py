@@ -59,6 +59,9 @@ class Record:
     narrative: tuple = field(default=())
     operational: tuple = field(default=())
     reference: tuple = field(default=())
+    # Health data, substance use included, among the fields above: shared with a provider only
+    # under a consent naming the health category, with the 42 CFR Part 2 notice.
+    health: tuple = field(default=())
 
     def category_of(self, name: str) -> str | None:
         for category in CATEGORIES:

@@ -59,6 +59,9 @@ def gaps(inventory: dict[str, Record] | None = None) -> list[Gap]:
         for name, _category in record.fields():
             if name not in names:
                 found.append(Gap(label, name, "no such field"))
+        for name in record.health:
+            if record.category_of(name) != "special":
+                found.append(Gap(label, name, "health data must be special category"))
     for label in sorted(set(inventory) - seen):
         found.append(Gap(label, "", "no such model"))
     return found
