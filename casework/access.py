@@ -481,6 +481,11 @@ def can_read_audit_log(user) -> bool:
     return roles.has(user, roles.AUDITOR)
 
 
+def can_view_data_inventory(user) -> bool:
+    """The data inventory names fields, never values: administrators keep it, auditors check it."""
+    return roles.has(user, roles.ADMIN, roles.AUDITOR)
+
+
 # The providers directory: search, export, HSDS import, provider admins ------------------------
 
 

@@ -71,7 +71,7 @@ class ConsentForm(forms.ModelForm):
         model = Consent
         fields = [
             "purpose", "organization", "service_category", "given_by", "method", "given_on",
-            "expires_on",
+            "expires_on", "wording",
         ]
         widgets = {"given_on": DATE_WIDGET, "expires_on": DATE_WIDGET}
         help_texts = {
@@ -89,6 +89,15 @@ class ConsentForm(forms.ModelForm):
             choices=[("", _("Any (choose an organisation instead)"))]
             + list(Service.Category.choices),
             help_text=self.fields["service_category"].help_text,
+        )
+        # The wording version the person was shown (versions are published in the admin).
+        self.fields["wording"].required = False  # required in clean() once a version exists
+        self.fields["wording"].help_text = _("The version of the wording the person agreed to.")
+        self.fields["data_categories"] = forms.MultipleChoiceField(
+            label=_("Data that may be shared"), required=False,
+            choices=Consent.DataCategory.choices, widget=forms.CheckboxSelectMultiple,
+            help_text=_("For sharing: health data, substance use included, is shared only when "
+                        "named here."),
         )
 
     def clean_given_on(self):
@@ -121,6 +130,12 @@ class ConsentForm(forms.ModelForm):
         if given_on and expires_on and expires_on < given_on:
             self.add_error("expires_on", _("The expiry date cannot be before the consent was "
                                            "given."))
+        wording, purpose = data.get("wording"), data.get("purpose")
+        if wording is not None and wording.purpose != purpose:
+            self.add_error("wording", _("Choose a wording written for this purpose."))
+        elif wording is None and self.fields["wording"].queryset.filter(purpose=purpose).exists():
+            self.add_error("wording", _("Choose the version of the wording the person agreed "
+                                        "to."))
         return data
 
 

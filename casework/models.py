@@ -193,7 +193,8 @@ def sync_person_keys(person) -> None:
 
     The one place they are kept in step: Person.save, PersonAlias.save (and a correction of
     details, which saves both), and build_search_keys for people saved before they existed."""
-    aliases = list(PersonAlias.objects.filter(person_id=person.pk).values_list("name", flat=True))
+    # Instances, not values_list(): each name opens with its own row's id.
+    aliases = [a.name for a in PersonAlias.objects.filter(person_id=person.pk).only("pk", "name")]
     tokens, keys = name_keys.person_key_rows(person, aliases)
     PersonSearchToken.objects.filter(person_id=person.pk).delete()
     PersonSearchToken.objects.bulk_create(
@@ -562,9 +563,26 @@ class Consent(models.Model):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # The wording the person agreed to (managed in the admin, privacy.ConsentWording), and
+    # which kinds of data a sharing consent covers (DataCategory codes, comma-separated).
+    # Health data (substance use included) is shared only under a consent naming it.
+    wording = models.ForeignKey(
+        "privacy.ConsentWording", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="consents", verbose_name=_("wording agreed to"),
+    )
+    data_categories = models.CharField(_("data shared"), max_length=100, blank=True, default="")
+
+    class DataCategory(models.TextChoices):
+        CONTACT = "contact", _("Name and contact details")
+        NEEDS = "needs", _("Needs, goals and notes")
+        HEALTH = "health", _("Health, including substance use (42 CFR Part 2)")
 
     def __str__(self):
         return f"consent {self.pk}"
+
+    @property
+    def categories(self) -> list[str]:
+        return [code for code in self.data_categories.split(",") if code]
 
 
 # Assessment instruments ---------------------------------------------------------------------

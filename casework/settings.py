@@ -103,6 +103,9 @@ SECRET_KEY = secret("SECRET_KEY")
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 # Newest key first; keep older keys until `rotate_encryption_keys` has re-encrypted every row.
 FIELD_ENCRYPTION_KEYS = [k for k in secret("FIELD_ENCRYPTION_KEYS").split(",") if k.strip()]
+# Values written before ciphertext was bound to its row (Fernet tokens) still open while this is
+# on; turn it off once `rotate_encryption_keys --report` shows no legacy rows (docs/privacy.md).
+FIELD_ENCRYPTION_LEGACY_READS = env_bool("FIELD_ENCRYPTION_LEGACY_READS", default=True)
 BLIND_INDEX_KEY = secret("BLIND_INDEX_KEY")
 if PRODUCTION and (BLIND_INDEX_KEY == SECRET_KEY or SECRET_KEY in FIELD_ENCRYPTION_KEYS):
     raise ImproperlyConfigured("Encryption and blind-index keys must differ from SECRET_KEY.")
@@ -136,6 +139,7 @@ INSTALLED_APPS = [
     "providers",
     "audit",
     "measures",
+    "privacy",
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",

@@ -130,6 +130,7 @@ urlpatterns = [
     path("mdt/", include("casework.panels.urls")),
     path("audit/", include("audit.urls")),
     path("measures/", include("measures.urls")),
+    path("privacy/", include("privacy.urls")),
     path("published/", include("measures.public_urls")),
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),

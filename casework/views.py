@@ -15,6 +15,7 @@ from audit.access_log import record_list_read, record_read
 from casework import access, forms, revisions, roles, selectors, submissions, workflow
 from casework.models import Case, FollowUp, Instrument, Intervention, Notification, ServicePlan
 from casework.pagination import paginate
+from privacy import workflow as privacy_workflow
 from referrals import selectors as referral_selectors
 
 
@@ -274,7 +275,7 @@ def case_consent(request, reference):
 
 @require_POST
 def case_consent_withdraw(request, reference, consent_id):
-    """Withdraw a consent; providers relying on it lose access to the referral at once."""
+    """Withdraw a consent; providers relying on it lose access and their open referrals end."""
     case = access.access_case(request.user, reference, for_write=True)
     seen = revisions.seen(request)
     # From a page (with its revision) a consent withdrawn since is a 409 that shows it as it is.
@@ -282,7 +283,8 @@ def case_consent_withdraw(request, reference, consent_id):
         withdrawn_at__isnull=True)
     consent = get_object_or_404(consents, pk=consent_id)
     try:
-        workflow.withdraw_consent(consent, actor=request.user, seen_revision=seen)
+        # Through privacy: the provider referrals that relied on it are cancelled with it.
+        privacy_workflow.withdraw_consent(consent, actor=request.user, seen_revision=seen)
     except revisions.StaleEdit as stale:
         return _case_page(request, case, status=409, errors=stale.changed_messages)
     except workflow.TransitionRefused as refused:

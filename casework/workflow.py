@@ -200,13 +200,17 @@ def record_consent(
     service_category: str = "",
     given_by: str = Consent.GivenBy.PERSON,
     expires_on=None,
+    wording=None,
+    data_categories=(),
 ) -> Consent:
-    """Record consent for support, or to share with one organisation or a category of service."""
+    """Record consent for support, or to share with one organisation or a category of service,
+    under the wording version the person agreed to and for the data categories named."""
     _require_records(actor, case)
     return Consent.objects.create(
         case=case, method=method, given_on=given_on, purpose=purpose, recorded_by=actor,
         organization=organization, service_category=service_category or "", given_by=given_by,
-        expires_on=expires_on,
+        expires_on=expires_on, wording=wording,
+        data_categories=",".join(c for c in Consent.DataCategory.values if c in data_categories),
     )
 
 

@@ -645,6 +645,7 @@ class ProviderReferral(ConcurrentTransitionMixin, models.Model):
         CLIENT_DECLINED = "client_declined", _("Client declined")
         REFERRED_ELSEWHERE = "referred_elsewhere", _("Referred elsewhere")
         EXPIRED = "expired", _("Expired unanswered")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
         OTHER = "other", _("Other")
 
     class Outcome(models.TextChoices):

@@ -21,9 +21,11 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from api import webhooks
 from casework import access, outbox, revisions, selectors
-from casework.models import Case, PlanGoal, Task, TeamMembership
+from casework.models import Case, Consent, PlanGoal, Task, TeamMembership
 from casework.refusals import Refused, Stale
 from casework.working_days import add_working_days
+from privacy.inventory import health_fields
+from privacy.notices import PART_2_REDISCLOSURE
 from referrals.models import (
     ProviderReferral,
     ProviderReferralAttendance,
@@ -90,6 +92,28 @@ def sharing_problems(case: Case, service, *, on: datetime.date) -> list[str]:
     return problems
 
 
+def health_problems(case: Case, service, *, share, on: datetime.date) -> list[str]:
+    """Health data (flagged in the data inventory) goes only under a consent that names it."""
+    flagged = health_fields("referrals.ProviderReferral")
+    if not any(f"shared_{name}" in flagged for name in share):
+        return []
+    named = covering_consents(case=case, organization=service.organization,
+                              category=service.category, on=on).filter(
+        data_categories__contains=Consent.DataCategory.HEALTH)
+    if named.exists():
+        return []
+    return [_("The assessment summary is health data: share it only under a consent that names "
+              "health data (42 CFR Part 2). Record that consent, or do not share it.")]
+
+
+def redisclosure_notice(referral: ProviderReferral) -> str:
+    """The 42 CFR Part 2 notice, when the referral's summary holds health-flagged data."""
+    flagged = health_fields("referrals.ProviderReferral")
+    if any(f"shared_{name}" in flagged for name in referral.shared_fields):
+        return str(PART_2_REDISCLOSURE)
+    return ""
+
+
 def snapshot(case: Case, *, share, contact: str, need: str, goal: PlanGoal | None,
              note: str) -> dict:
     """The minimum-necessary summary, copied from the case: only the fields in `share`."""
@@ -141,6 +165,7 @@ def send_provider_referral(
         problems.append(_("Say what the person needs from this service, or do not share it."))
     if Share.NOTE in share and not note.strip():
         problems.append(_("Write the note for the provider, or do not share one."))
+    problems += health_problems(case, service, share=share, on=today)
     if goal is not None and goal.plan.case_id != case.pk:
         problems.append(_("Choose a goal from this case's plan."))
     if Share.GOAL in share and goal is None:
@@ -322,6 +347,49 @@ def expire(referral: ProviderReferral, *, now: datetime.datetime | None = None) 
         outbox.enqueue("referrals.tasks.notify_provider_referral_event", event_id=event.pk)
         webhooks.provider_referral_changed(current, event)
     return True
+
+
+SHARED_FIELDS = ("shared_first_name", "shared_contact", "shared_need", "shared_goal",
+                 "shared_assessment", "shared_note")
+
+
+def cancel_for_withdrawn_consent(consent: Consent, *, actor) -> list[ProviderReferral]:
+    """Cancel the open provider referrals that only `consent` (now withdrawn) allowed.
+
+    Each is cancelled with the reason "consent withdrawn", its shared summary is erased (the
+    provider keeps the reference and the status, nothing about the person), both sides are told
+    after commit, and no chase task follows: a cancelled referral is never overdue. A referral
+    another consent in force still covers is left as it is."""
+    if consent.purpose != Consent.Purpose.PROVIDER_SHARING:
+        return []
+    candidates = ProviderReferral.objects.open().filter(case_id=consent.case_id)
+    if consent.organization_id:
+        candidates = candidates.filter(organization_id=consent.organization_id)
+    elif consent.service_category:
+        candidates = candidates.filter(service__category=consent.service_category)
+    else:
+        return []
+    today, now, cancelled = timezone.localdate(), timezone.now(), []
+    with transaction.atomic():
+        for referral in candidates.select_for_update().select_related("service").order_by("pk"):
+            if covering_consents(case=consent.case_id, organization=referral.organization_id,
+                                 category=referral.service.category, on=today).exists():
+                continue
+            source = referral.status
+            referral.cancel()
+            referral.status_reason = Reason.CONSENT_WITHDRAWN
+            referral.status_changed_at = now
+            referral.shared = ""
+            for name in SHARED_FIELDS:
+                setattr(referral, name, "")
+            referral.revision += 1  # a provider's page still offering an action is stale now
+            referral.save()
+            event = _record(referral, "cancel", source, actor=actor,
+                            reason=Reason.CONSENT_WITHDRAWN)
+            outbox.enqueue("referrals.tasks.notify_consent_withdrawn", event_id=event.pk)
+            webhooks.provider_referral_changed(referral, event)
+            cancelled.append(referral)
+    return cancelled
 
 
 def escalate(referral: ProviderReferral, kind: str, *,

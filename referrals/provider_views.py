@@ -107,6 +107,8 @@ def _page(request, referral, *, status=200, errors=(), action_form=None, attenda
         "outcome_required": outgoing.OUTCOME_REQUIRED,
         # 409: what the person sent, kept in its form (or shown, if that action is gone).
         "kept": kept,
+        # Health data shared (privacy inventory): it travels with its redisclosure notice.
+        "redisclosure_notice": outgoing.redisclosure_notice(referral) if shared else "",
     }
     if shared:
         # Provider staff see the shared summary only; the case's staff see it beside the case.

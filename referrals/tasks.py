@@ -156,6 +156,21 @@ def notify_provider_referral_event(event_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def notify_consent_withdrawn(event_id: int) -> None:
+    """Tell both sides a referral was cancelled because consent was withdrawn: reference only."""
+    event = (ProviderReferralEvent.objects.filter(pk=event_id)
+             .select_related("referral__case").first())
+    if event is None:
+        return
+    referral = event.referral
+    message = _("Provider referral %(ref)s was cancelled: the person withdrew their consent to "
+                "share. Nothing more is shared with the provider.") % {"ref": referral.reference}
+    recipients = {*_provider_staff(referral.organization_id), *_sender_side(referral)}
+    _notify(sorted(recipients, key=lambda user: user.pk), message, referral.get_absolute_url(),
+            _("Provider referral update"))
+
+
+@shared_task(acks_late=True)
 def notify_provider_referral_escalation(referral_id: int, kind: str) -> None:
     """Tell the sender's team supervisors a provider is late (their task is already made)."""
     referral = ProviderReferral.objects.filter(pk=referral_id).select_related("case").first()

@@ -115,7 +115,7 @@ def partner_organization(name="Test Mentoring Org", *, agreement_expires_on=None
 
 
 def sharing_consent(case, *, by, organization=None, category="", expires_on=None,
-                    given_on=None):
+                    given_on=None, data_categories=""):
     """A consent, in force, to share the case's summary with `organization` or `category`."""
     from django.utils import timezone
 
@@ -125,6 +125,7 @@ def sharing_consent(case, *, by, organization=None, category="", expires_on=None
         case=case, purpose=Consent.Purpose.PROVIDER_SHARING, organization=organization,
         service_category=category, method=Consent.Method.WRITTEN,
         given_on=given_on or timezone.localdate(), expires_on=expires_on, recorded_by=by,
+        data_categories=data_categories,
     )
 
 

@@ -43,8 +43,13 @@ class ProviderReferralSerializer(ProviderReferralListSerializer):
     def get_summary(self, referral) -> dict[str, str] | None:
         if not is_shared(referral):
             return None
-        return {name.removeprefix("shared_"): getattr(referral, name) for name in SUMMARY_FIELDS
-                if name.removeprefix("shared_") in referral.shared_fields}
+        summary = {name.removeprefix("shared_"): getattr(referral, name)
+                   for name in SUMMARY_FIELDS
+                   if name.removeprefix("shared_") in referral.shared_fields}
+        notice = outgoing.redisclosure_notice(referral)
+        if notice:
+            summary["redisclosure_notice"] = notice  # 42 CFR 2.32: it goes with the data
+        return summary
 
 
 class ActionSerializer(serializers.Serializer):

@@ -43,7 +43,7 @@ def test_an_enrolled_authenticators_secret_is_stored_encrypted(client, dana):
 
     assert clear == SEALED
     assert secret_hex not in sealed and secret_hex.upper() not in sealed
-    assert sealed.startswith("gAAAA")  # a Fernet token
+    assert sealed.startswith("v2:")  # sealed to its row (casework.crypto)
     # ... and the app still knows it: the first code enrols, a later one signs in.
     assert client.post(reverse("mfa-setup"), {"code": code_for(device)}).status_code == 200
     assert mfa.secret(device).hex() == secret_hex

@@ -142,7 +142,7 @@ def test_a_restart_mid_load_gives_generic_503s_no_half_writes_and_recovers(live_
                                     submissions.FIELD: submissions.new_token()},
                          allow_redirects=False, timeout=30)
     assert saved.status_code == 302
-    assert list(CaseNote.objects.values_list("text", flat=True)) == ["After it."]
+    assert [note.text for note in CaseNote.objects.all()] == ["After it."]
 
 
 def test_a_worker_that_keeps_its_connection_reconnects_by_itself(case, alice):

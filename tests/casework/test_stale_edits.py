@@ -75,7 +75,7 @@ def test_a_draft_saved_from_a_page_older_than_a_completed_assessment_is_refused(
     refused = client.post(reverse("case-assessment", args=[at_assessment.reference]),
                           assessment_data(sams_page, "Sam's."))
     assert refused.status_code == 409
-    assert list(Assessment.objects.values_list("needs_summary", flat=True)) == ["Alice's."]
+    assert [a.needs_summary for a in Assessment.objects.all()] == ["Alice's."]
 
 
 @pytest.mark.django_db

@@ -74,7 +74,7 @@ def test_the_second_goal_added_from_a_stale_plan_page_is_refused_and_kept(plan, 
     assert "Someone else saved this since you opened the page" in body
     assert "Sam: see a mentor." in body  # still in the "Add a goal" form
     assert "Alice: get a job." in body  # the plan as saved, beside it
-    assert list(PlanGoal.objects.filter(plan=plan).values_list("description", flat=True)) == [
+    assert [g.description for g in PlanGoal.objects.filter(plan=plan)] == [
         "Find stable housing.", "Alice: get a job."]
     # Having seen Alice's goal, Sam sends his again from the 409 page: it is added.
     again = sam_client.post(post_url, {"description": "Sam: see a mentor.",
@@ -156,7 +156,7 @@ def test_the_second_first_plan_is_refused_and_its_goal_waits_on_the_first_ones_p
     body = refused.content.decode()
     assert "Sam: a tenancy course." in body and "Alice: stable housing." in body
     plan = ServicePlan.objects.get(case=assessed)
-    assert list(plan.plan_goals.values_list("description", flat=True)) == [
+    assert [goal.description for goal in plan.plan_goals.all()] == [
         "Alice: stable housing."]
 
 

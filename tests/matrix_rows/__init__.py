@@ -16,6 +16,7 @@ like its own:
 
 import importlib
 
-MODULES = ("providers", "provider_referrals", "mdt", "accounts", "measures", "transfers")
+MODULES = ("providers", "provider_referrals", "mdt", "accounts", "measures", "transfers",
+           "privacy")
 
 EXTENSIONS = tuple(importlib.import_module(f"{__name__}.{name}") for name in MODULES)

@@ -187,7 +187,9 @@ def test_assessment_detail_is_shared_only_when_chosen(case, mentoring, alice):
 
     Assessment.objects.create(case=case, needs_summary="Chosen assessment detail.",
                               completed_by=alice, completed_at=timezone.now(), risk_level="low")
-    referral = sent_provider_referral(case, mentoring, by=alice,
+    # Health data: only under a consent that names it (tests/privacy/test_consent.py).
+    sharing_consent(case, by=alice, organization=mentoring.organization, data_categories="health")
+    referral = sent_provider_referral(case, mentoring, by=alice, consent=False,
                                       share=["first_name", "contact", "assessment"],
                                       contact="phone")
     assert referral.shared_assessment == "Chosen assessment detail."
@@ -342,9 +344,11 @@ def test_withdrawing_consent_cuts_the_providers_access_at_once(client, referral,
     assert "Access withdrawn — details no longer available" in portal
     refused = client.post(reverse("provider-referral-act", args=[referral.reference]),
                           {"action": "accept", "expected_status": "requested"})
-    assert refused.status_code == 403
+    # The referral itself was cancelled with the consent (tests/privacy/test_consent.py): the
+    # provider's page was stale, and nothing changes.
+    assert refused.status_code == 409
     referral.refresh_from_db()
-    assert referral.status == "requested"
+    assert (referral.status, referral.status_reason) == ("cancelled", "consent_withdrawn")
 
 
 def test_an_expired_agreement_cuts_the_providers_access(client, referral, pat):
