@@ -4,7 +4,8 @@ the drafted agenda, the secretary records a decision with an action, and finalis
 import pytest
 from playwright.sync_api import Page, expect
 
-from casework.models import Decision, Meeting, Task
+from casework.models import Task
+from mdt.models import Decision, Meeting
 from tests.browser.conftest import RESULTS, expect_message, sign_in
 
 pytestmark = pytest.mark.browser

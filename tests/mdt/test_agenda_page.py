@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from casework.panels.models import AgendaItem
+from mdt.models import AgendaItem
 from tests.mdt.conftest import north_case
 
 

@@ -13,8 +13,8 @@ from casework.models import (
     PlanGoal,
     ServicePlan,
 )
-from casework.panels import agenda, services
-from casework.panels.models import Decision
+from mdt import agenda, workflow
+from mdt.models import Decision
 from tests.factories import AgendaItemFactory, CaseFactory, ServiceFactory
 from tests.mdt.conftest import MEETING_AT, north_case
 
@@ -186,15 +186,15 @@ def test_drafting_gives_each_item_its_reasons_and_keeps_removed_items_off(
     new = north_case(north, alice, stage_entered_at=NOW)
     stuck = north_case(north, alice, stage_entered_at=NOW - datetime.timedelta(days=10))
 
-    added = services.draft_agenda(meeting, actor=mo, now=NOW)
+    added = workflow.draft_agenda(meeting, actor=mo, now=NOW)
 
     reasons = {item.case_id: item.reasons for item in added}
     assert reasons[new.pk] == ["new_case"]
     assert reasons[stuck.pk] == ["new_case", "stuck_stage"]
     stuck_item = meeting.items.get(case=stuck)
     assert "past its limit" in stuck_item.detail
-    services.remove_item(stuck_item, actor=mo)
+    workflow.remove_item(stuck_item, actor=mo)
 
-    assert services.draft_agenda(meeting, now=NOW) == []
+    assert workflow.draft_agenda(meeting, now=NOW) == []
     stuck_item.refresh_from_db()
     assert stuck_item.removed

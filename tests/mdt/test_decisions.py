@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.models import Case, CaseTransition, ServicePlan, Task
-from casework.panels import services
-from casework.panels.models import Action, Decision
 from casework.workflow import TransitionRefused
+from mdt import workflow
+from mdt.models import Action, Decision
 from tests.factories import AgendaItemFactory, ServiceFactory
 from tests.mdt.conftest import north_case
 
@@ -21,12 +21,12 @@ def plan_item(meeting, north, alice, mo):
     plan = ServicePlan.objects.create(case=case, goals="", created_by=alice)
     plan.services.add(ServiceFactory())
     item = AgendaItemFactory(meeting=meeting, case=case, reasons=["plan_approval"])
-    services.publish_agenda(meeting, actor=mo)
+    workflow.publish_agenda(meeting, actor=mo)
     return item
 
 
 def test_approving_a_plan_approves_it_through_the_workflow(plan_item, sam):
-    decision = services.record_decision(plan_item, actor=sam, kind="approve_plan",
+    decision = workflow.record_decision(plan_item, actor=sam, kind="approve_plan",
                                         rationale="Fits the needs.")
 
     plan = plan_item.case.plans.get()
@@ -38,7 +38,7 @@ def test_a_secretary_who_may_not_approve_plans_is_refused_and_nothing_is_recorde
     plan_item, sasha
 ):
     with pytest.raises(TransitionRefused, match="Only a supervisor of the case's team"):
-        services.record_decision(plan_item, actor=sasha, kind="approve_plan", rationale="Ok.")
+        workflow.record_decision(plan_item, actor=sasha, kind="approve_plan", rationale="Ok.")
 
     assert not plan_item.case.plans.get().is_approved
     assert not Decision.objects.exists()
@@ -50,7 +50,7 @@ def test_the_workflow_conditions_still_hold(plan_item, sam, alice):
     plan.created_by = sam
     plan.save()
     with pytest.raises(TransitionRefused, match="someone other than its author"):
-        services.record_decision(plan_item, actor=sam, kind="approve_plan", rationale="Ok.")
+        workflow.record_decision(plan_item, actor=sam, kind="approve_plan", rationale="Ok.")
     assert not Decision.objects.exists()
 
 
@@ -58,7 +58,7 @@ def test_approving_a_closure_closes_the_case(published, sam, alice):
     case = published.case
     Case.objects.filter(pk=case.pk).update(stage=Case.Stage.FOLLOW_UP)
 
-    services.record_decision(published, actor=sam, kind="approve_closure",
+    workflow.record_decision(published, actor=sam, kind="approve_closure",
                              rationale="Goals met.", closure_reason="goals_met")
 
     case.refresh_from_db()
@@ -70,7 +70,7 @@ def test_approving_a_closure_closes_the_case(published, sam, alice):
 def test_a_closure_the_workflow_does_not_allow_is_refused_with_its_message(published, sam):
     """alice's case is at intake: closing is not possible from there."""
     with pytest.raises(TransitionRefused, match="not possible at the current stage"):
-        services.record_decision(published, actor=sam, kind="approve_closure",
+        workflow.record_decision(published, actor=sam, kind="approve_closure",
                                  rationale="Goals met.", closure_reason="goals_met")
     published.case.refresh_from_db()
     assert published.case.stage == Case.Stage.INTAKE
@@ -80,12 +80,12 @@ def test_a_closure_the_workflow_does_not_allow_is_refused_with_its_message(publi
 def test_only_the_secretary_or_a_supervisor_member_records_decisions(published, mo, mia):
     for user in (mo, mia):
         with pytest.raises(PermissionDenied):
-            services.record_decision(published, actor=user, kind="continue", rationale="Ok.")
+            workflow.record_decision(published, actor=user, kind="continue", rationale="Ok.")
 
 
 def test_an_action_becomes_a_task_in_the_owners_list(published, sasha, alice):
     due = timezone.localdate() + datetime.timedelta(days=7)
-    action = services.add_action(published, actor=sasha, description="Arrange a mentor.",
+    action = workflow.add_action(published, actor=sasha, description="Arrange a mentor.",
                                  owner=alice, due_on=due)
 
     task = action.task
@@ -98,7 +98,7 @@ def test_an_action_becomes_a_task_in_the_owners_list(published, sasha, alice):
 
 def test_an_action_owner_must_work_the_case(published, sasha, bob):
     with pytest.raises(TransitionRefused, match="caseworker or a supervisor"):
-        services.add_action(published, actor=sasha, description="Test.", owner=bob,
+        workflow.add_action(published, actor=sasha, description="Test.", owner=bob,
                             due_on=timezone.localdate())
     assert not Action.objects.exists()
 

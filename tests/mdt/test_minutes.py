@@ -3,41 +3,41 @@
 import pytest
 from django.urls import reverse
 
-from casework.panels import services
-from casework.panels.models import Annotation, MinutesLocked
 from casework.workflow import TransitionRefused
+from mdt import workflow
+from mdt.models import Annotation, MinutesLocked
 
 
 @pytest.fixture
 def decided(published, sasha):
-    services.record_decision(published, actor=sasha, kind="continue", rationale="Test.")
-    services.save_minutes(published.meeting, actor=sasha, text="Test minutes.")
+    workflow.record_decision(published, actor=sasha, kind="continue", rationale="Test.")
+    workflow.save_minutes(published.meeting, actor=sasha, text="Test minutes.")
     return published
 
 
 def test_minutes_need_a_decision_on_every_item(published, sasha):
-    services.save_minutes(published.meeting, actor=sasha, text="Test.")
+    workflow.save_minutes(published.meeting, actor=sasha, text="Test.")
     with pytest.raises(TransitionRefused, match="decision on every agenda item"):
-        services.finalise_minutes(published.meeting, actor=sasha)
+        workflow.finalise_minutes(published.meeting, actor=sasha)
 
 
 def test_finalised_minutes_cannot_be_edited_through_the_services(decided, sasha):
     meeting = decided.meeting
-    services.finalise_minutes(meeting, actor=sasha)
+    workflow.finalise_minutes(meeting, actor=sasha)
 
     with pytest.raises(TransitionRefused, match="finalised"):
-        services.save_minutes(meeting, actor=sasha, text="Changed.")
+        workflow.save_minutes(meeting, actor=sasha, text="Changed.")
     with pytest.raises(TransitionRefused, match="finalised"):
-        services.finalise_minutes(meeting, actor=sasha)
+        workflow.finalise_minutes(meeting, actor=sasha)
     with pytest.raises(TransitionRefused, match="finalised"):
-        services.add_action(decided, actor=sasha, description="x", owner=decided.case.caseworker,
+        workflow.add_action(decided, actor=sasha, description="x", owner=decided.case.caseworker,
                             due_on=meeting.scheduled_for.date())
     meeting.minutes.refresh_from_db()
     assert meeting.minutes.text == "Test minutes."
 
 
 def test_finalised_minutes_cannot_be_edited_by_any_save(decided, sasha):
-    minutes = services.finalise_minutes(decided.meeting, actor=sasha)
+    minutes = workflow.finalise_minutes(decided.meeting, actor=sasha)
     minutes.text = "Rewritten history."
     with pytest.raises(MinutesLocked):
         minutes.save()
@@ -50,16 +50,16 @@ def test_finalised_minutes_cannot_be_edited_by_any_save(decided, sasha):
 def test_annotations_come_only_after_finalisation(decided, sasha, mo, mia):
     meeting = decided.meeting
     with pytest.raises(TransitionRefused, match="once finalised"):
-        services.annotate(meeting, actor=mo, text="Too early.")
-    services.finalise_minutes(meeting, actor=sasha)
+        workflow.annotate(meeting, actor=mo, text="Too early.")
+    workflow.finalise_minutes(meeting, actor=sasha)
 
-    services.annotate(meeting, actor=mo, text="The school called back.")
+    workflow.annotate(meeting, actor=mo, text="The school called back.")
 
     assert Annotation.objects.get().author == mo
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.annotate(meeting, actor=mia, text="Ordinary members do not annotate.")
+        workflow.annotate(meeting, actor=mia, text="Ordinary members do not annotate.")
 
 
 def test_the_secretary_drafts_and_finalises_on_the_page(decided, sasha, client):

@@ -8,7 +8,7 @@ import zlib
 from auditlog.models import LogEntry
 from django.urls import reverse
 
-from casework.panels import services
+from mdt import workflow
 from tests.factories import AgendaItemFactory
 from tests.mdt.conftest import north_case
 
@@ -63,7 +63,7 @@ def test_the_agenda_pdf_is_confidential_on_every_page_and_logged(published, nort
 
 
 def test_the_agenda_pdf_leaves_out_an_item_the_member_is_conflicted_on(published, mia, client):
-    services.declare_conflict(published, actor=mia)
+    workflow.declare_conflict(published, actor=mia)
     client.force_login(mia)
     response = client.get(reverse("mdt-agenda-pdf", args=[published.meeting_id]))
     assert response.status_code == 200
@@ -71,9 +71,9 @@ def test_the_agenda_pdf_leaves_out_an_item_the_member_is_conflicted_on(published
 
 
 def test_the_minutes_pdf_works_and_is_logged(published, sasha, client):
-    services.record_decision(published, actor=sasha, kind="continue", rationale="Test.")
-    services.save_minutes(published.meeting, actor=sasha, text="Test minutes <b>&")
-    services.finalise_minutes(published.meeting, actor=sasha)
+    workflow.record_decision(published, actor=sasha, kind="continue", rationale="Test.")
+    workflow.save_minutes(published.meeting, actor=sasha, text="Test minutes <b>&")
+    workflow.finalise_minutes(published.meeting, actor=sasha)
     client.force_login(sasha)
 
     response = client.get(reverse("mdt-minutes-pdf", args=[published.meeting_id]))

@@ -1,8 +1,8 @@
 """The weekly multidisciplinary team (MDT) review: panels, meetings, agendas and the record.
 
-These models belong to the casework app (casework/models.py imports them at its end), so their
-table names and migrations are casework's. Every write goes through casework.panels.services;
-who may see what is decided in casework.access (the MDT section at its end).
+The tables keep the names they had when these models lived in the casework app
+(`casework_meeting`, ...): the move to this app changed no table (mdt/migrations/0001, 0002).
+Every write goes through mdt.workflow; who may see what is decided in mdt.access.
 
 Nothing here shows personal data in `__str__`: auditlog stores it as the object's name.
 """
@@ -16,20 +16,6 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.registry import audited
 from casework.crypto import EncryptedCharField, EncryptedTextField
-
-__all__ = [
-    "Panel",
-    "PanelMember",
-    "Meeting",
-    "AgendaItem",
-    "ConflictDeclaration",
-    "Attendance",
-    "Decision",
-    "Action",
-    "Minutes",
-    "Annotation",
-    "MinutesLocked",
-]
 
 
 def default_meeting_time() -> datetime.time:
@@ -64,6 +50,7 @@ class Panel(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        db_table = "casework_panel"
         ordering = ["name"]
         verbose_name = _("MDT panel")
 
@@ -98,6 +85,7 @@ class PanelMember(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        db_table = "casework_panelmember"
         ordering = ["panel", "role", "pk"]
         verbose_name = _("MDT panel member")
         constraints = [
@@ -132,6 +120,7 @@ class Meeting(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "casework_meeting"
         ordering = ["-scheduled_for", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -149,7 +138,7 @@ class Meeting(models.Model):
         return self.published_at is not None
 
 
-# Why a case is on an agenda, by code (AgendaItem.reasons); the rules are casework.panels.agenda.
+# Why a case is on an agenda, by code (AgendaItem.reasons); the rules are mdt.agenda.
 REASONS = {
     "new_case": _("New case awaiting a panel decision"),
     "plan_approval": _("Service plan awaiting MDT approval"),
@@ -195,6 +184,7 @@ class AgendaItem(models.Model):
     removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "casework_agendaitem"
         ordering = ["meeting", "order", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "case"], name="agenda_item_case_unique")
@@ -222,6 +212,7 @@ class ConflictDeclaration(models.Model):
     declared_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "casework_conflictdeclaration"
         constraints = [
             models.UniqueConstraint(fields=["item", "user"], name="conflict_item_user_unique")
         ]
@@ -247,6 +238,7 @@ class Attendance(models.Model):
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "casework_attendance"
         ordering = ["meeting", "member__role", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "member"], name="attendance_unique")
@@ -303,6 +295,9 @@ class Decision(LockedWithTheMinutes):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        db_table = "casework_decision"
+
     def __str__(self):
         return f"decision {self.pk}"
 
@@ -327,6 +322,7 @@ class Action(LockedWithTheMinutes):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "casework_action"
         ordering = ["item", "pk"]
 
     def __str__(self):
@@ -356,13 +352,14 @@ class Minutes(models.Model):
     )
 
     class Meta:
+        db_table = "casework_minutes"
         verbose_name_plural = _("minutes")
 
     def __str__(self):
         return f"minutes {self.pk}"
 
     def save(self, *args, **kwargs):
-        # Locking is an invariant of the record, so it holds for every caller, not just services.
+        # Locking is an invariant of the record, so it holds for every caller.
         # Re-saving identical content stays allowed: key rotation re-encrypts rows that way.
         if not self._state.adding:
             stored = type(self)._base_manager.filter(pk=self.pk).first()
@@ -397,6 +394,7 @@ class Annotation(models.Model):
     written_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "casework_annotation"
         ordering = ["written_at", "pk"]
 
     def __str__(self):

@@ -1,8 +1,8 @@
 """Every write of the MDT review. Views, the agenda job and the demo data all come through here.
 
 Each verb is atomic, takes the acting user as `actor` (the job passes none), checks the access
-policy itself, and refuses with workflow.TransitionRefused (messages a person can act on) when
-the meeting's state does not allow it. A refusal changes nothing.
+policy itself, and refuses with casework.workflow.TransitionRefused (messages a person can act
+on) when the meeting's state does not allow it. A refusal changes nothing.
 """
 
 import datetime
@@ -12,10 +12,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import access, revisions, roles, selectors, workflow
+from audit import events
+from casework import revisions, roles, selectors
+from casework import workflow as case_workflow
+from casework.accounts import powers
+from casework.accounts.models import PowerRequest
 from casework.models import Case, Task
-from casework.panels import agenda
-from casework.panels.models import (
+from casework.workflow import TransitionRefused
+from mdt import access, agenda
+from mdt.models import (
     Action,
     AgendaItem,
     Annotation,
@@ -27,7 +32,6 @@ from casework.panels.models import (
     Panel,
     PanelMember,
 )
-from casework.workflow import TransitionRefused
 
 
 def _require(allowed: bool) -> None:
@@ -288,7 +292,7 @@ def _approve_plan(case: Case, meeting: Meeting, *, actor) -> str:
     if plan is None:
         raise TransitionRefused([_("This case has no service plan awaiting approval.")])
     try:
-        workflow.approve_plan(
+        case_workflow.approve_plan(
             plan, actor=actor, mdt_meeting_on=timezone.localdate(meeting.scheduled_for)
         )
     except PermissionDenied as denied:
@@ -301,7 +305,7 @@ def _approve_plan(case: Case, meeting: Meeting, *, actor) -> str:
 
 def _approve_closure(case: Case, *, actor, rationale: str, closure_reason: str) -> str:
     try:
-        workflow.take_transition(
+        case_workflow.take_transition(
             case, "close", actor=actor, reason=rationale, closure_reason=closure_reason
         )
     except PermissionDenied as denied:
@@ -309,7 +313,7 @@ def _approve_closure(case: Case, *, actor, rationale: str, closure_reason: str) 
             "Only a supervisor of the case's team can close it: record the panel's view with "
             "another decision and give that supervisor an action."
         )]) from denied
-    except workflow.StaleCase as stale:
+    except case_workflow.StaleCase as stale:
         raise TransitionRefused(
             [_("The case changed stage since the page was loaded: reload and try again.")]
         ) from stale
@@ -405,3 +409,33 @@ def add_member(panel: Panel, user, *, role: str) -> PanelMember:
         panel=panel, user=user, defaults={"role": role, "is_active": True}
     )
     return member
+
+
+@transaction.atomic
+def request_panel_seat(user, panel, *, role: str, actor) -> PowerRequest | None:
+    """Ask for `user` to sit on `panel` as `role`; None if they already do, as that role.
+
+    A seat opens the agenda cases' summaries, so it is a power: it waits for a second admin
+    (casework.accounts.powers.approve, which seats them through add_member)."""
+    powers.refuse_self(user, actor=actor)
+    if not access.can_use_mdt(user):
+        raise TransitionRefused([_("Only MDT members and supervisors sit on a panel.")])
+    if PanelMember.objects.filter(panel=panel, user=user, role=role, is_active=True).exists():
+        return None
+    return powers.request_power(user, actor=actor, panel=panel, panel_role=role)
+
+
+@transaction.atomic
+def remove_panel_seat(member: PanelMember, *, actor, delete: bool = False) -> None:
+    """End a seat now (the next request no longer shows the panel's summaries), on the chain."""
+    powers.refuse_self(member.user, actor=actor)
+    seat = PanelMember.objects.select_for_update().filter(pk=member.pk).first()
+    if seat is None or not (seat.is_active or delete):
+        return
+    if delete:
+        seat.delete()
+    else:
+        seat.is_active = False
+        seat.save(update_fields=["is_active"])
+    events.record(events.POWER_CHANGED, instance=member.user, actor=actor,
+                  change="panel_seat_removed", panel=member.panel_id, role=member.role)

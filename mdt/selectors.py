@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
-from casework import access
 from casework.models import Assessment, Case, FollowUp, Intervention, PlanGoal, ServicePlan
-from casework.panels import agenda
-from casework.panels.models import Action, AgendaItem, Attendance, Meeting, PanelMember
+from mdt import access, agenda
+from mdt.models import Action, AgendaItem, Attendance, Meeting, PanelMember
 
 RECENT_CONTACTS = 5
 

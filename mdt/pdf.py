@@ -16,7 +16,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from casework.models import Assessment, Attendance, Case, Pathway
+from casework.models import Assessment, Case, Pathway
+from mdt.models import Attendance
 
 MARKING = "CONFIDENTIAL"
 
