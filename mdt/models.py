@@ -274,8 +274,8 @@ class LockedWithTheMinutes(models.Model):
 
 @audited
 class Decision(LockedWithTheMinutes):
-    """The panel's decision on an item. Approving a plan or a closure moved the case through
-    casework.workflow as `recorded_by`; `effect` names what it did."""
+    """The panel's decision on an item. Approving a plan or a closure, escalating and opening the
+    case moved it through casework.workflow as `recorded_by`; `effect` names what it did."""
 
     class Kind(models.TextChoices):
         APPROVE_PLAN = "approve_plan", _("Approve the service plan")

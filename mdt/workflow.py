@@ -260,9 +260,10 @@ def record_decision(
 ) -> Decision:
     """Record the panel's decision on an item, moving the case where the decision says so.
 
-    Approving a plan or a closure goes through casework.workflow as `actor`, so its conditions
-    and permissions hold (approving and closing are a supervisor's on the case's team). If the
-    workflow refuses, its message is raised and nothing is recorded.
+    Approving a plan, approving a closure, escalating and opening the case go through
+    casework.workflow as `actor` (CASE_MOVES, with the rationale as the reason), so their
+    conditions and permissions hold (approving and closing are a supervisor's on the case's
+    team). If the workflow refuses, its message is raised and nothing is recorded.
     """
     meeting = item.meeting
     _require(access.can_minute(actor, meeting))
@@ -279,9 +280,9 @@ def record_decision(
     effect = ""
     if kind == Decision.Kind.APPROVE_PLAN:
         effect = _approve_plan(case, meeting, actor=actor)
-    elif kind == Decision.Kind.APPROVE_CLOSURE:
-        effect = _approve_closure(case, actor=actor, rationale=rationale,
-                                  closure_reason=closure_reason)
+    elif kind in CASE_MOVES:
+        effect = _move_case(case, CASE_MOVES[kind], actor=actor, rationale=rationale.strip(),
+                            closure_reason=closure_reason)
     return Decision.objects.create(
         item=item, kind=kind, rationale=rationale.strip(), effect=effect, recorded_by=actor
     )
@@ -303,21 +304,33 @@ def _approve_plan(case: Case, meeting: Meeting, *, actor) -> str:
     return "approve_plan"
 
 
-def _approve_closure(case: Case, *, actor, rationale: str, closure_reason: str) -> str:
+# Decisions that move the case, by the case transition each takes (casework.transitions); the
+# decision's rationale is the transition's reason, so the case's timeline says why it moved.
+CASE_MOVES = {
+    Decision.Kind.APPROVE_CLOSURE: "close",
+    Decision.Kind.ESCALATE: "escalate",
+    Decision.Kind.OPEN_CASE: "begin_assessment",
+}
+
+
+def _move_case(case: Case, name: str, *, actor, rationale: str, closure_reason: str) -> str:
     try:
         case_workflow.take_transition(
-            case, "close", actor=actor, reason=rationale, closure_reason=closure_reason
+            case, name, actor=actor, reason=rationale, closure_reason=closure_reason
         )
     except PermissionDenied as denied:
-        raise TransitionRefused([_(
-            "Only a supervisor of the case's team can close it: record the panel's view with "
-            "another decision and give that supervisor an action."
-        )]) from denied
+        if name == "close":
+            message = _("Only a supervisor of the case's team can close it: record the panel's "
+                        "view with another decision and give that supervisor an action.")
+        else:
+            message = _("Only the case's caseworker or a supervisor of its team can move it: "
+                        "record the panel's view with another decision and give them an action.")
+        raise TransitionRefused([message]) from denied
     except case_workflow.StaleCase as stale:
         raise TransitionRefused(
             [_("The case changed stage since the page was loaded: reload and try again.")]
         ) from stale
-    return "close"
+    return name
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
+from casework import workflow as case_workflow
 from casework.models import Case, CaseTransition, ServicePlan, Task
 from casework.workflow import TransitionRefused
 from mdt import workflow
@@ -127,4 +128,42 @@ def test_a_refused_decision_shows_the_workflows_message(published, sam, client):
     })
     assert response.status_code == 400
     assert "not possible at the current stage" in response.content.decode()
+    assert not Decision.objects.exists()
+
+
+def test_escalate_takes_the_case_through_the_workflow_with_the_rationale(published, sam):
+    workflow.record_decision(published, actor=sam, kind="escalate",
+                             rationale="New risk reported by the school.")
+
+    case = Case.objects.get(pk=published.case_id)
+    assert case.stage == Case.Stage.ESCALATED
+    transition = CaseTransition.objects.get(case=case)
+    assert (transition.name, transition.actor, transition.reason) == (
+        "escalate", sam, "New risk reported by the school.")
+    assert Decision.objects.get(item=published).effect == "escalate"
+
+
+def test_open_the_case_starts_its_assessment_through_the_workflow(published, sam, alice):
+    case = published.case
+    case_workflow.record_consent(case, actor=alice, method="written",  # begin_assessment needs it
+                                 given_on=timezone.localdate(), purpose="support")
+    workflow.record_decision(published, actor=sam, kind="open_case", rationale="Take it on.")
+
+    case.refresh_from_db()
+    assert case.stage == Case.Stage.ASSESSMENT
+    transition = CaseTransition.objects.get(case=case)
+    assert (transition.name, transition.reason) == ("begin_assessment", "Take it on.")
+
+
+def test_a_move_the_workflow_refuses_records_no_decision(published, sam):
+    Case.objects.filter(pk=published.case_id).update(stage=Case.Stage.CLOSED)
+    with pytest.raises(TransitionRefused, match="not possible at the current stage"):
+        workflow.record_decision(published, actor=sam, kind="escalate", rationale="Risk.")
+    assert not Decision.objects.exists()
+
+
+def test_a_secretary_who_does_not_work_the_case_cannot_escalate_it(published, sasha):
+    with pytest.raises(TransitionRefused, match="caseworker or a supervisor of its team"):
+        workflow.record_decision(published, actor=sasha, kind="escalate", rationale="Risk.")
+    assert Case.objects.get(pk=published.case_id).stage == Case.Stage.INTAKE
     assert not Decision.objects.exists()
