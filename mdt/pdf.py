@@ -46,12 +46,20 @@ def _build(title: str, story: list) -> bytes:
     return buffer.getvalue()
 
 
+def _when(moment) -> str:
+    """Every time in a PDF, in the one zone the header names (the deployment's TIME_ZONE)."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
 def _header(meeting, heading: str) -> list:
     styles = getSampleStyleSheet()
-    when = timezone.localtime(meeting.scheduled_for).strftime("%Y-%m-%d %H:%M")
+    zone = _("All times are in the %(zone)s time zone.") % {
+        "zone": timezone.get_current_timezone_name()}
     return [
         Paragraph(_text(heading), styles["Title"]),
-        Paragraph(_text(f"{meeting.panel.name} · {when}"), styles["Normal"]),
+        Paragraph(_text(f"{meeting.panel.name} · {_when(meeting.scheduled_for)}"),
+                  styles["Normal"]),
+        Paragraph(_text(zone), styles["Normal"]),
         Paragraph(_text(_("Confidential: for panel members only. Do not copy or forward.")),
                   styles["Italic"]),
         Spacer(1, 6 * mm),
@@ -99,7 +107,7 @@ def minutes_pdf(meeting, items, members, attendance, annotations) -> bytes:
     story = _header(meeting, _("MDT minutes"))
     status = (
         _("Finalised %(when)s.") % {
-            "when": timezone.localtime(minutes.finalised_at).strftime("%Y-%m-%d %H:%M")
+            "when": _when(minutes.finalised_at)
         }
         if minutes.is_locked else _("DRAFT: not finalised.")
     )
@@ -130,7 +138,7 @@ def minutes_pdf(meeting, items, members, attendance, annotations) -> bytes:
         story.append(Paragraph(_text(_("Annotations after finalisation")), heading))
         for annotation in annotations:
             story.append(Paragraph(_text(
-                f"{annotation.written_at:%Y-%m-%d %H:%M} {annotation.author.get_username()}: "
+                f"{_when(annotation.written_at)} {annotation.author.get_username()}: "
                 f"{annotation.text}"
             ), body))
     return _build(_("MDT minutes"), story)

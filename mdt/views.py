@@ -264,13 +264,25 @@ def meeting_minutes(request, meeting_id):
 
 @require_POST
 def meeting_finalise(request, meeting_id):
+    """Finalise, saving the text typed with it (the page's Finalise button posts the form)."""
     meeting = _meeting_or_404(request, meeting_id)
     if not access.can_minute(request.user, meeting):
         raise PermissionDenied
+    form = forms.MinutesForm(request.POST) if "text" in request.POST else None
+    if form is not None and not form.is_valid():
+        return _minutes_page(request, meeting, status=400, form=form)
     try:
-        workflow.finalise_minutes(meeting, actor=request.user)
+        workflow.finalise_minutes(
+            meeting, actor=request.user,
+            text=form.cleaned_data["text"] if form is not None else None,
+            seen_revision=revisions.seen(request),
+        )
+    except revisions.StaleEdit as stale:
+        meeting.minutes.refresh_from_db()  # show the saved version beside what was typed
+        return _minutes_page(request, meeting, status=409, errors=stale.messages, form=form,
+                             stale=True)
     except TransitionRefused as refused:
-        return _minutes_page(request, meeting, status=400, errors=refused.messages)
+        return _minutes_page(request, meeting, status=400, errors=refused.messages, form=form)
     messages.success(request, _("Minutes finalised. They can no longer change, only be annotated."))
     return redirect("mdt-minutes", meeting_id=meeting.pk)
 

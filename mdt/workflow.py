@@ -9,7 +9,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from audit import events
@@ -382,23 +382,43 @@ def save_minutes(meeting: Meeting, *, actor, text: str,
 
 
 @transaction.atomic
-def finalise_minutes(meeting: Meeting, *, actor, now=None) -> Minutes:
-    """Finalise and lock the minutes. Every item needs its decision first."""
+def finalise_minutes(meeting: Meeting, *, actor, now=None, text: str | None = None,
+                     seen_revision: int | None = None) -> Minutes:
+    """Finalise and lock the minutes, once the meeting has started and every item is decided.
+
+    `text`, when given, is what the secretary has typed and is saved with the finalisation, so
+    pressing Finalise never loses it (StaleEdit if someone saved the minutes since the page with
+    `seen_revision`). A refusal saves nothing; the page shows the text again.
+    """
     _require(access.can_minute(actor, meeting))
     _lock_meeting(meeting)
     _require_published(meeting)
     _require_not_finalised(meeting)
+    now = now or timezone.now()
+    minutes = Minutes.objects.get(pk=meeting.minutes.pk)  # as stored, now the meeting is locked
+    if text is not None:
+        revisions.check(minutes, seen_revision)
+        minutes.text = text.strip()
+        minutes.updated_by, minutes.updated_at = actor, now
+    problems = []
+    if now < meeting.scheduled_for:
+        problems.append(_(
+            "The meeting has not started yet (%(when)s): minutes are finalised once it has."
+        ) % {"when": formats.date_format(timezone.localtime(meeting.scheduled_for),
+                                         "DATETIME_FORMAT")})
     undecided = meeting.items.filter(removed=False, decision__isnull=True).count()
     if undecided:
-        raise TransitionRefused([_(
+        problems.append(_(
             "Record a decision on every agenda item before finalising (%(n)s without one)."
-        ) % {"n": undecided}])
-    minutes = meeting.minutes
+        ) % {"n": undecided})
     if not minutes.text.strip():
-        raise TransitionRefused([_("Write the minutes before finalising them.")])
-    minutes.finalised_at = now or timezone.now()
+        problems.append(_("Write the minutes before finalising them."))
+    if problems:
+        raise TransitionRefused(problems)
+    minutes.finalised_at = now
     minutes.finalised_by = actor
-    minutes.save(update_fields=["finalised_at", "finalised_by"])
+    minutes.save()
+    meeting.minutes = minutes
     return minutes
 
 

@@ -70,8 +70,10 @@ def arrange(route, people, north) -> Target:
     panel = PanelFactory(name="Matrix MDT", teams=[north])
     seat(panel, mo, "chair")
     seat(panel, sam, "social_services")
+    # Finalising needs the meeting to have started: for those routes it began an hour ago.
+    started = route in {"mdt-finalise", "mdt-annotate"}
     meeting = workflow.schedule_meeting(
-        panel, at=timezone.now() + datetime.timedelta(days=1)
+        panel, at=timezone.now() + datetime.timedelta(hours=-1 if started else 24)
     )
     case = CaseFactory(team=north, caseworker=alice)
     item = AgendaItemFactory(meeting=meeting, case=case, reasons=["new_case"])
@@ -82,7 +84,7 @@ def arrange(route, people, north) -> Target:
         workflow.record_decision(item, actor=sam, kind="continue", rationale="Test.")
         workflow.save_minutes(meeting, actor=sam, text="Test minutes.")
     if route == "mdt-annotate":
-        workflow.finalise_minutes(meeting, actor=sam)
+        workflow.finalise_minutes(meeting, actor=sam)  # it started an hour ago
     data = {
         "mdt-item-add": lambda: {"reference": CaseFactory(team=north, caseworker=alice).reference},
         "mdt-minutes": lambda: {"text": "Test minutes."},

@@ -17,6 +17,8 @@ from tests.factories import AgendaItemFactory, CaseFactory, PanelFactory, UserFa
 
 # A Wednesday, at the panels' default time (settings.MDT_MEETING_WEEKDAY and _TIME).
 MEETING_AT = timezone.make_aware(datetime.datetime(2026, 12, 2, 10, 0))
+# An hour into it: minutes are finalised only once the meeting has started.
+UNDER_WAY = MEETING_AT + datetime.timedelta(hours=1)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from django.urls import reverse
 from casework.models import Case, ServicePlan
 from mdt import access, workflow
 from tests.factories import ServiceFactory
+from tests.mdt.conftest import UNDER_WAY
 
 
 @pytest.mark.parametrize(
@@ -56,7 +57,7 @@ def test_no_decision_after_finalisation(published, sasha):
 
     workflow.record_decision(published, actor=sasha, kind="continue", rationale="Test.")
     workflow.save_minutes(published.meeting, actor=sasha, text="Test.")
-    workflow.finalise_minutes(published.meeting, actor=sasha)
+    workflow.finalise_minutes(published.meeting, actor=sasha, now=UNDER_WAY)
     from mdt.models import MinutesLocked
 
     with pytest.raises(MinutesLocked):

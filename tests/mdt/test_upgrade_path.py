@@ -38,6 +38,7 @@ from mdt.models import (
     PanelMember,
 )
 from tests.factories import UserFactory
+from tests.mdt.conftest import UNDER_WAY
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -86,7 +87,7 @@ def mdt_record(published, mo, sam, mia, alice, panel):
     workflow.add_action(published, actor=sam, description="Call the school", owner=alice,
                         due_on=timezone.localdate())
     workflow.save_minutes(meeting, actor=sam, text="Discussed one case.")
-    workflow.finalise_minutes(meeting, actor=sam)
+    workflow.finalise_minutes(meeting, actor=sam, now=UNDER_WAY)
     workflow.annotate(meeting, actor=mo, text="Corrected the date.")
     newcomer = UserFactory(username="nia", roles=[roles.MDT])
     PowerRequest.objects.create(user=newcomer, panel=panel, panel_role="education",
