@@ -98,9 +98,21 @@ def agenda_pdf(meeting, items) -> bytes:
     return _build(_("MDT agenda"), story)
 
 
-def minutes_pdf(meeting, items, members, attendance, annotations) -> bytes:
-    """The minutes: attendance, each item's decision, rationale and actions, the minutes text,
-    and any annotations added after finalisation."""
+def _member(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def conflict_line(declaration) -> str:
+    item = declaration.item
+    return _("%(member)s on item %(number)s (%(reference)s), declared %(when)s") % {
+        "member": _member(declaration.user), "number": item.order,
+        "reference": item.case.reference, "when": _when(declaration.declared_at),
+    }
+
+
+def minutes_pdf(meeting, items, members, attendance, annotations, *, conflicts=()) -> bytes:
+    """The minutes: attendance, the conflicts of interest declared, each item's decision,
+    rationale and actions, the minutes text, and any annotations added after finalisation."""
     styles = getSampleStyleSheet()
     body, heading = styles["BodyText"], styles["Heading2"]
     minutes = meeting.minutes
@@ -114,10 +126,15 @@ def minutes_pdf(meeting, items, members, attendance, annotations) -> bytes:
     story.append(Paragraph(_text(status), styles["Normal"]))
     story.append(Paragraph(_text(_("Attendance")), heading))
     for member in members:
-        who = member.user.get_full_name() or member.user.get_username()
+        who = _member(member.user)
         state = attendance.get(member.pk)
         label = Attendance.Status(state).label if state else "-"
         story.append(Paragraph(_text(f"{who} ({member.get_role_display()}): {label}"), body))
+    story.append(Paragraph(_text(_("Conflicts of interest")), heading))
+    for declaration in conflicts:
+        story.append(Paragraph(_text(conflict_line(declaration)), body))
+    if not conflicts:
+        story.append(Paragraph(_text(_("None declared.")), body))
     story.append(Paragraph(_text(_("Decisions and actions")), heading))
     for number, item in enumerate(items, start=1):
         decision = getattr(item, "decision", None)

@@ -227,6 +227,7 @@ def _minutes_page(request, meeting, *, status=200, errors=(), form=None, annotat
     can_minute = access.can_minute(request.user, meeting) and not minutes.is_locked
     context = {
         "meeting": meeting, "minutes": minutes, "items": items, "errors": errors,
+        "conflicts": mdt_selectors.conflicts(meeting),
         "annotations": list(minutes.annotations.select_related("author")),
         "can_minute": can_minute,
         "stale": stale,
@@ -336,7 +337,8 @@ def minutes_pdf(request, meeting_id):
     items = mdt_selectors.minutes_items(request.user, meeting)
     page = mdt_selectors.meeting_page(request.user, meeting)
     content = pdf.minutes_pdf(meeting, items, page.members, page.attendance,
-                              list(meeting.minutes.annotations.select_related("author")))
+                              list(meeting.minutes.annotations.select_related("author")),
+                              conflicts=mdt_selectors.conflicts(meeting))
     for item in items:
         record_read(item, part="mdt minutes pdf", meeting=meeting.pk)
     return _pdf_response(content, f"mdt-minutes-{meeting.pk}.pdf")
