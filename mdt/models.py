@@ -151,6 +151,14 @@ REASONS = {
 }
 
 
+class Dropped(models.TextChoices):
+    """Why re-drafting took an item off the agenda."""
+
+    CLOSED = "closed", _("The case has been closed")
+    SCREENED_OUT = "screened_out", _("The case was screened out")
+    NO_LONGER_DUE = "no_longer_due", _("The case no longer meets any agenda rule")
+
+
 @audited
 class AgendaItem(models.Model):
     """A case on a meeting's agenda and why it is there.
@@ -182,6 +190,11 @@ class AgendaItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     removed_at = models.DateTimeField(null=True, blank=True)
+    # Set when re-drafting took a job-drafted item off because its case no longer qualifies
+    # (removed_by is then empty); cleared if the case qualifies again at a later draft.
+    dropped_because = models.CharField(
+        max_length=20, choices=Dropped.choices, blank=True, default=""
+    )
 
     class Meta:
         db_table = "casework_agendaitem"

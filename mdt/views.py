@@ -73,7 +73,11 @@ def meeting_draft(request, meeting_id):
         return _stale_agenda(request, meeting, stale)
     except TransitionRefused as refused:
         return _refused(request, meeting, refused)
+    dropped = meeting.items.filter(removed=True, dropped_because__gt="").count()
     messages.success(request, _("Agenda drafted: %(n)s cases added.") % {"n": len(added)})
+    if dropped:
+        messages.info(request, _("%(n)s drafted cases no longer qualify and were taken off; "
+                                 "the list of removed cases says why.") % {"n": dropped})
     return redirect("mdt-meeting", meeting_id=meeting.pk)
 
 

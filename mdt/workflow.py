@@ -27,6 +27,7 @@ from mdt.models import (
     Attendance,
     ConflictDeclaration,
     Decision,
+    Dropped,
     Meeting,
     Minutes,
     Panel,
@@ -95,8 +96,10 @@ def draft_agenda(meeting: Meeting, *, actor=None, now=None,
                  seen_revision: int | None = None) -> list[AgendaItem]:
     """Add every case the agenda rules select and the agenda lacks; return the new items.
 
-    Reasons on items already there are brought up to date. Items the chair removed stay
-    removed: the job never overrules the chair. Nothing changes once the agenda is published.
+    Reasons on items already there are brought up to date. A drafted item whose case no longer
+    qualifies (closed, say) is taken off with the reason why (`dropped_because`), and put back
+    if it qualifies again. Items the chair removed stay removed: the job never overrules the
+    chair. Nothing changes once the agenda is published.
     The agenda's revision counts a run that changed anything (the job's included), so a
     chair's page from before it is stale.
     """
@@ -108,7 +111,7 @@ def draft_agenda(meeting: Meeting, *, actor=None, now=None,
         raise revisions.StaleEdit(meeting)
     changed = False
     found = agenda.agenda_candidates(meeting, now=now)
-    existing = {item.case_id: item for item in meeting.items.all()}
+    existing = {item.case_id: item for item in meeting.items.select_related("case")}
     added = []
     for case_id, reasons in found.items():
         codes = [code for code, _detail in reasons]
@@ -119,11 +122,23 @@ def draft_agenda(meeting: Meeting, *, actor=None, now=None,
                 meeting=meeting, case_id=case_id, reasons=codes, detail=detail,
                 source=AgendaItem.Source.JOB, added_by=actor,
             ))
+        elif item.removed and item.dropped_because:  # dropped by a draft, qualifies again
+            item.removed, item.removed_at, item.dropped_because = False, None, ""
+            item.reasons, item.detail = codes, detail
+            item.save(update_fields=["removed", "removed_at", "dropped_because", "reasons",
+                                     "detail"])
+            changed = True
         elif not item.removed and item.source == AgendaItem.Source.JOB and (
             item.reasons != codes or item.detail != detail
         ):
             item.reasons, item.detail = codes, detail
             item.save(update_fields=["reasons", "detail"])
+            changed = True
+    for item in existing.values():
+        if item.source == AgendaItem.Source.JOB and not item.removed and item.case_id not in found:
+            item.removed, item.removed_at = True, now or timezone.now()
+            item.dropped_because = _why_dropped(item.case)
+            item.save(update_fields=["removed", "removed_at", "dropped_because"])
             changed = True
     changed = _renumber(meeting) or changed or bool(added)
     meeting.agenda_drafted_at = now or timezone.now()
@@ -131,6 +146,14 @@ def draft_agenda(meeting: Meeting, *, actor=None, now=None,
         meeting.revision += 1
     _agenda_changed(meeting, "agenda_drafted_at")
     return added
+
+
+def _why_dropped(case: Case) -> str:
+    if case.stage == Case.Stage.CLOSED:
+        return Dropped.CLOSED
+    if case.stage == Case.Stage.SCREENED_OUT:
+        return Dropped.SCREENED_OUT
+    return Dropped.NO_LONGER_DUE
 
 
 def _renumber(meeting: Meeting) -> bool:
