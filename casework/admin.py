@@ -10,9 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from casework.accounts.admin import NoSelfChangeInline, save_panel_seats, save_team_memberships
+from casework.accounts.admin import NoSelfChangeInline, save_team_memberships
 from casework.models import Domain, Factor, Instrument, Team, TeamMembership
-from casework.panels.models import Panel, PanelMember
 from casework.workflow import copy_instrument
 
 
@@ -145,28 +144,6 @@ class DomainAdmin(FrozenWhenPublished, admin.ModelAdmin):
             kwargs["queryset"] = Instrument.objects.filter(published_at__isnull=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-
-# MDT panels: who sits on which panel, and when it meets. Meetings, agendas and minutes carry
-# case content and stay in the MDT pages, never here.
-
-
-class PanelMemberInline(NoSelfChangeInline):
-    model = PanelMember
-    extra = 0
-    autocomplete_fields = ["user"]
-
-
-@admin.register(Panel)
-class PanelAdmin(admin.ModelAdmin):
-    list_display = ["name", "weekday", "time", "is_active"]
-    search_fields = ["name"]
-    filter_horizontal = ["teams"]
-    inlines = [PanelMemberInline]
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is PanelMember:
-            return save_panel_seats(request, formset)  # a new seat waits for a second admin
-        return super().save_formset(request, form, formset, change)
 
 # The outbox backlog and dead letters (casework/outbox/admin.py).
 import casework.outbox.admin  # noqa: E402, F401

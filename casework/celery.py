@@ -9,5 +9,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings")
 app = Celery("casework")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["casework.panels"])  # the MDT agenda job (casework/panels/tasks.py)
 app.autodiscover_tasks(["casework.outbox"])  # the outbox relay and consumer

@@ -1265,23 +1265,10 @@ class Reminder(models.Model):
         return f"reminder {self.pk}"
 
 
-# The weekly MDT review (casework/panels/models.py), registered under the casework app label;
-# likewise the outbox (casework/outbox/), the create-form tokens (casework/submissions/) and the
-# pending grants of powerful roles (casework/accounts/models.py).
+# The outbox (casework/outbox/), the create-form tokens (casework/submissions/) and the pending
+# grants of powerful roles (casework/accounts/models.py), registered under the casework app label.
+# (The weekly MDT review is its own app, mdt/.)
 # Importing a module registers every model it defines; the names are re-exported for callers.
 from casework.accounts.models import PowerRequest  # noqa: E402, F401
 from casework.outbox.models import OutboxMessage  # noqa: E402, F401
-from casework.panels.models import (  # noqa: E402, F401
-    Action,
-    AgendaItem,
-    Annotation,
-    Attendance,
-    ConflictDeclaration,
-    Decision,
-    Meeting,
-    Minutes,
-    MinutesLocked,
-    Panel,
-    PanelMember,
-)
 from casework.submissions.models import FormSubmission  # noqa: E402, F401

@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "casework",
+    "mdt",
     "referrals",
     "providers",
     "audit",
@@ -590,7 +591,7 @@ CELERY_BEAT_SCHEDULE["referrals-provider-deadlines"] = {
     "schedule": crontab(minute=15),  # hourly: deadlines fall at the time of day it was sent
 }
 
-# --- MDT reviews (casework/panels/) -----------------------------------------------------------
+# --- MDT reviews (mdt/) -----------------------------------------------------------
 # Panel members see agenda cases from publication until the minutes are finalised plus this
 # many hours (time to check the minutes against the summaries), then 404 again.
 MDT_GRACE_PERIOD_HOURS = float(os.environ.get("MDT_GRACE_PERIOD_HOURS", "24"))
@@ -604,7 +605,7 @@ MDT_MEETING_TIME = os.environ.get("MDT_MEETING_TIME", "10:00")
 # The job drafts the agenda of each meeting due within this many days.
 MDT_AGENDA_LEAD_DAYS = int(os.environ.get("MDT_AGENDA_LEAD_DAYS", "3"))
 CELERY_BEAT_SCHEDULE["mdt-draft-agendas"] = {
-    "task": "casework.panels.tasks.draft_agendas",
+    "task": "mdt.tasks.draft_agendas",
     "schedule": crontab(hour=6, minute=45),  # daily; drafting again only adds what is new
 }
 

@@ -127,7 +127,7 @@ urlpatterns = [
     path("cases/", include(case_patterns)),
     path("referrals/", include("referrals.urls")),
     path("providers/", include("providers.urls")),
-    path("mdt/", include("casework.panels.urls")),
+    path("mdt/", include("mdt.urls")),
     path("audit/", include("audit.urls")),
     path("measures/", include("measures.urls")),
     path("privacy/", include("privacy.urls")),

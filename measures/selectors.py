@@ -32,8 +32,8 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.emergency import EmergencyAccess
 from casework.models import Assessment, Case, CaseTransition, FollowUp, Pathway, ServicePlan
-from casework.panels.models import AgendaItem, Decision
 from casework.selectors import stage_overdue_q
+from mdt.models import AgendaItem, Decision
 from measures.models import PreventionActivity
 from measures.periods import Filters, Period
 from measures.scopes import LiveScope, StoredScope

@@ -1,8 +1,7 @@
 """Reads of the data inventory: which models it covers, what it misses, and the Article 30 record.
 
 Models are discovered from the app registry, so a model or a field added anywhere shows up as
-unclassified until privacy/inventory.py names it. MDT models are looked up as "mdt.<Model>"
-whichever app holds them (they are moving from casework.panels to their own app).
+unclassified until privacy/inventory.py names it.
 """
 
 from dataclasses import dataclass
@@ -13,12 +12,7 @@ from django.utils.translation import gettext as _
 from privacy.inventory import INVENTORY
 from privacy.inventory_types import CATEGORIES, CATEGORY_LABELS, Record
 
-MDT_MODULES = ("casework.panels", "mdt")
-
-
 def label_of(model) -> str:
-    if model.__module__.startswith(MDT_MODULES):
-        return f"mdt.{model.__name__}"
     return model._meta.label
 
 

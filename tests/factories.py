@@ -140,12 +140,12 @@ def sent_provider_referral(case, service, *, by, consent=True, **kwargs):
     return outgoing.send_provider_referral(case, actor=by, service=service, **kwargs)
 
 
-# MDT review (casework/panels) ------------------------------------------------------------------
+# MDT review (mdt/) ------------------------------------------------------------------
 
 
 class PanelFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "casework.Panel"
+        model = "mdt.Panel"
         django_get_or_create = ("name",)
         skip_postgeneration_save = True
 
@@ -159,7 +159,7 @@ class PanelFactory(factory.django.DjangoModelFactory):
 
 def seat(panel, user, role="social_services"):
     """Seat `user` on `panel` in `role` (PanelMember.Role value)."""
-    from casework.models import PanelMember
+    from mdt.models import PanelMember
 
     return PanelMember.objects.create(panel=panel, user=user, role=role)
 
@@ -168,7 +168,7 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     """A meeting with its (empty, draft) minutes, as services.schedule_meeting makes it."""
 
     class Meta:
-        model = "casework.Meeting"
+        model = "mdt.Meeting"
         skip_postgeneration_save = True
 
     panel = factory.SubFactory(PanelFactory)
@@ -179,14 +179,14 @@ class MeetingFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def minutes(self, create, extracted, **kwargs):
-        from casework.models import Minutes
+        from mdt.models import Minutes
 
         Minutes.objects.get_or_create(meeting=self)
 
 
 class AgendaItemFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "casework.AgendaItem"
+        model = "mdt.AgendaItem"
 
     meeting = factory.SubFactory(MeetingFactory)
     case = factory.SubFactory(CaseFactory)

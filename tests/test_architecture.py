@@ -11,7 +11,7 @@ import grimp
 from importlinter.cli import lint_imports
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("casework", "referrals", "providers", "audit", "measures")
+APPS = ("casework", "mdt", "referrals", "providers", "audit", "measures")
 
 
 def app_files():

@@ -18,8 +18,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from casework.accounts import mfa, powers, sessions
 from casework.accounts.models import PowerRequest
 from casework.models import TeamMembership
-from casework.panels.models import PanelMember
-from casework.workflow import TransitionRefused
 
 User = get_user_model()
 
@@ -67,34 +65,6 @@ def save_team_memberships(request, formset) -> None:
                 continue
             membership.role = was.first()
         membership.save()
-    formset.save_m2m()
-
-
-def save_panel_seats(request, formset) -> None:
-    """Save a panel's seats: a new seat, a seat back in use or a new role waits for a second
-    admin (a seat opens the agenda cases' summaries); ending or deleting one is immediate."""
-    instances = formset.save(commit=False)
-    for member in formset.deleted_objects:
-        powers.remove_panel_seat(member, actor=request.user, delete=True)
-    for member in instances:
-        was = PanelMember.objects.filter(pk=member.pk).values("role", "is_active").first()
-        if not member.is_active:
-            if was and was["is_active"]:
-                powers.remove_panel_seat(member, actor=request.user)
-            continue
-        if was and was["is_active"] and was["role"] == member.role:
-            member.save()  # nothing about the power changed
-            continue
-        try:
-            pending = powers.request_panel_seat(member.user, member.panel, role=member.role,
-                                                actor=request.user)
-        except TransitionRefused as refused:
-            messages.error(request, " ".join(str(m) for m in refused.messages))
-            continue
-        if pending is not None:
-            messages.warning(request, _("%(user)s gets %(power)s when a second admin approves "
-                                        "it (Power requests).") % {
-                "user": member.user.get_username(), "power": pending.power})
     formset.save_m2m()
 
 

@@ -27,7 +27,7 @@ class PowerRequest(models.Model):
     )
     group = models.ForeignKey("auth.Group", on_delete=models.CASCADE, null=True, blank=True)
     team = models.ForeignKey("casework.Team", on_delete=models.CASCADE, null=True, blank=True)
-    panel = models.ForeignKey("casework.Panel", on_delete=models.CASCADE, null=True, blank=True)
+    panel = models.ForeignKey("mdt.Panel", on_delete=models.CASCADE, null=True, blank=True)
     panel_role = models.CharField(max_length=20, blank=True)  # PanelMember.Role, with `panel`
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

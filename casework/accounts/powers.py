@@ -7,19 +7,32 @@ at installation, is the only way; signals.py records it).
 """
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from audit import events
-from casework import access, roles
+from casework import roles
 from casework.accounts import sessions
 from casework.accounts.models import PowerRequest
 from casework.models import TeamMembership
-from casework.panels import services as panel_services
-from casework.panels.models import PanelMember
-from casework.workflow import TransitionRefused
+
+# Seating a user on an MDT panel is the mdt app's verb (mdt.workflow.add_member); mdt.apps names
+# it here when the app is ready, as casework never imports the app built on it.
+_panel_seaters: list = []
+
+
+def register_panel_seater(seat) -> None:
+    """Name the function that seats a user on a panel once a second admin approves it."""
+    if seat not in _panel_seaters:
+        _panel_seaters.append(seat)
+
+
+def _seat_on_panel(panel, user, *, role: str):
+    if not _panel_seaters:
+        raise ImproperlyConfigured("A panel seat was approved, but the mdt app is not installed.")
+    return _panel_seaters[-1](panel, user, role=role)
+
 
 POWERFUL_GROUPS = frozenset({
     roles.ADMIN, roles.AUDITOR, roles.SUPERVISOR,
@@ -93,40 +106,13 @@ def approve(request: PowerRequest, *, actor) -> PowerRequest:
         sessions.end_sessions(request.user, actor=actor)  # a role change ends their sessions
     elif request.panel_id:
         # The panel's own rule applies too: only MDT members and supervisors sit on a panel.
-        panel_services.add_member(request.panel, request.user, role=request.panel_role)
+        _seat_on_panel(request.panel, request.user, role=request.panel_role)
     else:
         TeamMembership.objects.update_or_create(
             team=request.team, user=request.user,
             defaults={"role": TeamMembership.Role.SUPERVISOR},
         )
     return _decide(request, PowerRequest.Status.APPROVED, events.POWER_APPROVED, actor)
-
-
-@transaction.atomic
-def request_panel_seat(user, panel, *, role: str, actor) -> PowerRequest | None:
-    """Ask for `user` to sit on `panel` as `role`; None if they already do, as that role."""
-    refuse_self(user, actor=actor)
-    if not access.can_use_mdt(user):
-        raise TransitionRefused([_("Only MDT members and supervisors sit on a panel.")])
-    if PanelMember.objects.filter(panel=panel, user=user, role=role, is_active=True).exists():
-        return None
-    return request_power(user, actor=actor, panel=panel, panel_role=role)
-
-
-@transaction.atomic
-def remove_panel_seat(member: PanelMember, *, actor, delete: bool = False) -> None:
-    """End a seat now (the next request no longer shows the panel's summaries), on the chain."""
-    refuse_self(member.user, actor=actor)
-    seat = PanelMember.objects.select_for_update().filter(pk=member.pk).first()
-    if seat is None or not (seat.is_active or delete):
-        return
-    if delete:
-        seat.delete()
-    else:
-        seat.is_active = False
-        seat.save(update_fields=["is_active"])
-    events.record(events.POWER_CHANGED, instance=member.user, actor=actor,
-                  change="panel_seat_removed", panel=member.panel_id, role=member.role)
 
 
 @transaction.atomic

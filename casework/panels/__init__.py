@@ -1,1 +1,1 @@
-"""The weekly multidisciplinary team (MDT) review: panels, meetings, agendas, decisions, minutes."""
+"""Kept for an old migration only: the MDT review is its own app now (mdt/)."""

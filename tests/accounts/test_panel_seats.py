@@ -11,10 +11,12 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from audit import events, sequencer
-from casework import access, roles
+from casework import roles
 from casework.accounts import powers
 from casework.accounts.models import PowerRequest
-from casework.panels.models import PanelMember
+from mdt import access
+from mdt import workflow as mdt_workflow
+from mdt.models import PanelMember
 from tests.accounts.conftest import entries
 from tests.factories import MeetingFactory, PanelFactory, UserFactory, seat
 
@@ -47,7 +49,7 @@ def _panel_form(panel, rows):
 
 
 def _change_panel(client, panel, rows):
-    return client.post(reverse("admin:casework_panel_change", args=[panel.pk]),
+    return client.post(reverse("admin:mdt_panel_change", args=[panel.pk]),
                        _panel_form(panel, rows))
 
 
@@ -131,7 +133,7 @@ def test_an_admin_cannot_seat_itself(client, adam, panel):
     assert b"You cannot change your own memberships" in response.content
     assert not PowerRequest.objects.exists()
     with pytest.raises(powers.SelfChangeRefused):
-        powers.request_panel_seat(adam, panel, role="chair", actor=adam)
+        mdt_workflow.request_panel_seat(adam, panel, role="chair", actor=adam)
 
 
 def test_only_mdt_members_and_supervisors_can_be_asked_for(client, adam, bob, panel):

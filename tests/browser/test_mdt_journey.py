@@ -1,10 +1,14 @@
 """The weekly MDT review in Debian's Chromium, on the demo data: the chair trims and publishes
 the drafted agenda, the secretary records a decision with an action, and finalises the minutes."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from casework.models import Decision, Meeting, Task
+from casework.models import Task
+from mdt.models import Decision, Meeting
 from tests.browser.conftest import RESULTS, expect_message, sign_in
 
 pytestmark = pytest.mark.browser
@@ -69,6 +73,9 @@ def test_the_chair_publishes_and_the_secretary_decides_and_finalises(page: Page,
     page.get_by_label("Minutes").fill("Fictional: one case reviewed; the plan continues.")
     page.get_by_role("button", name="Save draft").click()
     expect_message(page, "Draft minutes saved.")
+    # Minutes are finalised once the meeting has started: say it began an hour ago.
+    Meeting.objects.filter(pk=meeting.pk).update(
+        scheduled_for=timezone.now() - datetime.timedelta(hours=1))
     page.get_by_role("button", name="Finalise minutes").click()
     expect_message(page, "Minutes finalised.")
     expect(page.locator("#minutes-status")).to_contain_text("Finalised")

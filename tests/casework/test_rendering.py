@@ -48,4 +48,4 @@ def test_a_task_owner_outside_the_choices_is_refused(alice, bob):
 @pytest.mark.django_db
 def test_the_admin_site_still_draws_its_own_widgets(client, adam):
     client.force_login(adam)
-    assert client.get(reverse("admin:casework_panel_add")).status_code == 200
+    assert client.get(reverse("admin:mdt_panel_add")).status_code == 200

@@ -162,7 +162,7 @@ CREATE_VIEWS = {
     "case-consent", "case-plan", "case-plan-goal", "case-plan-intervention", "case-plan-revise",
     "case-follow-up", "case-follow-up-schedule", "case-note", "case-note-addendum", "case-task",
     "case-transfer",
-    # casework/panels
+    # mdt/
     "mdt-item-add", "mdt-decision", "mdt-action", "mdt-annotate",
     # referrals
     "referral-new", "referral-partner-new", "referral-public", "referral-screen",

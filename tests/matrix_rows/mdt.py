@@ -11,7 +11,7 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.panels import services
+from mdt import workflow
 from tests.factories import AgendaItemFactory, CaseFactory, PanelFactory, seat
 from tests.matrix_kit import Target, signed_in
 from tests.matrix_kit import today as _today
@@ -70,19 +70,21 @@ def arrange(route, people, north) -> Target:
     panel = PanelFactory(name="Matrix MDT", teams=[north])
     seat(panel, mo, "chair")
     seat(panel, sam, "social_services")
-    meeting = services.schedule_meeting(
-        panel, at=timezone.now() + datetime.timedelta(days=1)
+    # Finalising needs the meeting to have started: for those routes it began an hour ago.
+    started = route in {"mdt-finalise", "mdt-annotate"}
+    meeting = workflow.schedule_meeting(
+        panel, at=timezone.now() + datetime.timedelta(hours=-1 if started else 24)
     )
     case = CaseFactory(team=north, caseworker=alice)
     item = AgendaItemFactory(meeting=meeting, case=case, reasons=["new_case"])
     if route not in DRAFT_ROUTES:
-        services.publish_agenda(meeting, actor=mo, now=timezone.now() - datetime.timedelta(
+        workflow.publish_agenda(meeting, actor=mo, now=timezone.now() - datetime.timedelta(
             minutes=1))
     if route in {"mdt-finalise", "mdt-annotate"}:
-        services.record_decision(item, actor=sam, kind="continue", rationale="Test.")
-        services.save_minutes(meeting, actor=sam, text="Test minutes.")
+        workflow.record_decision(item, actor=sam, kind="continue", rationale="Test.")
+        workflow.save_minutes(meeting, actor=sam, text="Test minutes.")
     if route == "mdt-annotate":
-        services.finalise_minutes(meeting, actor=sam)
+        workflow.finalise_minutes(meeting, actor=sam)  # it started an hour ago
     data = {
         "mdt-item-add": lambda: {"reference": CaseFactory(team=north, caseworker=alice).reference},
         "mdt-minutes": lambda: {"text": "Test minutes."},
@@ -97,7 +99,7 @@ def arrange(route, people, north) -> Target:
 
 
 def state() -> dict:
-    from casework.models import (
+    from mdt.models import (
         Action,
         AgendaItem,
         Annotation,

@@ -11,12 +11,14 @@ import pytest
 from django.utils import timezone
 
 from casework import roles
-from casework.models import PanelMember
-from casework.panels import services
+from mdt import workflow
+from mdt.models import PanelMember
 from tests.factories import AgendaItemFactory, CaseFactory, PanelFactory, UserFactory, seat
 
 # A Wednesday, at the panels' default time (settings.MDT_MEETING_WEEKDAY and _TIME).
 MEETING_AT = timezone.make_aware(datetime.datetime(2026, 12, 2, 10, 0))
+# An hour into it: minutes are finalised only once the meeting has started.
+UNDER_WAY = MEETING_AT + datetime.timedelta(hours=1)
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def panel(north, mo, sasha, mia, sam):
 
 @pytest.fixture
 def meeting(panel):
-    return services.schedule_meeting(panel, at=MEETING_AT)
+    return workflow.schedule_meeting(panel, at=MEETING_AT)
 
 
 @pytest.fixture
@@ -53,7 +55,7 @@ def item(meeting, alices_case):
 @pytest.fixture
 def published(item, mo):
     """The agenda with alice's case, published by the chair a minute ago."""
-    services.publish_agenda(item.meeting, actor=mo, now=timezone.now() - datetime.timedelta(minutes=1))
+    workflow.publish_agenda(item.meeting, actor=mo, now=timezone.now() - datetime.timedelta(minutes=1))
     item.meeting.refresh_from_db()
     return item
 

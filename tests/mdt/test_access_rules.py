@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from casework import access
 from casework.models import Case, ServicePlan
-from casework.panels import services
+from mdt import access, workflow
 from tests.factories import ServiceFactory
+from tests.mdt.conftest import UNDER_WAY
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ def test_the_summary_grants_nothing_else_on_the_case(published, mia, client):
 
 
 def test_a_removed_item_is_a_404(item, mo, mia, north, alice, client):
-    services.remove_item(item, actor=mo)
+    workflow.remove_item(item, actor=mo)
     client.force_login(mia)
     assert client.get(reverse("mdt-item", args=[item.pk])).status_code == 404
 
@@ -55,17 +55,17 @@ def test_a_removed_item_is_a_404(item, mo, mia, north, alice, client):
 def test_no_decision_after_finalisation(published, sasha):
     from casework.workflow import TransitionRefused
 
-    services.record_decision(published, actor=sasha, kind="continue", rationale="Test.")
-    services.save_minutes(published.meeting, actor=sasha, text="Test.")
-    services.finalise_minutes(published.meeting, actor=sasha)
-    from casework.panels.models import MinutesLocked
+    workflow.record_decision(published, actor=sasha, kind="continue", rationale="Test.")
+    workflow.save_minutes(published.meeting, actor=sasha, text="Test.")
+    workflow.finalise_minutes(published.meeting, actor=sasha, now=UNDER_WAY)
+    from mdt.models import MinutesLocked
 
     with pytest.raises(MinutesLocked):
         published.decision.delete()
     with pytest.raises(MinutesLocked):
         published.decision.save()
     with pytest.raises(TransitionRefused, match="finalised"):
-        services.record_decision(published, actor=sasha, kind="other", rationale="Late.")
+        workflow.record_decision(published, actor=sasha, kind="other", rationale="Late.")
 
 
 def test_plan_approval_by_the_mdt_carries_the_meeting_date(meeting, north, alice, sam, mo,
@@ -78,9 +78,9 @@ def test_plan_approval_by_the_mdt_carries_the_meeting_date(meeting, north, alice
     plan = ServicePlan.objects.create(case=case, goals="", created_by=alice)
     plan.services.add(ServiceFactory())
     item = AgendaItemFactory(meeting=meeting, case=case)
-    services.publish_agenda(meeting, actor=mo)
+    workflow.publish_agenda(meeting, actor=mo)
 
-    services.record_decision(item, actor=sam, kind="approve_plan", rationale="Agreed.")
+    workflow.record_decision(item, actor=sam, kind="approve_plan", rationale="Agreed.")
 
     plan.refresh_from_db()
     assert plan.approved_via == "mdt"

@@ -9,8 +9,7 @@ from django.http import Http404
 from django.urls import reverse
 from freezegun import freeze_time
 
-from casework import access
-from casework.panels import services
+from mdt import access, workflow
 from tests.mdt.conftest import MEETING_AT
 
 PUBLISHED_AT = MEETING_AT - datetime.timedelta(days=1)
@@ -21,11 +20,11 @@ FINALISED_AT = MEETING_AT + datetime.timedelta(hours=2)
 def finalised(item, mo, sasha, settings):
     """Published the day before, decided and finalised two hours into the meeting."""
     settings.MDT_GRACE_PERIOD_HOURS = 24
-    services.publish_agenda(item.meeting, actor=mo, now=PUBLISHED_AT)
+    workflow.publish_agenda(item.meeting, actor=mo, now=PUBLISHED_AT)
     with freeze_time(MEETING_AT):
-        services.record_decision(item, actor=sasha, kind="continue", rationale="Test.")
-        services.save_minutes(item.meeting, actor=sasha, text="Test minutes.")
-    services.finalise_minutes(item.meeting, actor=sasha, now=FINALISED_AT)
+        workflow.record_decision(item, actor=sasha, kind="continue", rationale="Test.")
+        workflow.save_minutes(item.meeting, actor=sasha, text="Test minutes.")
+    workflow.finalise_minutes(item.meeting, actor=sasha, now=FINALISED_AT)
     return item
 
 
@@ -62,7 +61,7 @@ def test_an_unpublished_agenda_shows_no_case(item, mia, mo):
 
 
 def test_a_member_never_sees_an_item_they_declared_a_conflict_on(published, mia, mo):
-    services.declare_conflict(published, actor=mia)
+    workflow.declare_conflict(published, actor=mia)
     assert not sees(mia, published, None)
     assert sees(mo, published, None)
 

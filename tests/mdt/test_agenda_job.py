@@ -5,18 +5,18 @@ import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from casework.panels import services, tasks
-from casework.panels.models import Meeting
+from mdt import tasks, workflow
+from mdt.models import Meeting
 from tests.mdt.conftest import north_case
 
 
 def test_the_job_is_on_the_beat_schedule():
     entry = settings.CELERY_BEAT_SCHEDULE["mdt-draft-agendas"]
-    assert entry["task"] == "casework.panels.tasks.draft_agendas"
+    assert entry["task"] == "mdt.tasks.draft_agendas"
     from casework.celery import app
 
     app.loader.import_default_modules()
-    assert "casework.panels.tasks.draft_agendas" in app.tasks
+    assert "mdt.tasks.draft_agendas" in app.tasks
 
 
 def test_the_job_drafts_the_next_meeting_and_a_rerun_adds_nothing(panel, north, alice, settings):
@@ -35,9 +35,9 @@ def test_the_job_drafts_the_next_meeting_and_a_rerun_adds_nothing(panel, north, 
 
 def test_the_job_leaves_a_published_agenda_alone(panel, north, alice, mo, settings):
     settings.MDT_AGENDA_LEAD_DAYS = 7
-    meeting = services.schedule_meeting(panel)
-    services.add_item(meeting, actor=mo, reference=north_case(north, alice).reference)
-    services.publish_agenda(meeting, actor=mo)
+    meeting = workflow.schedule_meeting(panel)
+    workflow.add_item(meeting, actor=mo, reference=north_case(north, alice).reference)
+    workflow.publish_agenda(meeting, actor=mo)
     north_case(north, alice)
 
     tasks.draft_agendas.delay()

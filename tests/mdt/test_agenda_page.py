@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from casework.panels.models import AgendaItem
+from mdt.models import AgendaItem
 from tests.mdt.conftest import north_case
 
 
@@ -48,15 +48,16 @@ def test_ordinary_members_may_not_shape_the_agenda(item, mia, client):
     assert client.post(reverse("mdt-item-remove", args=[item.pk])).status_code == 403
 
 
-def test_members_see_the_agenda_only_once_published(item, mia, mo, client):
-    reference = item.case.reference
+def test_members_open_the_agenda_summaries_only_once_published(item, mia, mo, client):
+    """Before publication a member sees references and reasons (to declare conflicts)."""
+    summary = f'href="{reverse("mdt-item", args=[item.pk])}"'
     client.force_login(mia)
-    assert reference not in client.get(meeting_url(item.meeting)).content.decode()
+    page = client.get(meeting_url(item.meeting)).content.decode()
+    assert item.case.reference in page and summary not in page
     client.force_login(mo)
-    assert reference in client.get(meeting_url(item.meeting)).content.decode()
     client.post(reverse("mdt-publish", args=[item.meeting_id]))
     client.force_login(mia)
-    assert reference in client.get(meeting_url(item.meeting)).content.decode()
+    assert summary in client.get(meeting_url(item.meeting)).content.decode()
 
 
 def test_a_meeting_of_another_panel_is_a_404(item, sofia, client):

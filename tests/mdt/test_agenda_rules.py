@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from casework.models import (
@@ -13,8 +14,8 @@ from casework.models import (
     PlanGoal,
     ServicePlan,
 )
-from casework.panels import agenda, services
-from casework.panels.models import Decision
+from mdt import agenda, workflow
+from mdt.models import Decision
 from tests.factories import AgendaItemFactory, CaseFactory, ServiceFactory
 from tests.mdt.conftest import MEETING_AT, north_case
 
@@ -186,15 +187,55 @@ def test_drafting_gives_each_item_its_reasons_and_keeps_removed_items_off(
     new = north_case(north, alice, stage_entered_at=NOW)
     stuck = north_case(north, alice, stage_entered_at=NOW - datetime.timedelta(days=10))
 
-    added = services.draft_agenda(meeting, actor=mo, now=NOW)
+    added = workflow.draft_agenda(meeting, actor=mo, now=NOW)
 
     reasons = {item.case_id: item.reasons for item in added}
     assert reasons[new.pk] == ["new_case"]
     assert reasons[stuck.pk] == ["new_case", "stuck_stage"]
     stuck_item = meeting.items.get(case=stuck)
     assert "past its limit" in stuck_item.detail
-    services.remove_item(stuck_item, actor=mo)
+    workflow.remove_item(stuck_item, actor=mo)
 
-    assert services.draft_agenda(meeting, now=NOW) == []
+    assert workflow.draft_agenda(meeting, now=NOW) == []
     stuck_item.refresh_from_db()
     assert stuck_item.removed
+
+
+def test_drafting_again_drops_a_case_that_no_longer_qualifies_and_says_why(meeting, north, alice,
+                                                                          mo, client):
+    closing, staying = north_case(north, alice), north_case(north, alice)
+    workflow.draft_agenda(meeting, actor=mo, now=NOW)
+    assert set(meeting.items.filter(removed=False).values_list("case", flat=True)) >= {
+        closing.pk, staying.pk}
+    Case.objects.filter(pk=closing.pk).update(stage=Case.Stage.CLOSED)
+
+    workflow.draft_agenda(meeting, actor=mo, now=NOW)
+
+    dropped = meeting.items.get(case=closing)
+    assert dropped.removed and dropped.removed_by is None
+    assert dropped.dropped_because == "closed"
+    assert not meeting.items.get(case=staying).removed
+    client.force_login(mo)
+    page = client.get(reverse("mdt-meeting", args=[meeting.pk])).content.decode()
+    removed = page[page.index('id="removed-items"'):]
+    assert closing.reference in removed[:600]
+    assert "The case has been closed" in removed[:600]
+
+
+def test_a_dropped_case_that_qualifies_again_comes_back_but_a_chairs_removal_stands(
+    meeting, north, alice, mo
+):
+    case = north_case(north, alice)
+    workflow.draft_agenda(meeting, actor=mo, now=NOW)
+    Case.objects.filter(pk=case.pk).update(stage=Case.Stage.SERVICE_PLAN)
+    workflow.draft_agenda(meeting, actor=mo, now=NOW)
+    assert meeting.items.get(case=case).dropped_because == "no_longer_due"
+
+    Case.objects.filter(pk=case.pk).update(stage=Case.Stage.INTAKE)
+    workflow.draft_agenda(meeting, actor=mo, now=NOW)
+    item = meeting.items.get(case=case)
+    assert not item.removed and item.dropped_because == ""
+
+    workflow.remove_item(item, actor=mo)
+    workflow.draft_agenda(meeting, actor=mo, now=NOW)
+    assert meeting.items.get(case=case).removed

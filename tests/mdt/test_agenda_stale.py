@@ -7,8 +7,8 @@ import re
 from django.test import Client
 from django.urls import reverse
 
-from casework.panels import services
-from casework.panels.models import AgendaItem, Meeting
+from mdt import workflow
+from mdt.models import AgendaItem, Meeting
 from tests.mdt.conftest import north_case
 
 
@@ -74,7 +74,7 @@ def test_the_agenda_job_adding_a_case_makes_the_chairs_page_stale(meeting, mo, n
     page = client.get(reverse("mdt-meeting", args=[meeting.pk]))
     before = Meeting.objects.get(pk=meeting.pk).revision
     AgendaItem.objects.create(meeting=meeting, case=CaseFactory(team=north, caseworker=alice))
-    services.draft_agenda(meeting)  # renumbers: the agenda changed
+    workflow.draft_agenda(meeting)  # renumbers: the agenda changed
     assert Meeting.objects.get(pk=meeting.pk).revision == before + 1
     refused = client.post(reverse("mdt-publish", args=[meeting.pk]),
                           {"revision": revision_in(page, "chair-tools")})
@@ -83,7 +83,7 @@ def test_the_agenda_job_adding_a_case_makes_the_chairs_page_stale(meeting, mo, n
 
 def test_a_draft_that_changes_nothing_leaves_open_pages_current(item, mo):
     meeting = Meeting.objects.get(pk=item.meeting_id)
-    services.draft_agenda(meeting)
+    workflow.draft_agenda(meeting)
     seen = Meeting.objects.get(pk=meeting.pk).revision
-    services.draft_agenda(meeting)
+    workflow.draft_agenda(meeting)
     assert Meeting.objects.get(pk=meeting.pk).revision == seen

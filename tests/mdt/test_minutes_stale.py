@@ -5,12 +5,12 @@ import re
 from django.test import Client
 from django.urls import reverse
 
-from casework.panels import services
-from casework.panels.models import Minutes
+from mdt import workflow
+from mdt.models import Minutes
 
 
 def test_the_second_save_of_the_minutes_is_refused_and_keeps_its_text(published, sasha, sam):
-    services.save_minutes(published.meeting, actor=sasha, text="Opening notes.")
+    workflow.save_minutes(published.meeting, actor=sasha, text="Opening notes.")
     url = reverse("mdt-minutes", args=[published.meeting_id])
     secretary, chair = Client(), Client()
     secretary.force_login(sasha)

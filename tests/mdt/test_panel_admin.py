@@ -7,7 +7,7 @@ from django.urls import reverse
 from casework import roles
 from casework.accounts import powers
 from casework.accounts.models import PowerRequest
-from casework.panels.models import AgendaItem, Decision, Meeting, Minutes, Panel
+from mdt.models import AgendaItem, Decision, Meeting, Minutes, Panel
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 def test_the_admin_sets_up_a_panel_with_its_members(client, adam, mo, north):
     client.force_login(adam)
-    assert client.get(reverse("admin:casework_panel_add")).status_code == 200
-    response = client.post(reverse("admin:casework_panel_add"), {
+    assert client.get(reverse("admin:mdt_panel_add")).status_code == 200
+    response = client.post(reverse("admin:mdt_panel_add"), {
         "name": "North panel", "teams": [north.pk], "weekday": 2, "time": "10:00",
         "is_active": "on",
         "members-TOTAL_FORMS": "1", "members-INITIAL_FORMS": "0",

@@ -2,15 +2,17 @@
 on the access log (one entry per case shown)."""
 
 import base64
+import datetime
 import re
 import zlib
 
 from auditlog.models import LogEntry
 from django.urls import reverse
 
-from casework.panels import services
+from mdt import workflow
+from mdt.models import Annotation
 from tests.factories import AgendaItemFactory
-from tests.mdt.conftest import north_case
+from tests.mdt.conftest import UNDER_WAY, north_case
 
 
 def page_texts(content: bytes) -> list[bytes]:
@@ -63,7 +65,7 @@ def test_the_agenda_pdf_is_confidential_on_every_page_and_logged(published, nort
 
 
 def test_the_agenda_pdf_leaves_out_an_item_the_member_is_conflicted_on(published, mia, client):
-    services.declare_conflict(published, actor=mia)
+    workflow.declare_conflict(published, actor=mia)
     client.force_login(mia)
     response = client.get(reverse("mdt-agenda-pdf", args=[published.meeting_id]))
     assert response.status_code == 200
@@ -71,9 +73,9 @@ def test_the_agenda_pdf_leaves_out_an_item_the_member_is_conflicted_on(published
 
 
 def test_the_minutes_pdf_works_and_is_logged(published, sasha, client):
-    services.record_decision(published, actor=sasha, kind="continue", rationale="Test.")
-    services.save_minutes(published.meeting, actor=sasha, text="Test minutes <b>&")
-    services.finalise_minutes(published.meeting, actor=sasha)
+    workflow.record_decision(published, actor=sasha, kind="continue", rationale="Test.")
+    workflow.save_minutes(published.meeting, actor=sasha, text="Test minutes <b>&")
+    workflow.finalise_minutes(published.meeting, actor=sasha, now=UNDER_WAY)
     client.force_login(sasha)
 
     response = client.get(reverse("mdt-minutes-pdf", args=[published.meeting_id]))
@@ -87,3 +89,24 @@ def test_the_minutes_pdf_works_and_is_logged(published, sasha, client):
 def test_no_pdf_before_the_agenda_is_published(item, mo, client):
     client.force_login(mo)
     assert client.get(reverse("mdt-agenda-pdf", args=[item.meeting_id])).status_code == 404
+
+
+def test_every_time_in_the_minutes_pdf_is_in_the_one_zone_the_page_names(published, sasha, mo,
+                                                                        client, settings):
+    settings.TIME_ZONE = "America/Chicago"
+    workflow.record_decision(published, actor=sasha, kind="continue", rationale="Test.")
+    workflow.save_minutes(published.meeting, actor=sasha, text="Test minutes.")
+    workflow.finalise_minutes(published.meeting, actor=sasha, now=UNDER_WAY)  # 11:00 in Chicago
+    annotation = workflow.annotate(published.meeting, actor=mo, text="Later note.")
+    Annotation.objects.filter(pk=annotation.pk).update(
+        written_at=datetime.datetime(2026, 12, 3, 15, 30, tzinfo=datetime.UTC))  # 09:30 there
+    client.force_login(sasha)
+
+    text = b"".join(page_texts(
+        client.get(reverse("mdt-minutes-pdf", args=[published.meeting_id])).content))
+
+    assert b"All times are in the America/Chicago time zone." in text
+    assert b"2026-12-02 10:00" in text  # the meeting
+    assert b"Finalised 2026-12-02 11:00." in text
+    assert b"2026-12-03 09:30" in text  # the annotation, not its UTC 15:30
+    assert b"15:30" not in text and b"17:00" not in text

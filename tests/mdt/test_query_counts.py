@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.panels import services
-from casework.panels.models import Decision
+from mdt import workflow
+from mdt.models import Decision
 from tests.factories import AgendaItemFactory
 from tests.mdt.conftest import north_case
 
@@ -20,11 +20,11 @@ def _meeting_with(meeting, north, alice, mo, sasha, count):
         if item.pk % 2:
             Decision.objects.create(item=item, kind="continue", rationale="Test.",
                                     recorded_by=sasha)
-            services.Action.objects.create(
+            workflow.Action.objects.create(
                 item=item, description="Test.", owner=alice, created_by=sasha,
                 due_on=timezone.localdate() + datetime.timedelta(days=3),
             )
-    services.publish_agenda(meeting, actor=mo)
+    workflow.publish_agenda(meeting, actor=mo)
 
 
 def queries_for(client, url) -> int:
@@ -35,8 +35,8 @@ def queries_for(client, url) -> int:
 
 
 def test_the_meeting_page_is_constant_in_queries(panel, north, alice, mo, sasha, client):
-    small = services.schedule_meeting(panel, at=timezone.now() + datetime.timedelta(days=1))
-    large = services.schedule_meeting(panel, at=timezone.now() + datetime.timedelta(days=8))
+    small = workflow.schedule_meeting(panel, at=timezone.now() + datetime.timedelta(days=1))
+    large = workflow.schedule_meeting(panel, at=timezone.now() + datetime.timedelta(days=8))
     _meeting_with(small, north, alice, mo, sasha, 5)
     _meeting_with(large, north, alice, mo, sasha, 40)
     client.force_login(sasha)  # the secretary's view has the most on it

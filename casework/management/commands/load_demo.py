@@ -13,10 +13,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from casework import roles, selectors, workflow
+from casework import roles, selectors, signals, workflow
 from casework.accounts import mfa
 from casework.models import Case, Instrument, Task, Team, TeamMembership
-from casework.panels.demo import load_demo_panel
 from casework.tasks import send_due_reminders
 from measures.demo import load_demo_measures
 from providers import demo as demo_directory
@@ -147,7 +146,7 @@ class Command(BaseCommand):
             case.save(update_fields=["stage_entered_at"])
         self.show_more(users)
         load_demo_provider_referrals(caseworker=users["caseworker"], provider=users["provider"])
-        load_demo_panel(team=team, mdt_user=users["mdt"], supervisor=users["supervisor"])
+        signals.demo_caseload_loaded.send(sender=type(self), team=team, users=users)
         load_demo_measures(lead=users["lead"])
         for first, last, dob, pathway, urgency in NEW_REFERRALS:
             Referral.objects.create(

@@ -17,7 +17,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from casework.models import Assessment, Attendance, Case, Pathway
+from casework.models import Assessment, Case, Pathway
+from mdt.models import Attendance
 
 MARKING = gettext_lazy("CONFIDENTIAL")  # in the language of the request that draws it
 
@@ -46,12 +47,20 @@ def _build(title: str, story: list) -> bytes:
     return buffer.getvalue()
 
 
+def _when(moment) -> str:
+    """Every time in a PDF, in the one zone the header names (the deployment's TIME_ZONE)."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
 def _header(meeting, heading: str) -> list:
     styles = getSampleStyleSheet()
-    when = timezone.localtime(meeting.scheduled_for).strftime("%Y-%m-%d %H:%M")
+    zone = _("All times are in the %(zone)s time zone.") % {
+        "zone": timezone.get_current_timezone_name()}
     return [
         Paragraph(_text(heading), styles["Title"]),
-        Paragraph(_text(f"{meeting.panel.name} · {when}"), styles["Normal"]),
+        Paragraph(_text(f"{meeting.panel.name} · {_when(meeting.scheduled_for)}"),
+                  styles["Normal"]),
+        Paragraph(_text(zone), styles["Normal"]),
         Paragraph(_text(_("Confidential: for panel members only. Do not copy or forward.")),
                   styles["Italic"]),
         Spacer(1, 6 * mm),
@@ -90,26 +99,43 @@ def agenda_pdf(meeting, items) -> bytes:
     return _build(_("MDT agenda"), story)
 
 
-def minutes_pdf(meeting, items, members, attendance, annotations) -> bytes:
-    """The minutes: attendance, each item's decision, rationale and actions, the minutes text,
-    and any annotations added after finalisation."""
+def _member(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def conflict_line(declaration) -> str:
+    item = declaration.item
+    return _("%(member)s on item %(number)s (%(reference)s), declared %(when)s") % {
+        "member": _member(declaration.user), "number": item.order,
+        "reference": item.case.reference, "when": _when(declaration.declared_at),
+    }
+
+
+def minutes_pdf(meeting, items, members, attendance, annotations, *, conflicts=()) -> bytes:
+    """The minutes: attendance, the conflicts of interest declared, each item's decision,
+    rationale and actions, the minutes text, and any annotations added after finalisation."""
     styles = getSampleStyleSheet()
     body, heading = styles["BodyText"], styles["Heading2"]
     minutes = meeting.minutes
     story = _header(meeting, _("MDT minutes"))
     status = (
         _("Finalised %(when)s.") % {
-            "when": timezone.localtime(minutes.finalised_at).strftime("%Y-%m-%d %H:%M")
+            "when": _when(minutes.finalised_at)
         }
         if minutes.is_locked else _("DRAFT: not finalised.")
     )
     story.append(Paragraph(_text(status), styles["Normal"]))
     story.append(Paragraph(_text(_("Attendance")), heading))
     for member in members:
-        who = member.user.get_full_name() or member.user.get_username()
+        who = _member(member.user)
         state = attendance.get(member.pk)
         label = Attendance.Status(state).label if state else "-"
         story.append(Paragraph(_text(f"{who} ({member.get_role_display()}): {label}"), body))
+    story.append(Paragraph(_text(_("Conflicts of interest")), heading))
+    for declaration in conflicts:
+        story.append(Paragraph(_text(conflict_line(declaration)), body))
+    if not conflicts:
+        story.append(Paragraph(_text(_("None declared.")), body))
     story.append(Paragraph(_text(_("Decisions and actions")), heading))
     for number, item in enumerate(items, start=1):
         decision = getattr(item, "decision", None)
@@ -130,7 +156,7 @@ def minutes_pdf(meeting, items, members, attendance, annotations) -> bytes:
         story.append(Paragraph(_text(_("Annotations after finalisation")), heading))
         for annotation in annotations:
             story.append(Paragraph(_text(
-                f"{annotation.written_at:%Y-%m-%d %H:%M} {annotation.author.get_username()}: "
+                f"{_when(annotation.written_at)} {annotation.author.get_username()}: "
                 f"{annotation.text}"
             ), body))
     return _build(_("MDT minutes"), story)

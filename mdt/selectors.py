@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
-from casework import access
 from casework.models import Assessment, Case, FollowUp, Intervention, PlanGoal, ServicePlan
-from casework.panels import agenda
-from casework.panels.models import Action, AgendaItem, Attendance, Meeting, PanelMember
+from mdt import access, agenda
+from mdt.models import Action, AgendaItem, Attendance, ConflictDeclaration, Meeting, PanelMember
 
 RECENT_CONTACTS = 5
 
@@ -59,13 +58,16 @@ class MeetingPage:
 
 
 def meeting_page(user, meeting: Meeting, *, now=None) -> MeetingPage:
-    """The agenda as a list of references, stages and reasons (no personal data), with
-    attendance: 5 queries whatever the number of items."""
+    """The agenda as a list of references and reasons (no personal data; organisers also see
+    stages), with attendance: 5 queries whatever the number of items.
+
+    Members see the draft agenda too, so that they declare their conflicts from it before
+    publication opens any summary."""
     can_chair = access.can_chair(user, meeting)
     can_minute = access.can_minute(user, meeting)
     window_open = access.mdt_window_open(meeting, now)
     organiser = can_chair or can_minute
-    shows_items = organiser or window_open
+    shows_items = organiser or window_open or not meeting.is_published
     items, removed = [], []
     if shows_items:
         for item in _items(meeting):
@@ -167,6 +169,15 @@ def provider_referral_statuses(case: Case) -> list[dict]:
             "respond_by": getattr(referral, "respond_by", None),
         })
     return rows
+
+
+def conflicts(meeting: Meeting) -> list[ConflictDeclaration]:
+    """The conflicts of interest declared on the meeting's items, for the record (one query)."""
+    return list(
+        ConflictDeclaration.objects.filter(item__meeting=meeting, item__removed=False)
+        .select_related("user", "item__case")
+        .order_by("item__order", "item_id", "declared_at", "pk")
+    )
 
 
 def minutes_items(user, meeting: Meeting) -> list[AgendaItem]:

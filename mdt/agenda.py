@@ -30,8 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.models import Assessment, Case, FollowUp, PlanGoal, ServicePlan
-from casework.panels.models import REASONS, Decision, Meeting
 from casework.selectors import stage_overdue_q
+from mdt.models import REASONS, Decision, Meeting
 
 # The order items appear in: decisions first, then approvals, then the rest.
 REASON_ORDER = list(REASONS)

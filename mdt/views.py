@@ -1,4 +1,4 @@
-"""MDT pages. Each view: access policy -> form -> services -> redirect or render.
+"""MDT pages. Each view: access policy -> form -> workflow -> redirect or render.
 
 Role refusals inside a panel (an ordinary member trying to publish) are 403; a meeting, item or
 summary outside the user's reach is a 404, exactly as if it did not exist.
@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.access_log import record_read
-from casework import access, revisions, selectors, submissions
+from casework import revisions, selectors, submissions
 from casework.accounts.stepup import require_recent_second_factor
 from casework.pagination import paginate
-from casework.panels import forms, pdf, services
-from casework.panels import selectors as panel_selectors
 from casework.workflow import TransitionRefused
+from mdt import access, forms, pdf, workflow
+from mdt import selectors as mdt_selectors
 
 
 def _meeting_or_404(request, meeting_id):
@@ -26,7 +26,7 @@ def _meeting_or_404(request, meeting_id):
 
 def _meeting_page(request, meeting, *, status=200, errors=(), add_form=None,
                   attendance_form=None, stale=False):
-    page = panel_selectors.meeting_page(request.user, meeting)
+    page = mdt_selectors.meeting_page(request.user, meeting)
     if attendance_form is None and page.can_minute:
         attendance_form = forms.AttendanceForm(members=page.members, current=page.attendance)
     context = {
@@ -54,7 +54,7 @@ def _stale_agenda(request, meeting, stale: revisions.StaleEdit, *, add_form=None
 def meeting_list(request):
     if not access.can_use_mdt(request.user):
         raise PermissionDenied
-    meetings = paginate(request, panel_selectors.meetings_for(request.user))
+    meetings = paginate(request, mdt_selectors.meetings_for(request.user))
     return render(request, "mdt/list.html", {"meetings": meetings})
 
 
@@ -67,13 +67,17 @@ def meeting_detail(request, meeting_id):
 def meeting_draft(request, meeting_id):
     meeting = _meeting_or_404(request, meeting_id)
     try:
-        added = services.draft_agenda(meeting, actor=request.user,
+        added = workflow.draft_agenda(meeting, actor=request.user,
                                       seen_revision=revisions.seen(request))
     except revisions.StaleEdit as stale:
         return _stale_agenda(request, meeting, stale)
     except TransitionRefused as refused:
         return _refused(request, meeting, refused)
+    dropped = meeting.items.filter(removed=True, dropped_because__gt="").count()
     messages.success(request, _("Agenda drafted: %(n)s cases added.") % {"n": len(added)})
+    if dropped:
+        messages.info(request, _("%(n)s drafted cases no longer qualify and were taken off; "
+                                 "the list of removed cases says why.") % {"n": dropped})
     return redirect("mdt-meeting", meeting_id=meeting.pk)
 
 
@@ -87,7 +91,7 @@ def item_add(request, meeting_id):
     if not form.is_valid():
         return _meeting_page(request, meeting, status=400, add_form=form)
     try:
-        services.add_item(meeting, actor=request.user, seen_revision=revisions.seen(request),
+        workflow.add_item(meeting, actor=request.user, seen_revision=revisions.seen(request),
                           **form.cleaned_data)
     except revisions.StaleEdit as stale:
         return _stale_agenda(request, meeting, stale, add_form=form)
@@ -102,7 +106,7 @@ def item_add(request, meeting_id):
 def item_remove(request, item_id):
     item = access.access_agenda_item_to_arrange(request.user, item_id)
     try:
-        services.remove_item(item, actor=request.user, seen_revision=revisions.seen(request))
+        workflow.remove_item(item, actor=request.user, seen_revision=revisions.seen(request))
     except revisions.StaleEdit as stale:
         return _stale_agenda(request, item.meeting, stale)
     except TransitionRefused as refused:
@@ -115,7 +119,7 @@ def item_remove(request, item_id):
 def meeting_publish(request, meeting_id):
     meeting = _meeting_or_404(request, meeting_id)
     try:
-        services.publish_agenda(meeting, actor=request.user,
+        workflow.publish_agenda(meeting, actor=request.user,
                                 seen_revision=revisions.seen(request))
     except revisions.StaleEdit as stale:
         return _stale_agenda(request, meeting, stale)
@@ -130,12 +134,12 @@ def meeting_attendance(request, meeting_id):
     meeting = _meeting_or_404(request, meeting_id)
     if not access.can_minute(request.user, meeting):
         raise PermissionDenied
-    page = panel_selectors.meeting_page(request.user, meeting)
+    page = mdt_selectors.meeting_page(request.user, meeting)
     form = forms.AttendanceForm(request.POST, members=page.members, current=page.attendance)
     if not form.is_valid():
         return _meeting_page(request, meeting, status=400, attendance_form=form)
     try:
-        services.record_attendance(meeting, actor=request.user, statuses=form.statuses())
+        workflow.record_attendance(meeting, actor=request.user, statuses=form.statuses())
     except TransitionRefused as refused:
         return _refused(request, meeting, refused)
     messages.success(request, _("Attendance recorded."))
@@ -147,7 +151,7 @@ def meeting_attendance(request, meeting_id):
 
 def _item_page(request, item, *, status=200, errors=(), decision_form=None, action_form=None):
     meeting = item.meeting
-    summary = panel_selectors.case_summary(item)
+    summary = mdt_selectors.case_summary(item)
     can_minute = access.can_minute(request.user, meeting) and not meeting.minutes.is_locked
     owners = selectors.task_owners(item.case) if can_minute else []
     context = {
@@ -179,7 +183,7 @@ def item_decision(request, item_id):
     if not form.is_valid():
         return _item_page(request, item, status=400, decision_form=form)
     try:
-        services.record_decision(item, actor=request.user, **form.cleaned_data)
+        workflow.record_decision(item, actor=request.user, **form.cleaned_data)
     except TransitionRefused as refused:
         return _item_page(request, item, status=400, errors=refused.messages,
                           decision_form=form)
@@ -197,7 +201,7 @@ def item_action(request, item_id):
     if not form.is_valid():
         return _item_page(request, item, status=400, action_form=form)
     try:
-        services.add_action(item, actor=request.user, **form.cleaned_data)
+        workflow.add_action(item, actor=request.user, **form.cleaned_data)
     except TransitionRefused as refused:
         return _item_page(request, item, status=400, errors=refused.messages, action_form=form)
     messages.success(request, _("Action added: it is in the owner's task list."))
@@ -208,7 +212,7 @@ def item_action(request, item_id):
 def item_conflict(request, item_id):
     item = access.access_agenda_item_to_arrange(request.user, item_id)
     try:
-        services.declare_conflict(item, actor=request.user)
+        workflow.declare_conflict(item, actor=request.user)
     except TransitionRefused as refused:
         return _refused(request, item.meeting, refused)
     messages.success(request, _("Conflict of interest declared: this item is hidden from you."))
@@ -222,11 +226,12 @@ def _minutes_page(request, meeting, *, status=200, errors=(), form=None, annotat
                   stale=False):
     if not access.can_read_minutes(request.user, meeting):
         raise Http404
-    items = panel_selectors.minutes_items(request.user, meeting)
+    items = mdt_selectors.minutes_items(request.user, meeting)
     minutes = meeting.minutes
     can_minute = access.can_minute(request.user, meeting) and not minutes.is_locked
     context = {
         "meeting": meeting, "minutes": minutes, "items": items, "errors": errors,
+        "conflicts": mdt_selectors.conflicts(meeting),
         "annotations": list(minutes.annotations.select_related("author")),
         "can_minute": can_minute,
         "stale": stale,
@@ -250,7 +255,7 @@ def meeting_minutes(request, meeting_id):
     if not form.is_valid():
         return _minutes_page(request, meeting, status=400, form=form)
     try:
-        services.save_minutes(meeting, actor=request.user, text=form.cleaned_data["text"],
+        workflow.save_minutes(meeting, actor=request.user, text=form.cleaned_data["text"],
                               seen_revision=revisions.seen(request))
     except revisions.StaleEdit as stale:
         meeting.minutes.refresh_from_db()  # show the saved version beside what was typed
@@ -264,13 +269,25 @@ def meeting_minutes(request, meeting_id):
 
 @require_POST
 def meeting_finalise(request, meeting_id):
+    """Finalise, saving the text typed with it (the page's Finalise button posts the form)."""
     meeting = _meeting_or_404(request, meeting_id)
     if not access.can_minute(request.user, meeting):
         raise PermissionDenied
+    form = forms.MinutesForm(request.POST) if "text" in request.POST else None
+    if form is not None and not form.is_valid():
+        return _minutes_page(request, meeting, status=400, form=form)
     try:
-        services.finalise_minutes(meeting, actor=request.user)
+        workflow.finalise_minutes(
+            meeting, actor=request.user,
+            text=form.cleaned_data["text"] if form is not None else None,
+            seen_revision=revisions.seen(request),
+        )
+    except revisions.StaleEdit as stale:
+        meeting.minutes.refresh_from_db()  # show the saved version beside what was typed
+        return _minutes_page(request, meeting, status=409, errors=stale.messages, form=form,
+                             stale=True)
     except TransitionRefused as refused:
-        return _minutes_page(request, meeting, status=400, errors=refused.messages)
+        return _minutes_page(request, meeting, status=400, errors=refused.messages, form=form)
     messages.success(request, _("Minutes finalised. They can no longer change, only be annotated."))
     return redirect("mdt-minutes", meeting_id=meeting.pk)
 
@@ -285,7 +302,7 @@ def meeting_annotate(request, meeting_id):
     if not form.is_valid():
         return _minutes_page(request, meeting, status=400, annotation_form=form)
     try:
-        services.annotate(meeting, actor=request.user, text=form.cleaned_data["text"])
+        workflow.annotate(meeting, actor=request.user, text=form.cleaned_data["text"])
     except TransitionRefused as refused:
         return _minutes_page(request, meeting, status=400, errors=refused.messages,
                              annotation_form=form)
@@ -308,7 +325,7 @@ def agenda_pdf(request, meeting_id):
     meeting = _meeting_or_404(request, meeting_id)
     if not access.mdt_window_open(meeting):
         raise Http404
-    items = panel_selectors.agenda_rows(request.user, meeting)
+    items = mdt_selectors.agenda_rows(request.user, meeting)
     content = pdf.agenda_pdf(meeting, items)
     for item in items:
         record_read(item, part="mdt agenda pdf", meeting=meeting.pk)
@@ -321,10 +338,11 @@ def minutes_pdf(request, meeting_id):
     meeting = _meeting_or_404(request, meeting_id)
     if not access.can_read_minutes(request.user, meeting):
         raise Http404
-    items = panel_selectors.minutes_items(request.user, meeting)
-    page = panel_selectors.meeting_page(request.user, meeting)
+    items = mdt_selectors.minutes_items(request.user, meeting)
+    page = mdt_selectors.meeting_page(request.user, meeting)
     content = pdf.minutes_pdf(meeting, items, page.members, page.attendance,
-                              list(meeting.minutes.annotations.select_related("author")))
+                              list(meeting.minutes.annotations.select_related("author")),
+                              conflicts=mdt_selectors.conflicts(meeting))
     for item in items:
         record_read(item, part="mdt minutes pdf", meeting=meeting.pk)
     return _pdf_response(content, f"mdt-minutes-{meeting.pk}.pdf")

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.forms import OwnedWorkForm
 from casework.models import Case
-from casework.panels.models import Attendance, Decision
+from mdt.models import Attendance, Decision
 
 
 class AddItemForm(forms.Form):

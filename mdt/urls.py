@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from casework.panels import views
+from mdt import views
 
 urlpatterns = [
     path("", views.meeting_list, name="mdt-list"),

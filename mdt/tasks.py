@@ -6,8 +6,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from casework.panels import services
-from casework.panels.models import Meeting, Panel
+from mdt import workflow
+from mdt.models import Meeting, Panel
 
 
 @shared_task(acks_late=True)
@@ -19,7 +19,7 @@ def draft_agendas() -> int:
     """
     now = timezone.now()
     for panel_id in Panel.objects.filter(is_active=True).values_list("pk", flat=True):
-        services.schedule_meeting(Panel.objects.get(pk=panel_id))
+        workflow.schedule_meeting(Panel.objects.get(pk=panel_id))
     due = Meeting.objects.filter(
         panel__is_active=True,
         published_at__isnull=True,
@@ -39,4 +39,4 @@ def draft_meeting_agenda(meeting_id: int) -> None:
     meeting = Meeting.objects.select_related("panel", "minutes").filter(pk=meeting_id).first()
     if meeting is None or meeting.is_published:
         return
-    services.draft_agenda(meeting)
+    workflow.draft_agenda(meeting)

@@ -1,33 +1,38 @@
 """Every write of the MDT review. Views, the agenda job and the demo data all come through here.
 
 Each verb is atomic, takes the acting user as `actor` (the job passes none), checks the access
-policy itself, and refuses with workflow.TransitionRefused (messages a person can act on) when
-the meeting's state does not allow it. A refusal changes nothing.
+policy itself, and refuses with casework.workflow.TransitionRefused (messages a person can act
+on) when the meeting's state does not allow it. A refusal changes nothing.
 """
 
 import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from casework import access, revisions, roles, selectors, workflow
+from audit import events
+from casework import revisions, roles, selectors
+from casework import workflow as case_workflow
+from casework.accounts import powers
+from casework.accounts.models import PowerRequest
 from casework.models import Case, Task
-from casework.panels import agenda
-from casework.panels.models import (
+from casework.workflow import TransitionRefused
+from mdt import access, agenda
+from mdt.models import (
     Action,
     AgendaItem,
     Annotation,
     Attendance,
     ConflictDeclaration,
     Decision,
+    Dropped,
     Meeting,
     Minutes,
     Panel,
     PanelMember,
 )
-from casework.workflow import TransitionRefused
 
 
 def _require(allowed: bool) -> None:
@@ -91,8 +96,10 @@ def draft_agenda(meeting: Meeting, *, actor=None, now=None,
                  seen_revision: int | None = None) -> list[AgendaItem]:
     """Add every case the agenda rules select and the agenda lacks; return the new items.
 
-    Reasons on items already there are brought up to date. Items the chair removed stay
-    removed: the job never overrules the chair. Nothing changes once the agenda is published.
+    Reasons on items already there are brought up to date. A drafted item whose case no longer
+    qualifies (closed, say) is taken off with the reason why (`dropped_because`), and put back
+    if it qualifies again. Items the chair removed stay removed: the job never overrules the
+    chair. Nothing changes once the agenda is published.
     The agenda's revision counts a run that changed anything (the job's included), so a
     chair's page from before it is stale.
     """
@@ -104,7 +111,7 @@ def draft_agenda(meeting: Meeting, *, actor=None, now=None,
         raise revisions.StaleEdit(meeting)
     changed = False
     found = agenda.agenda_candidates(meeting, now=now)
-    existing = {item.case_id: item for item in meeting.items.all()}
+    existing = {item.case_id: item for item in meeting.items.select_related("case")}
     added = []
     for case_id, reasons in found.items():
         codes = [code for code, _detail in reasons]
@@ -115,11 +122,23 @@ def draft_agenda(meeting: Meeting, *, actor=None, now=None,
                 meeting=meeting, case_id=case_id, reasons=codes, detail=detail,
                 source=AgendaItem.Source.JOB, added_by=actor,
             ))
+        elif item.removed and item.dropped_because:  # dropped by a draft, qualifies again
+            item.removed, item.removed_at, item.dropped_because = False, None, ""
+            item.reasons, item.detail = codes, detail
+            item.save(update_fields=["removed", "removed_at", "dropped_because", "reasons",
+                                     "detail"])
+            changed = True
         elif not item.removed and item.source == AgendaItem.Source.JOB and (
             item.reasons != codes or item.detail != detail
         ):
             item.reasons, item.detail = codes, detail
             item.save(update_fields=["reasons", "detail"])
+            changed = True
+    for item in existing.values():
+        if item.source == AgendaItem.Source.JOB and not item.removed and item.case_id not in found:
+            item.removed, item.removed_at = True, now or timezone.now()
+            item.dropped_because = _why_dropped(item.case)
+            item.save(update_fields=["removed", "removed_at", "dropped_because"])
             changed = True
     changed = _renumber(meeting) or changed or bool(added)
     meeting.agenda_drafted_at = now or timezone.now()
@@ -127,6 +146,14 @@ def draft_agenda(meeting: Meeting, *, actor=None, now=None,
         meeting.revision += 1
     _agenda_changed(meeting, "agenda_drafted_at")
     return added
+
+
+def _why_dropped(case: Case) -> str:
+    if case.stage == Case.Stage.CLOSED:
+        return Dropped.CLOSED
+    if case.stage == Case.Stage.SCREENED_OUT:
+        return Dropped.SCREENED_OUT
+    return Dropped.NO_LONGER_DUE
 
 
 def _renumber(meeting: Meeting) -> bool:
@@ -256,9 +283,10 @@ def record_decision(
 ) -> Decision:
     """Record the panel's decision on an item, moving the case where the decision says so.
 
-    Approving a plan or a closure goes through casework.workflow as `actor`, so its conditions
-    and permissions hold (approving and closing are a supervisor's on the case's team). If the
-    workflow refuses, its message is raised and nothing is recorded.
+    Approving a plan, approving a closure, escalating and opening the case go through
+    casework.workflow as `actor` (CASE_MOVES, with the rationale as the reason), so their
+    conditions and permissions hold (approving and closing are a supervisor's on the case's
+    team). If the workflow refuses, its message is raised and nothing is recorded.
     """
     meeting = item.meeting
     _require(access.can_minute(actor, meeting))
@@ -275,9 +303,9 @@ def record_decision(
     effect = ""
     if kind == Decision.Kind.APPROVE_PLAN:
         effect = _approve_plan(case, meeting, actor=actor)
-    elif kind == Decision.Kind.APPROVE_CLOSURE:
-        effect = _approve_closure(case, actor=actor, rationale=rationale,
-                                  closure_reason=closure_reason)
+    elif kind in CASE_MOVES:
+        effect = _move_case(case, CASE_MOVES[kind], actor=actor, rationale=rationale.strip(),
+                            closure_reason=closure_reason)
     return Decision.objects.create(
         item=item, kind=kind, rationale=rationale.strip(), effect=effect, recorded_by=actor
     )
@@ -288,7 +316,7 @@ def _approve_plan(case: Case, meeting: Meeting, *, actor) -> str:
     if plan is None:
         raise TransitionRefused([_("This case has no service plan awaiting approval.")])
     try:
-        workflow.approve_plan(
+        case_workflow.approve_plan(
             plan, actor=actor, mdt_meeting_on=timezone.localdate(meeting.scheduled_for)
         )
     except PermissionDenied as denied:
@@ -299,21 +327,33 @@ def _approve_plan(case: Case, meeting: Meeting, *, actor) -> str:
     return "approve_plan"
 
 
-def _approve_closure(case: Case, *, actor, rationale: str, closure_reason: str) -> str:
+# Decisions that move the case, by the case transition each takes (casework.transitions); the
+# decision's rationale is the transition's reason, so the case's timeline says why it moved.
+CASE_MOVES = {
+    Decision.Kind.APPROVE_CLOSURE: "close",
+    Decision.Kind.ESCALATE: "escalate",
+    Decision.Kind.OPEN_CASE: "begin_assessment",
+}
+
+
+def _move_case(case: Case, name: str, *, actor, rationale: str, closure_reason: str) -> str:
     try:
-        workflow.take_transition(
-            case, "close", actor=actor, reason=rationale, closure_reason=closure_reason
+        case_workflow.take_transition(
+            case, name, actor=actor, reason=rationale, closure_reason=closure_reason
         )
     except PermissionDenied as denied:
-        raise TransitionRefused([_(
-            "Only a supervisor of the case's team can close it: record the panel's view with "
-            "another decision and give that supervisor an action."
-        )]) from denied
-    except workflow.StaleCase as stale:
+        if name == "close":
+            message = _("Only a supervisor of the case's team can close it: record the panel's "
+                        "view with another decision and give that supervisor an action.")
+        else:
+            message = _("Only the case's caseworker or a supervisor of its team can move it: "
+                        "record the panel's view with another decision and give them an action.")
+        raise TransitionRefused([message]) from denied
+    except case_workflow.StaleCase as stale:
         raise TransitionRefused(
             [_("The case changed stage since the page was loaded: reload and try again.")]
         ) from stale
-    return "close"
+    return name
 
 
 @transaction.atomic
@@ -365,23 +405,43 @@ def save_minutes(meeting: Meeting, *, actor, text: str,
 
 
 @transaction.atomic
-def finalise_minutes(meeting: Meeting, *, actor, now=None) -> Minutes:
-    """Finalise and lock the minutes. Every item needs its decision first."""
+def finalise_minutes(meeting: Meeting, *, actor, now=None, text: str | None = None,
+                     seen_revision: int | None = None) -> Minutes:
+    """Finalise and lock the minutes, once the meeting has started and every item is decided.
+
+    `text`, when given, is what the secretary has typed and is saved with the finalisation, so
+    pressing Finalise never loses it (StaleEdit if someone saved the minutes since the page with
+    `seen_revision`). A refusal saves nothing; the page shows the text again.
+    """
     _require(access.can_minute(actor, meeting))
     _lock_meeting(meeting)
     _require_published(meeting)
     _require_not_finalised(meeting)
+    now = now or timezone.now()
+    minutes = Minutes.objects.get(pk=meeting.minutes.pk)  # as stored, now the meeting is locked
+    if text is not None:
+        revisions.check(minutes, seen_revision)
+        minutes.text = text.strip()
+        minutes.updated_by, minutes.updated_at = actor, now
+    problems = []
+    if now < meeting.scheduled_for:
+        problems.append(_(
+            "The meeting has not started yet (%(when)s): minutes are finalised once it has."
+        ) % {"when": formats.date_format(timezone.localtime(meeting.scheduled_for),
+                                         "DATETIME_FORMAT")})
     undecided = meeting.items.filter(removed=False, decision__isnull=True).count()
     if undecided:
-        raise TransitionRefused([_(
+        problems.append(_(
             "Record a decision on every agenda item before finalising (%(n)s without one)."
-        ) % {"n": undecided}])
-    minutes = meeting.minutes
+        ) % {"n": undecided})
     if not minutes.text.strip():
-        raise TransitionRefused([_("Write the minutes before finalising them.")])
-    minutes.finalised_at = now or timezone.now()
+        problems.append(_("Write the minutes before finalising them."))
+    if problems:
+        raise TransitionRefused(problems)
+    minutes.finalised_at = now
     minutes.finalised_by = actor
-    minutes.save(update_fields=["finalised_at", "finalised_by"])
+    minutes.save()
+    meeting.minutes = minutes
     return minutes
 
 
@@ -405,3 +465,33 @@ def add_member(panel: Panel, user, *, role: str) -> PanelMember:
         panel=panel, user=user, defaults={"role": role, "is_active": True}
     )
     return member
+
+
+@transaction.atomic
+def request_panel_seat(user, panel, *, role: str, actor) -> PowerRequest | None:
+    """Ask for `user` to sit on `panel` as `role`; None if they already do, as that role.
+
+    A seat opens the agenda cases' summaries, so it is a power: it waits for a second admin
+    (casework.accounts.powers.approve, which seats them through add_member)."""
+    powers.refuse_self(user, actor=actor)
+    if not access.can_use_mdt(user):
+        raise TransitionRefused([_("Only MDT members and supervisors sit on a panel.")])
+    if PanelMember.objects.filter(panel=panel, user=user, role=role, is_active=True).exists():
+        return None
+    return powers.request_power(user, actor=actor, panel=panel, panel_role=role)
+
+
+@transaction.atomic
+def remove_panel_seat(member: PanelMember, *, actor, delete: bool = False) -> None:
+    """End a seat now (the next request no longer shows the panel's summaries), on the chain."""
+    powers.refuse_self(member.user, actor=actor)
+    seat = PanelMember.objects.select_for_update().filter(pk=member.pk).first()
+    if seat is None or not (seat.is_active or delete):
+        return
+    if delete:
+        seat.delete()
+    else:
+        seat.is_active = False
+        seat.save(update_fields=["is_active"])
+    events.record(events.POWER_CHANGED, instance=member.user, actor=actor,
+                  change="panel_seat_removed", panel=member.panel_id, role=member.role)

@@ -1,0 +1,1 @@
+"""The weekly multidisciplinary team (MDT) review: panels, meetings, agendas, decisions, minutes."""
