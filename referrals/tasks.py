@@ -163,11 +163,13 @@ def notify_consent_withdrawn(event_id: int) -> None:
     if event is None:
         return
     referral = event.referral
-    message = _("Provider referral %(ref)s was cancelled: the person withdrew their consent to "
-                "share. Nothing more is shared with the provider.") % {"ref": referral.reference}
+    def message():
+        return _("Provider referral %(ref)s was cancelled: the person withdrew their consent to "
+                 "share. Nothing more is shared with the provider.") % {"ref": referral.reference}
+
     recipients = {*_provider_staff(referral.organization_id), *_sender_side(referral)}
     _notify(sorted(recipients, key=lambda user: user.pk), message, referral.get_absolute_url(),
-            _("Provider referral update"))
+            lambda: _("Provider referral update"))
 
 
 @shared_task(acks_late=True)
