@@ -10,7 +10,7 @@ from django.utils import timezone
 from casework.models import Case, CaseTransition, ServicePlan, Task
 from casework.panels import services
 from casework.panels.models import Action, Decision
-from casework.workflow import TransitionRefused
+from casework.workflow import TransitionRefused, request_closure
 from tests.factories import AgendaItemFactory, ServiceFactory
 from tests.mdt.conftest import north_case
 
@@ -57,6 +57,9 @@ def test_the_workflow_conditions_still_hold(plan_item, sam, alice):
 def test_approving_a_closure_closes_the_case(published, sam, alice):
     case = published.case
     Case.objects.filter(pk=case.pk).update(stage=Case.Stage.FOLLOW_UP)
+    case.refresh_from_db()
+    # The caseworker's closure request comes first: the panel's decision approves it.
+    request_closure(case, actor=alice, closure_reason="goals_met", reason="Goals met.")
 
     services.record_decision(published, actor=sam, kind="approve_closure",
                              rationale="Goals met.", closure_reason="goals_met")
