@@ -45,6 +45,27 @@ class TransitionForm(forms.Form):
     )
 
 
+class ClosureRequestForm(forms.Form):
+    closure_reason = forms.ChoiceField(
+        label=_("Closure reason"), choices=[("", _("Choose a reason"))]
+        + list(Case.ClosureReason.choices),
+        error_messages={"required": _("Choose a closure reason.")},
+    )
+    reason = forms.CharField(
+        label=_("Why the case can close"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why: a reason is required for this action.")},
+    )
+
+
+class ClosureDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve and close")),
+                                          ("return", _("Return"))])
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    expected_stage = forms.ChoiceField(choices=Case.Stage.choices, widget=forms.HiddenInput)
+
+
 def caseworkers_of(team: Team):
     return (
         get_user_model()

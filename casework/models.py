@@ -224,9 +224,16 @@ def has_active_consent(case) -> bool:
     return case.consents.filter(withdrawn_at__isnull=True).exists()
 
 
-@condition(_("Complete an assessment before starting the service plan."))
+@condition(_("Complete an assessment, and have a supervisor sign it off, before starting the "
+             "service plan."))
 def has_completed_assessment(case) -> bool:
-    return case.assessments.filter(completed_at__isnull=False).exists()
+    """A completed assessment; signed off too, where the deployment makes sign-off a gate
+    (settings.CASEWORK_ASSESSMENT_SIGN_OFF_REQUIRED, on by default): the latest one counts."""
+    latest = case.assessments.filter(completed_at__isnull=False).order_by(
+        "-completed_at", "-pk").values("signed_off_at").first()
+    if latest is None:
+        return False
+    return latest["signed_off_at"] is not None or not settings.CASEWORK_ASSESSMENT_SIGN_OFF_REQUIRED
 
 
 @condition(_("The service plan must be approved and include at least one active intervention."))
@@ -454,6 +461,57 @@ class CaseTransition(models.Model):
 
     def __str__(self):
         return f"{self.source} -> {self.target}"
+
+
+@audited
+class ClosureRequest(models.Model):
+    """A caseworker's request to close a case, with a reason, for a supervisor (or the MDT) to
+    approve or return. With settings.CASEWORK_CLOSURE_REQUEST_REQUIRED (on by default) a case
+    closes only by approving one (casework.workflow.request_closure, decide_closure)."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="closure_requests")
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=20, choices=Case.ClosureReason
+    )
+    reason = EncryptedTextField(_("why the case can close"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=20, choices=Outcome, default=Outcome.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = EncryptedTextField(_("supervisor's note"), blank=True, default="")
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(outcome="pending"),
+                name="closure_request_one_pending",
+            ),
+        ]
+        indexes = [
+            # A team's "awaiting approval", oldest first: as small as the queue.
+            models.Index(
+                fields=["case", "requested_at"], condition=models.Q(outcome="pending"),
+                name="closure_request_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"closure request {self.pk}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.outcome == self.Outcome.PENDING
 
 
 @audited
@@ -839,8 +897,11 @@ class ServicePlan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    # Who approved it, as what it was: the supervisor, or the MDT at `mdt_meeting_on` (its
+    # decision recorded by `approved_by`). Set by the approval itself, not by the deployment's
+    # setting, so an MDT decision is never recorded as a supervisor's.
     approved_via = models.CharField(
-        _("approved by"), max_length=20, choices=ApprovedVia, blank=True
+        _("approved through"), max_length=20, choices=ApprovedVia, blank=True
     )
     mdt_meeting_on = models.DateField(_("MDT meeting"), null=True, blank=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
@@ -1133,8 +1194,8 @@ class Task(models.Model):
 
     # Kinds the workflow creates at most once per case and owner while open.
     ONE_OPEN_PER_CASE = (Kind.REVIEW_NEW_CASE, Kind.COMPLETE_ASSESSMENT, Kind.WRITE_PLAN)
-    # The task that belongs to a stage: opened on entering it, closed on leaving it.
-    STAGE_KINDS = {"assessment": Kind.COMPLETE_ASSESSMENT, "service_plan": Kind.WRITE_PLAN}
+    # The task that belongs to a stage is declared with the transitions into it
+    # (casework.transitions.STAGE_TASK_KINDS); it closes when its work is done.
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
     owner = models.ForeignKey(
@@ -1200,6 +1261,12 @@ class Task(models.Model):
     def is_overdue(self, today=None) -> bool:
         return self.is_open and self.due_on < (today or timezone.localdate())
 
+    @property
+    def is_marked_done_by_hand(self) -> bool:
+        """Only a task a person wrote is ticked off; a workflow task closes when its work is
+        done (casework.workflow.complete_task refuses the others)."""
+        return self.kind == self.Kind.OTHER and self.follow_up_id is None
+
 
 class Notification(models.Model):
     """An in-app notice: a fixed phrase with counts or a case reference, never personal data."""
@@ -1231,6 +1298,9 @@ class Reminder(models.Model):
         DUE_SOON = "due_soon", _("Task due soon")
         TASK_OVERDUE = "task_overdue", _("Task overdue")
         STAGE_OVERDUE = "stage_overdue", _("Stage past its time limit")
+        # The caseworker's own overdue items, told before their supervisors are.
+        OWN_TASK_OVERDUE = "own_task_overdue", _("Your task overdue")
+        OWN_STAGE_OVERDUE = "own_stage_overdue", _("Your case past its stage time limit")
 
     kind = models.CharField(max_length=20, choices=Kind)
     recipient = models.ForeignKey(

@@ -31,6 +31,7 @@ from casework.models import (
     Assessment,
     AssessmentRating,
     Case,
+    ClosureRequest,
     Domain,
     Factor,
     FollowUp,
@@ -45,11 +46,21 @@ from casework.models import (
     Transfer,
 )
 from casework.pagination import PAGE_SIZE, paginate
+from casework.transitions import STAGE_LIMITS
 from casework.working_days import add_working_days
 
 
+def _working_days_limit(stage: str) -> int | None:
+    """The stage's time limit in working days, as the transitions into it declare it
+    (casework.transitions); follow-up's, in months, is met by its last plan review."""
+    limit = STAGE_LIMITS.get(stage)
+    if limit is None or limit.in_months:
+        return None
+    return limit.amount
+
+
 def stage_due_on(case: Case) -> datetime.date | None:
-    limit = settings.STAGE_TIME_LIMITS.get(case.stage)
+    limit = _working_days_limit(case.stage)
     if limit is None:
         return None
     return add_working_days(timezone.localdate(case.stage_entered_at), limit)
@@ -61,7 +72,7 @@ def last_day_in_time(stage: str, today: datetime.date) -> datetime.date | None:
     add_working_days only grows with its start, so a case is overdue exactly when it entered the
     stage before the day after this one: a date the database can compare with.
     """
-    limit = settings.STAGE_TIME_LIMITS.get(stage)
+    limit = _working_days_limit(stage)
     if limit is None:
         return None
     day = today
@@ -73,8 +84,10 @@ def last_day_in_time(stage: str, today: datetime.date) -> datetime.date | None:
 def stage_overdue_q(today: datetime.date) -> Q:
     """Cases past their stage's time limit on `today`, as one filter on indexed columns."""
     overdue = Q(pk__in=[])
-    for stage in settings.STAGE_TIME_LIMITS:
+    for stage in STAGE_LIMITS:
         last = last_day_in_time(stage, today)
+        if last is None:
+            continue
         start_of_next = timezone.make_aware(
             datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time())
         )
@@ -852,6 +865,7 @@ class TeamOverview:
     plans_to_approve: list[ServicePlan]
     assessments_to_sign_off: list[Assessment]
     caseworkers: list
+    closures_to_approve: list[ClosureRequest] = field(default_factory=list)
     awaiting_count: int = 0
 
 
@@ -894,7 +908,7 @@ def team_overview(user) -> TeamOverview:
         rows[count["owner_id"]].overdue_tasks = count["n"]
     unassigned = rows.pop(None)
     workload = list(rows.values()) + ([unassigned] if unassigned.total else [])
-    plans, assessments = _awaiting_approval(team_ids)
+    plans, assessments, closures = _awaiting_approval(team_ids)
     return TeamOverview(
         teams=teams,
         workload=workload,
@@ -903,7 +917,10 @@ def team_overview(user) -> TeamOverview:
             assessments.select_related("case", "completed_by")[:AWAITING_SHOWN]
         ),
         caseworkers=caseworkers,
-        awaiting_count=plans.count() + assessments.count(),
+        closures_to_approve=list(
+            closures.select_related("case", "requested_by")[:AWAITING_SHOWN]
+        ),
+        awaiting_count=plans.count() + assessments.count() + closures.count(),
     )
 
 
@@ -917,8 +934,9 @@ def _team_members(team_ids) -> QuerySet:
     ).values("pk")
 
 
-def _awaiting_approval(team_ids) -> tuple[QuerySet, QuerySet]:
-    """Plans to approve and assessments to sign off on the teams' cases, oldest first."""
+def _awaiting_approval(team_ids) -> tuple[QuerySet, QuerySet, QuerySet]:
+    """Plans to approve, assessments to sign off and closures requested on the teams' cases,
+    oldest first."""
     team_cases = Case.objects.filter(team_id__in=team_ids)
     plans = ServicePlan.objects.filter(
         case__in=team_cases, approved_at__isnull=True, superseded_at__isnull=True
@@ -926,7 +944,10 @@ def _awaiting_approval(team_ids) -> tuple[QuerySet, QuerySet]:
     assessments = Assessment.objects.filter(
         case__in=team_cases, completed_at__isnull=False, signed_off_at__isnull=True
     ).order_by("completed_at", "pk")
-    return plans, assessments
+    closures = ClosureRequest.objects.filter(
+        case__in=team_cases, outcome=ClosureRequest.Outcome.PENDING
+    ).order_by("requested_at", "pk")
+    return plans, assessments, closures
 
 
 def team_caseworkers(user) -> list:
@@ -936,9 +957,10 @@ def team_caseworkers(user) -> list:
 
 
 def awaiting_approval_count(user) -> int:
-    """How many plans and assessments on `user`'s teams wait for a supervisor: two counts."""
-    plans, assessments = _awaiting_approval(access.supervised_teams(user).values("pk"))
-    return plans.count() + assessments.count()
+    """How many plans, assessments and closure requests on `user`'s teams wait for a
+    supervisor: three counts."""
+    plans, assessments, closures = _awaiting_approval(access.supervised_teams(user).values("pk"))
+    return plans.count() + assessments.count() + closures.count()
 
 
 # Search -------------------------------------------------------------------------------------

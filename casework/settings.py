@@ -543,7 +543,8 @@ CELERY_BEAT_SCHEDULE["verify-audit-log"] = {
 }
 # --- end of audit integrity ------------------------------------------------------------------
 
-# Working days allowed in each stage before the case is overdue.
+# Working days allowed in each stage before the case is overdue, by the stage a transition
+# enters (each transition declares which: casework/transitions.py).
 STAGE_TIME_LIMITS = {
     "intake": 2,
     "assessment": 10,
@@ -557,6 +558,20 @@ STAGE_TIME_LIMITS = {
 CASEWORK_PLAN_APPROVAL = "supervisor"
 # A plan review is scheduled this many months after follow-up starts, and after each review.
 CASEWORK_PLAN_REVIEW_MONTHS = 6
+# Follow-up's time limit, in months from its start: no review is scheduled beyond it, and the
+# last one falls on it (close the case, or replan), so the limit drives the review schedule.
+# 0: no limit, reviews every CASEWORK_PLAN_REVIEW_MONTHS for as long as follow-up lasts.
+CASEWORK_FOLLOW_UP_MONTHS = int(os.environ.get("CASEWORK_FOLLOW_UP_MONTHS", "12"))
+# Approvals as gates (docs/oversight.md, "Approvals and deadlines"). On by default; a
+# deployment may turn one off, and the workflow then treats the approval as advisory.
+# The service plan starts only once the latest completed assessment is signed off.
+CASEWORK_ASSESSMENT_SIGN_OFF_REQUIRED = env_bool("CASEWORK_ASSESSMENT_SIGN_OFF_REQUIRED", True)
+# A case closes only when the supervisor (or the MDT) approves the caseworker's closure request;
+# off, a supervisor may also close a case directly (still with a reason).
+CASEWORK_CLOSURE_REQUEST_REQUIRED = env_bool("CASEWORK_CLOSURE_REQUEST_REQUIRED", True)
+# The caseworker is told of their own overdue task or stage at once; the team's supervisors are
+# told this many days later if it is still overdue (0: both on the same day).
+CASEWORK_OWNER_NOTICE_LEAD_DAYS = int(os.environ.get("CASEWORK_OWNER_NOTICE_LEAD_DAYS", "1"))
 # Post-exit reviews, scheduled when a case closes: months after closure.
 CASEWORK_POST_EXIT_REVIEW_MONTHS = (6, 12)
 # The daily job reminds owners of tasks due within this many days (today included).
@@ -586,6 +601,16 @@ PROVIDER_REFERRAL_FIRST_CONTACT_DAYS = int(
     os.environ.get("PROVIDER_REFERRAL_FIRST_CONTACT_DAYS", "10")
 )
 PROVIDER_REFERRAL_EXPIRE_DAYS = int(os.environ.get("PROVIDER_REFERRAL_EXPIRE_DAYS", "10"))
+# Overdue screening escalates to the intake lead and the duty supervisor (referrals/conf.py):
+# an immediate-risk referral once it has waited this many minutes, any other once it is past
+# its decision deadline. The duty supervisors are the supervisors of REFERRAL_DUTY_TEAM (a
+# team's name; empty: of every team).
+REFERRAL_IMMEDIATE_RISK_MINUTES = int(os.environ.get("REFERRAL_IMMEDIATE_RISK_MINUTES", "30"))
+REFERRAL_DUTY_TEAM = os.environ.get("REFERRAL_DUTY_TEAM", "")
+CELERY_BEAT_SCHEDULE["referrals-screening-escalations"] = {
+    "task": "referrals.tasks.escalate_overdue_screenings",
+    "schedule": 300.0,  # every five minutes: "immediately" for an immediate risk
+}
 CELERY_BEAT_SCHEDULE["referrals-provider-deadlines"] = {
     "task": "referrals.tasks.sweep_provider_referral_deadlines",
     "schedule": crontab(minute=15),  # hourly: deadlines fall at the time of day it was sent

@@ -15,7 +15,15 @@ from django.utils.translation import ngettext
 
 from casework import selectors
 from casework.accounts import languages
-from casework.models import Case, Notification, Reminder, Task, TeamMembership, Transfer
+from casework.models import (
+    Case,
+    ClosureRequest,
+    Notification,
+    Reminder,
+    Task,
+    TeamMembership,
+    Transfer,
+)
 
 
 @shared_task(acks_late=True)
@@ -81,12 +89,37 @@ def notify_transfer(transfer_id: int) -> None:
     with transaction.atomic():
         for user in users.distinct():
             Notification.objects.create(user=user, message=message, link=link)
+def notify_closure_request(request_id: int) -> None:
+    """Tell the case's team supervisors that closure was requested: it awaits their approval."""
+    request = ClosureRequest.objects.filter(pk=request_id).select_related("case").first()
+    if request is None or not request.is_pending:
+        return
+    message = _("Closure of case %(reference)s was requested: it awaits your approval.") % {
+        "reference": request.case.reference
+    }
+    for user_id in _supervisors_by_team([request.case.team_id]).get(request.case.team_id, ()):
+        Notification.objects.get_or_create(user_id=user_id, message=message,
+                                           link=reverse("team-overview"))
+
+
+@shared_task(acks_late=True)
+def notify_closure_returned(request_id: int) -> None:
+    """Tell whoever requested closure that it was returned (the note is on the case page)."""
+    request = ClosureRequest.objects.filter(pk=request_id).select_related("case").first()
+    if request is None or request.outcome != ClosureRequest.Outcome.RETURNED:
+        return
+    message = _("The closure request for case %(reference)s was returned: see the note.") % {
+        "reference": request.case.reference
+    }
+    Notification.objects.get_or_create(user_id=request.requested_by_id, message=message,
+                                       link=request.case.get_absolute_url())
 
 
 @shared_task(acks_late=True)
 def send_due_reminders() -> dict[str, int]:
-    """The daily job: remind owners of tasks due soon; escalate to the team's supervisors every
-    task past its due date and every case past its stage's time limit.
+    """The daily job: remind owners of tasks due soon; tell caseworkers of their own overdue
+    tasks and cases past their stage's time limit at once, and escalate them to the team's
+    supervisors settings.CASEWORK_OWNER_NOTICE_LEAD_DAYS later if they are still overdue.
 
     Each reminder is recorded (Reminder) before anyone is told, and the record's unique key
     means a rerun, or two runs at once, sends nothing twice. Each person gets at most one
@@ -94,24 +127,38 @@ def send_due_reminders() -> dict[str, int]:
     """
     today = timezone.localdate()
     soon = today + datetime.timedelta(days=settings.CASEWORK_REMINDER_DAYS_AHEAD)
-    open_tasks = Task.objects.filter(done_at__isnull=True).select_related("case")
+    open_tasks = Task.objects.filter(done_at__isnull=True).select_related("case", "owner")
     due_soon = list(open_tasks.filter(due_on__gte=today, due_on__lt=soon, owner__is_active=True))
+    # The owner first; the supervisors once it has been overdue for the lead time as well.
+    escalate_from = today - datetime.timedelta(days=settings.CASEWORK_OWNER_NOTICE_LEAD_DAYS)
     overdue = list(open_tasks.filter(due_on__lt=today))
     late_cases = list(
         Case.objects.filter(stage__in=Case.ACTIVE_STAGES + (Case.Stage.ESCALATED,))
         .filter(selectors.stage_overdue_q(today))
     )
+    escalated_cases = set(
+        Case.objects.filter(pk__in=[case.pk for case in late_cases])
+        .filter(selectors.stage_overdue_q(escalate_from)).values_list("pk", flat=True)
+    )
     supervisors = _supervisors_by_team({t.case.team_id for t in overdue} |
                                        {c.team_id for c in late_cases})
     wanted = [(Reminder.Kind.DUE_SOON, task.owner_id, task.case, task) for task in due_soon]
     wanted += [
+        (Reminder.Kind.OWN_TASK_OVERDUE, task.owner_id, task.case, task)
+        for task in overdue if task.owner.is_active
+    ]
+    wanted += [
         (Reminder.Kind.TASK_OVERDUE, supervisor, task.case, task)
-        for task in overdue
+        for task in overdue if task.due_on < escalate_from
         for supervisor in supervisors.get(task.case.team_id, ())
     ]
     wanted += [
+        (Reminder.Kind.OWN_STAGE_OVERDUE, case.caseworker_id, case, None)
+        for case in late_cases if case.caseworker_id is not None
+    ]
+    wanted += [
         (Reminder.Kind.STAGE_OVERDUE, supervisor, case, None)
-        for case in late_cases
+        for case in late_cases if case.pk in escalated_cases
         for supervisor in supervisors.get(case.team_id, ())
     ]
     sent = _already_sent(due_soon + overdue, late_cases)
@@ -183,6 +230,22 @@ def reminder_message(counts: Counter) -> str:
                 "%(count)d of your tasks are due soon.",
                 counts[Reminder.Kind.DUE_SOON],
             ) % {"count": counts[Reminder.Kind.DUE_SOON]}
+        )
+    if counts[Reminder.Kind.OWN_TASK_OVERDUE]:
+        parts.append(
+            ngettext(
+                "%(count)d of your tasks is overdue.",
+                "%(count)d of your tasks are overdue.",
+                counts[Reminder.Kind.OWN_TASK_OVERDUE],
+            ) % {"count": counts[Reminder.Kind.OWN_TASK_OVERDUE]}
+        )
+    if counts[Reminder.Kind.OWN_STAGE_OVERDUE]:
+        parts.append(
+            ngettext(
+                "%(count)d of your cases is past its stage time limit.",
+                "%(count)d of your cases are past their stage time limit.",
+                counts[Reminder.Kind.OWN_STAGE_OVERDUE],
+            ) % {"count": counts[Reminder.Kind.OWN_STAGE_OVERDUE]}
         )
     if counts[Reminder.Kind.TASK_OVERDUE]:
         parts.append(

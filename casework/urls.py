@@ -98,6 +98,13 @@ case_patterns = [
         name="case-note-addendum",
     ),
     path("<str:reference>/task/", views.case_task, name="case-task"),
+    # Closure: the caseworker's request, the supervisor's approval or return.
+    path("<str:reference>/closure/", views.case_closure_request, name="case-closure-request"),
+    path(
+        "<str:reference>/closure/<int:request_id>/decide/",
+        views.case_closure_decide,
+        name="case-closure-decide",
+    ),
     path("<str:reference>/task/<int:task_id>/done/", views.case_task_done, name="case-task-done"),
 ]
 

@@ -157,6 +157,9 @@ def _case_page(request, case: Case, *, status: int = 200, errors=(), **forms_):
         transitions=workflow.available_transitions(case, user),
         reason_required=workflow.REASON_REQUIRED,
         can_revise_plan=context["can_edit"] and case.stage in workflow.PLAN_STAGES,
+        closure_request=workflow.pending_closure_request(case),
+        can_request_closure=context["can_edit"] and workflow.may_be_closed(case),
+        can_decide_closure=access.may_take_transition(user, case, "close"),
     )
     context.update(_case_forms(case, user, context, forms_))
     record_read(case, part="case page")
@@ -197,7 +200,10 @@ def _case_forms(case: Case, user, page: dict, given: dict) -> dict:
 
 @require_GET
 def case_detail(request, reference):
-    return _case_page(request, access.access_case(request.user, reference))
+    case = access.access_case(request.user, reference)
+    workflow.acknowledge_case(case, actor=request.user)
+    return _case_page(request, case)
+
 
 
 @require_POST
@@ -222,6 +228,47 @@ def case_transition(request, reference):
         return render(request, "casework/stale_case.html", {"case": case}, status=409)
     stage = case.get_stage_display()
     messages.success(request, _("Stage changed to %(stage)s.") % {"stage": stage})
+    return redirect(case)
+
+
+@require_POST
+def case_closure_request(request, reference):
+    """The caseworker asks for the case to be closed, with a reason."""
+    case = access.access_case(request.user, reference, for_write=True)
+    form = forms.ClosureRequestForm(request.POST)
+    if not form.is_valid():
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+        return _case_page(request, case, status=400, errors=errors)
+    try:
+        workflow.request_closure(case, actor=request.user, **form.cleaned_data)
+    except workflow.TransitionRefused as refused:
+        return _case_page(request, case, status=400, errors=refused.messages)
+    messages.success(request, _("Closure requested: it awaits a supervisor's approval."))
+    return redirect(case)
+
+
+@require_POST
+def case_closure_decide(request, reference, request_id):
+    """A supervisor of the case's team approves (the case closes) or returns the request."""
+    case = access.access_case(request.user, reference)
+    closure = get_object_or_404(case.closure_requests, pk=request_id)
+    if not access.may_take_transition(request.user, case, "close"):
+        raise PermissionDenied  # they see the case and its request, but do not decide it
+    form = forms.ClosureDecisionForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case, status=400, errors=[_("The action could not be read.")])
+    data = form.cleaned_data
+    try:
+        workflow.decide_closure(closure, actor=request.user, approve=data["decision"] == "approve",
+                                note=data["note"], expected_stage=data["expected_stage"])
+    except workflow.TransitionRefused as refused:
+        return _case_page(request, case, status=400, errors=refused.messages)
+    except workflow.StaleCase:
+        return render(request, "casework/stale_case.html", {"case": case}, status=409)
+    if data["decision"] == "approve":
+        messages.success(request, _("Closure approved: the case is closed."))
+    else:
+        messages.success(request, _("Closure request returned to the caseworker."))
     return redirect(case)
 
 

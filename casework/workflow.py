@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django_fsm import ConcurrentTransition, can_proceed
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -26,6 +27,7 @@ from casework.models import (
     Case,
     CaseNote,
     CaseTransition,
+    ClosureRequest,
     Consent,
     Domain,
     Factor,
@@ -43,10 +45,10 @@ from casework.models import (
 )
 from casework.refusals import Refused, Stale
 from casework.selectors import find_person
-from casework.transitions import CASE_TRANSITIONS
+from casework.transitions import CASE_TRANSITIONS, STAGE_LIMITS, STAGE_TASK_KINDS, STAGE_TASKS
 
-# Transitions that must say why (they end, divert or reverse the normal path): declared in
-# casework.transitions, like who may take them and their side effects.
+# Transitions that must say why: every one (casework.transitions); forward moves suggest a
+# short reason that the person confirms.
 REASON_REQUIRED = {name for name, t in CASE_TRANSITIONS.items() if t.needs_reason}
 
 
@@ -142,9 +144,10 @@ def take_transition(
         raise TransitionRefused([_("This action is not possible at the current stage.")])
     _require(access.may_take_transition(actor, case, name))
     reason = reason.strip()
+    request = pending_closure_request(case) if name == "close" else None
     if name == "close":
-        case.closure_reason = closure_reason
-    unmet = unmet_conditions(case, name)
+        case.closure_reason = closure_reason or (request.closure_reason if request else "")
+    unmet = unmet_conditions(case, name) + _unmet_approvals(case, name, actor, request)
     if name in REASON_REQUIRED and not reason:
         unmet.append(_("Say why: a reason is required for this action."))
     if unmet:
@@ -157,6 +160,8 @@ def take_transition(
             CaseTransition.objects.create(
                 case=case, name=name, source=source, target=case.stage, actor=actor, reason=reason
             )
+            if request is not None:
+                _decide(request, ClosureRequest.Outcome.APPROVED, actor=actor, note=reason)
             _after_transition(case, name, source, actor=actor)
     except ConcurrentTransition as error:
         raise StaleCase from error
@@ -168,20 +173,105 @@ def unmet_conditions(case: Case, name: str) -> list[str]:
     return [str(check.message) for check in transition.conditions if not check(case)]
 
 
+def _unmet_approvals(case: Case, name: str, actor, request) -> list[str]:
+    """The approvals the deployment makes gates (docs/oversight.md) that `name` still lacks.
+
+    Sign-off before planning is the condition on the model (has_completed_assessment), plan
+    approval before follow-up likewise (has_approved_plan); closing needs the caseworker's
+    request, approved by someone other than who made it."""
+    if name != "close" or not settings.CASEWORK_CLOSURE_REQUEST_REQUIRED:
+        return []
+    if request is None:
+        return [_("Closing needs a closure request: the caseworker requests it with a reason, "
+                  "and a supervisor approves it.")]
+    if request.requested_by_id == actor.pk:
+        return [_("A closure must be approved by someone other than who requested it.")]
+    return []
+
+
 @dataclass(frozen=True)
 class AvailableTransition:
     name: str
     label: str
     unmet: list[str]  # what is still missing; the page shows it beside the button
+    default_reason: str = ""  # suggested in the reason box, for the person to confirm
 
 
 def available_transitions(case: Case, user) -> list[AvailableTransition]:
     """The transitions `user` may take from the current stage, with any unmet conditions."""
+    request = pending_closure_request(case)
     return [
-        AvailableTransition(t.name, CASE_TRANSITIONS[t.name].label, unmet_conditions(case, t.name))
+        AvailableTransition(
+            t.name, CASE_TRANSITIONS[t.name].label,
+            unmet_conditions(case, t.name) + _unmet_approvals(case, t.name, user, request),
+            str(CASE_TRANSITIONS[t.name].default_reason),
+        )
         for t in case.get_all_stage_transitions()
         if t.source == case.stage and access.may_take_transition(user, case, t.name)
     ]
+
+
+# Closure requests ---------------------------------------------------------------------------
+
+
+def may_be_closed(case: Case) -> bool:
+    """Whether the case is at a stage it can close from (so closure may be requested)."""
+    return can_proceed(case.close, check_conditions=False)
+
+
+def pending_closure_request(case: Case) -> ClosureRequest | None:
+    return case.closure_requests.filter(outcome=ClosureRequest.Outcome.PENDING).first()
+
+
+def request_closure(case: Case, *, actor, closure_reason: str, reason: str) -> ClosureRequest:
+    """Ask a supervisor to close the case, saying why; it waits in their "awaiting your
+    approval" until approved (the case closes) or returned (it goes on)."""
+    _require_records(actor, case)
+    if not may_be_closed(case):
+        raise TransitionRefused([_("A case at this stage cannot be closed.")])
+    if closure_reason not in Case.ClosureReason.values:
+        raise TransitionRefused([_("Choose a closure reason.")])
+    if not reason.strip():
+        raise TransitionRefused([_("Say why: a reason is required for this action.")])
+    with transaction.atomic():
+        _lock(case)
+        if pending_closure_request(case) is not None:
+            raise TransitionRefused([_("Closure has already been requested for this case.")])
+        request = ClosureRequest.objects.create(
+            case=case, closure_reason=closure_reason, reason=reason.strip(), requested_by=actor
+        )
+        outbox.enqueue("casework.tasks.notify_closure_request", request_id=request.pk)
+    return request
+
+
+def decide_closure(request: ClosureRequest, *, actor, approve: bool, note: str = "",
+                   expected_stage: str | None = None) -> ClosureRequest:
+    """Approve the request (the case closes, `note` or the request's reason as the transition's
+    reason) or return it with a note saying what is missing."""
+    case = request.case
+    _require(access.may_take_transition(actor, case, "close"))
+    request.refresh_from_db()
+    if not request.is_pending:
+        raise TransitionRefused([_("This closure request has been decided already.")])
+    if approve:
+        take_transition(case, "close", actor=actor, reason=note.strip() or request.reason,
+                        closure_reason=request.closure_reason, expected_stage=expected_stage)
+        request.refresh_from_db()
+        return request
+    if not note.strip():
+        raise TransitionRefused([_("Say what is missing: returning a request needs a note.")])
+    with transaction.atomic():
+        _decide(request, ClosureRequest.Outcome.RETURNED, actor=actor, note=note.strip())
+        outbox.enqueue("casework.tasks.notify_closure_returned", request_id=request.pk)
+    return request
+
+
+def _decide(request: ClosureRequest, outcome: str, *, actor, note: str) -> None:
+    request.outcome = outcome
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    request.save(update_fields=["outcome", "decided_by", "decided_at", "decision_note"])
 
 
 def _require_records(actor, case: Case) -> None:
@@ -591,7 +681,9 @@ def revise_plan(plan: ServicePlan, *, actor, seen_revision: int | None = None) -
 def approve_plan(
     plan: ServicePlan, *, actor, revision: int | None = None, mdt_meeting_on=None
 ) -> ServicePlan:
-    """Approve a plan (for the MDT, when settings.CASEWORK_PLAN_APPROVAL is "mdt").
+    """Approve a plan: the supervisor's approval, or (with `mdt_meeting_on`) the MDT's decision
+    at that meeting, recorded as what it was. Where settings.CASEWORK_PLAN_APPROVAL is "mdt",
+    only the MDT's decision approves a plan.
 
     `revision` is the revision the approver read; if the plan changed since, nothing happens.
     Approving a revised plan supersedes the one it replaces.
@@ -610,9 +702,10 @@ def approve_plan(
         )
     if not plan.services.exists():
         raise TransitionRefused([_("Add at least one intervention before approving the plan.")])
-    via = settings.CASEWORK_PLAN_APPROVAL
-    if via == ServicePlan.ApprovedVia.MDT and mdt_meeting_on is None:
+    by_mdt = mdt_meeting_on is not None
+    if settings.CASEWORK_PLAN_APPROVAL == ServicePlan.ApprovedVia.MDT and not by_mdt:
         raise TransitionRefused([_("Give the date of the MDT meeting that approved the plan.")])
+    via = ServicePlan.ApprovedVia.MDT if by_mdt else ServicePlan.ApprovedVia.SUPERVISOR
     now = timezone.now()
     for earlier in case.plans.filter(approved_at__isnull=False, superseded_at__isnull=True):
         earlier.superseded_at = now
@@ -620,7 +713,7 @@ def approve_plan(
     plan.approved_by = actor
     plan.approved_at = now
     plan.approved_via = via
-    plan.mdt_meeting_on = mdt_meeting_on if via == ServicePlan.ApprovedVia.MDT else None
+    plan.mdt_meeting_on = mdt_meeting_on
     # The approval changes the plan too: a page that showed it awaiting approval is stale.
     plan.revision += 1
     plan.save(update_fields=["approved_by", "approved_at", "approved_via", "mdt_meeting_on",
@@ -805,8 +898,19 @@ def _schedule_plan_review(case: Case, *, actor, after=None, month: int = 0) -> N
         return
     every = settings.CASEWORK_PLAN_REVIEW_MONTHS
     start = after or timezone.localdate()
-    _schedule(case, kind=FollowUp.Kind.REVIEW, due_on=add_months(start, every),
-              review_month=month + every, actor=actor)
+    due_on, review_month = add_months(start, every), month + every
+    # Follow-up's time limit (casework.transitions) drives the schedule: the last review falls
+    # on it, and none is scheduled after it (the team closes the case or replans).
+    limit = STAGE_LIMITS["follow_up"].amount
+    if limit:
+        began = timezone.localdate(case.stage_entered_at)
+        ends_on = add_months(began, limit)
+        if start >= ends_on:
+            return
+        if due_on >= ends_on:
+            due_on, review_month = ends_on, limit
+    _schedule(case, kind=FollowUp.Kind.REVIEW, due_on=due_on, review_month=review_month,
+              actor=actor)
 
 
 def _cancel_scheduled(case: Case, kinds, *, actor) -> None:
@@ -829,7 +933,7 @@ def _schedule_post_exit_reviews(case: Case, *, actor) -> None:
 
 def _after_transition(case: Case, name: str, source: str, *, actor) -> None:
     """Close the old stage's task, open the new one's, and keep the follow-up schedule true."""
-    old_kind = Task.STAGE_KINDS.get(source)
+    old_kind = STAGE_TASK_KINDS.get(source)
     if old_kind:
         for task in case.tasks.filter(kind=old_kind, done_at__isnull=True):
             _close_task(task, actor=actor, cancelled=True)
@@ -853,7 +957,7 @@ EFFECTS = {
 
 def _open_stage_task(case: Case) -> None:
     """Give the caseworker the task that belongs to the stage, due by its time limit."""
-    kind = Task.STAGE_KINDS.get(case.stage)
+    kind = STAGE_TASK_KINDS.get(case.stage)
     if kind is None or case.caseworker_id is None:
         return
     due_on = selectors.stage_due_on(case) or timezone.localdate()
@@ -947,8 +1051,26 @@ def complete_task(task: Task, *, actor, seen_revision: int | None = None) -> Tas
         raise TransitionRefused(
             [_("Record the outcome of the contact or review: that completes this task.")]
         )
+    if task.kind in WORK_DONE_BY:
+        raise TransitionRefused([WORK_DONE_BY[task.kind]])
     _close_task(task, actor=actor, counted=True)
     return task
+
+
+# Workflow tasks close when their work is done, never by hand: what does each.
+WORK_DONE_BY = {
+    Task.Kind.COMPLETE_ASSESSMENT: _lazy("Complete the assessment: that completes this task."),
+    Task.Kind.WRITE_PLAN: _lazy("Have the service plan approved: that completes this task."),
+    Task.Kind.REVIEW_NEW_CASE: _lazy("Open the case: that completes this task."),
+}
+assert set(WORK_DONE_BY) >= STAGE_TASKS, "every stage task says what completes it"
+
+
+@transaction.atomic
+def acknowledge_case(case: Case, *, actor) -> None:
+    """The case's own caseworker opened it: their "Review newly assigned case" task is done."""
+    if case.caseworker_id == actor.pk:
+        _finish_tasks(case, Task.Kind.REVIEW_NEW_CASE, actor=actor)
 
 
 def _close_task(task: Task, *, actor=None, cancelled: bool = False, counted: bool = False) -> None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from privacy.inventory import INVENTORY
 from privacy.inventory_types import CATEGORIES, CATEGORY_LABELS, Record
 
+
 def label_of(model) -> str:
     return model._meta.label
 

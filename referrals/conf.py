@@ -8,6 +8,11 @@ REFERRAL_ACKNOWLEDGEMENT       what an acknowledgement to the referrer may say:
                                "received" (only that it arrived, the default), "reviewed" (also
                                that intake has looked at it), "outcome" (also, in general words,
                                whether the service will offer support); "off" disables it
+REFERRAL_IMMEDIATE_RISK_MINUTES  minutes an immediate-risk referral may wait for screening before
+                               it escalates to the intake lead and the duty supervisor (30);
+                               other referrals escalate when their decision is overdue
+REFERRAL_DUTY_TEAM             the team whose supervisors are the duty supervisors (its name);
+                               empty (the default): the supervisors of every team
 PUBLIC_FORM_RATE_LIMIT         (submissions, seconds) allowed from one address per public form
 BIAS_REPORT_NEIGHBOURHOODS     the neighbourhoods a bias report may name (never an address)
 """
@@ -29,6 +34,14 @@ LANDSCAPE_SMALL_CELL = 5
 def intake_working_days() -> int:
     default = settings.STAGE_TIME_LIMITS.get("intake", 2)
     return int(getattr(settings, "REFERRAL_INTAKE_WORKING_DAYS", default))
+
+
+def immediate_risk_minutes() -> int:
+    return int(getattr(settings, "REFERRAL_IMMEDIATE_RISK_MINUTES", 30))
+
+
+def duty_team() -> str:
+    return getattr(settings, "REFERRAL_DUTY_TEAM", "")
 
 
 def acknowledgement_level() -> str:

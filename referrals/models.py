@@ -169,6 +169,8 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     acknowledged_at = models.DateTimeField(
         _("acknowledgement sent"), null=True, blank=True, editable=False
     )
+    # When its overdue screening went to the intake lead and the duty supervisor (once).
+    screening_escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

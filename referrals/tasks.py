@@ -19,7 +19,7 @@ from casework import roles
 from casework.accounts import languages
 from casework.models import Notification, TeamMembership
 from providers.models import Membership
-from referrals import outgoing, workflow
+from referrals import conf, outgoing, workflow
 from referrals.models import ProviderReferral, ProviderReferralEvent, Referral
 
 
@@ -60,6 +60,53 @@ def notify_immediate_risk(referral_id: int) -> None:
         reverse("referral-detail", args=[referral.reference]),
         lambda: _("Immediate-risk referral received"),
     )
+
+
+def intake_leads():
+    """The intake lead: an intake coordinator who also holds a team's supervisor membership
+    (leading intake for it; it gives no supervisor's powers without the supervisor role). Where
+    no one is, every intake coordinator, so an escalation always reaches someone."""
+    coordinators = get_user_model().objects.filter(is_active=True, groups__name=roles.INTAKE)
+    leads = coordinators.filter(team_memberships__role=TeamMembership.Role.SUPERVISOR)
+    return (leads if leads.exists() else coordinators).distinct()
+
+
+def duty_supervisors():
+    """Supervisors of the duty team (settings.REFERRAL_DUTY_TEAM), or of every team if unset."""
+    memberships = TeamMembership.objects.filter(role=TeamMembership.Role.SUPERVISOR)
+    if conf.duty_team():
+        memberships = memberships.filter(team__name=conf.duty_team())
+    return get_user_model().objects.filter(
+        is_active=True, groups__name=roles.SUPERVISOR, pk__in=memberships.values("user_id")
+    ).distinct()
+
+
+@shared_task(acks_late=True)
+def escalate_overdue_screenings(now_iso: str = "") -> int:
+    """The beat job: escalate each overdue screening once (referrals.workflow); `now_iso` lets
+    tests set the clock. Returns how many were escalated."""
+    now = datetime.datetime.fromisoformat(now_iso) if now_iso else timezone.now()
+    return sum(
+        workflow.escalate_screening(referral, now=now)
+        for referral in workflow.overdue_screenings(now).only("pk")
+    )
+
+
+@shared_task(acks_late=True)
+def notify_overdue_screening(referral_id: int) -> None:
+    """Tell the intake lead and the duty supervisor that a screening is overdue."""
+    referral = Referral.objects.filter(pk=referral_id).only("reference", "status",
+                                                            "urgency").first()
+    if referral is None or not referral.is_awaiting_screening:
+        return
+    users = {user.pk: user for user in list(intake_leads()) + list(duty_supervisors())}
+    message = (
+        _("Immediate-risk referral %(reference)s has not been screened: act now.")
+        if referral.is_immediate else
+        _("Referral %(reference)s is past its screening deadline.")
+    ) % {"reference": referral.reference}
+    _notify(users.values(), message, reverse("referral-detail", args=[referral.reference]),
+            _("A screening is overdue"))
 
 
 @shared_task(acks_late=True)

@@ -14,6 +14,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
@@ -319,6 +320,35 @@ def _latest_closed_case(case: Case) -> Case | None:
 
 
 # Acknowledgement to the referrer ---------------------------------------------------------------
+
+
+def overdue_screenings(now: datetime.datetime):
+    """Referrals awaiting screening past their time and not yet escalated: an immediate risk
+    after settings.REFERRAL_IMMEDIATE_RISK_MINUTES, any other after its decision deadline."""
+    immediate_since = now - datetime.timedelta(minutes=conf.immediate_risk_minutes())
+    return Referral.objects.filter(
+        status=Referral.Status.NEW, screening_escalated_at__isnull=True
+    ).filter(
+        Q(urgency=Referral.Urgency.IMMEDIATE, received_at__lt=immediate_since)
+        | Q(due_at__lt=now)
+    )
+
+
+def escalate_screening(referral: Referral, *, now: datetime.datetime) -> int:
+    """Send an overdue screening to the intake lead and the duty supervisor, once (1 if sent).
+
+    Re-read under a lock: a rerun, or two runs at once, escalate it once."""
+    with transaction.atomic():
+        locked = list(
+            overdue_screenings(now).select_for_update().filter(pk=referral.pk)
+            .values_list("pk", flat=True)
+        )
+        if not locked:
+            return 0
+        # A plain update: Referral.save would decrypt the row to refresh its blind indexes.
+        Referral.objects.filter(pk=referral.pk).update(screening_escalated_at=now)
+        outbox.enqueue("referrals.tasks.notify_overdue_screening", referral_id=referral.pk)
+    return 1
 
 
 def referrer_email(referral: Referral) -> str:

@@ -298,7 +298,8 @@ def arrange(route, people, north) -> Target:
     elif route == "case-transition":
         case = _alices_case(people, north)
         _consent(case, alice)
-        data = {"name": "begin_assessment", "expected_stage": Case.Stage.INTAKE}
+        data = {"name": "begin_assessment", "expected_stage": Case.Stage.INTAKE,
+                "reason": "Consent recorded."}
     elif route == "case-assessment":
         case = _alices_case(people, north, Case.Stage.ASSESSMENT)
         data = {"risk_level": "low", "needs_summary": "Test needs."}
@@ -706,7 +707,7 @@ def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing(alice, alice
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(alice)
     url = reverse("case-transition", args=[alices_case.reference])
-    data = {"name": "begin_assessment", "expected_stage": Case.Stage.INTAKE}
+    data = {"name": "begin_assessment", "expected_stage": Case.Stage.INTAKE, "reason": "Consent."}
     before = database_state()
 
     response = browser.post(url, data)
@@ -762,7 +763,7 @@ def test_extra_fields_posted_with_a_transition_change_nothing_else(
     alice = people["alice"]
     _consent(alices_case, alice)
     client.force_login(alice)
-    data = {"name": "begin_assessment", "expected_stage": Case.Stage.INTAKE}
+    data = {"name": "begin_assessment", "expected_stage": Case.Stage.INTAKE, "reason": "Consent."}
     data |= _smuggled(people, south, carols_case)
 
     response = client.post(reverse("case-transition", args=[alices_case.reference]), data)

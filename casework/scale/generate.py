@@ -66,6 +66,7 @@ from casework.models import (
 )
 from casework.scale import indexes, sealing, workers
 from casework.scale.bulk import Table, TokenPool
+from casework.transitions import STAGE_TASK_KINDS
 from providers.models import Organization, Service
 from referrals.models import ProviderReferral
 
@@ -592,7 +593,7 @@ class Generator:
             "created_at": opened_at, "done_at": opened_at + datetime.timedelta(days=1),
             "done_by_id": caseworker, "cancelled": False,
         })
-        kind = Task.STAGE_KINDS.get(stage)
+        kind = STAGE_TASK_KINDS.get(stage)
         if kind:
             batch.add(Task, {
                 "id": next(ids["task"]), "case_id": case["id"], "owner_id": caseworker,

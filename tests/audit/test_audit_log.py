@@ -31,7 +31,7 @@ def test_encrypted_fields_never_reach_the_log_in_clear(alice, sam, north):
     case = CaseFactory(team=north, caseworker=alice, person=person)
     workflow.record_consent(case, actor=alice, method="verbal", given_on=datetime.date(2026, 1, 5),
                             purpose="support")
-    workflow.take_transition(case, "begin_assessment", actor=alice)
+    workflow.take_transition(case, "begin_assessment", actor=alice, reason="Consent given.")
     workflow.complete_assessment(case, actor=alice, risk_level="high",
                                  needs_summary=f"{CANARY_NAME} needs housing")
     dump = dump_log_table()
@@ -77,7 +77,8 @@ def test_a_failed_write_leaves_no_orphan_entry(alices_case, alice):
     """The update entry is written before the save; the transaction takes both back."""
     before = LogEntry.objects.count()
     with pytest.raises(workflow.TransitionRefused):
-        workflow.take_transition(alices_case, "begin_assessment", actor=alice)
+        workflow.take_transition(alices_case, "begin_assessment", actor=alice,
+                                 reason="Consent given.")
     assert LogEntry.objects.count() == before
 
 

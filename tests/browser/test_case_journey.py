@@ -75,6 +75,17 @@ def test_a_case_goes_from_intake_to_closed_through_the_pages(page: Page, demo):
     page.get_by_label("Needs summary").fill("Needs stable housing and a mentor.")
     page.get_by_role("button", name="Complete assessment").click()
     expect_message(page, "Assessment completed.")
+    # Planning waits for the supervisor's sign-off.
+    expect(page.locator('form[data-transition="start_planning"]')).to_contain_text(
+        "have a supervisor sign it off")
+    sign_out(page, "caseworker")
+    sign_in(page, "supervisor")
+    page.locator("#caseload").get_by_role("link", name=case.reference).click()
+    page.get_by_role("button", name="Sign off assessment").click()
+    expect_message(page, "Assessment signed off.")
+    sign_out(page, "supervisor")
+    sign_in(page, "caseworker")
+    page.locator("#caseload").get_by_role("link", name=case.reference).click()
     take(page, "start_planning", "Start service plan")
     expect(page.locator("#case-stage")).to_have_text("Service plan")
     expect_step(page, *JOURNEY[1])
@@ -107,6 +118,20 @@ def test_a_case_goes_from_intake_to_closed_through_the_pages(page: Page, demo):
     page.get_by_label("Summary", exact=True).fill("Settled in housing; mentoring weekly.")
     page.get_by_role("button", name="Record follow-up").click()
     expect_message(page, "Follow-up recorded.")
+
+    # The caseworker asks for closure, with a reason; the supervisor approves it by closing.
+    sign_out(page, "supervisor")
+    sign_in(page, "caseworker")
+    page.locator("#caseload").get_by_role("link", name=case.reference).click()
+    request = page.locator("#closure")
+    request.get_by_label("Closure reason").select_option(label="Plan goals met")
+    request.get_by_label("Why the case can close").fill("Housed and mentored; goals met.")
+    request.get_by_role("button", name="Request closure").click()
+    expect_message(page, "Closure requested: it awaits a supervisor's approval.")
+    sign_out(page, "caseworker")
+    sign_in(page, "supervisor")
+    page.locator("#caseload").get_by_role("link", name=case.reference).click()
+    expect(page.locator("#closure")).to_contain_text("Housed and mentored; goals met.")
 
     close = page.locator('form[data-transition="close"]')
     close.get_by_label("Closure reason").select_option(label="Plan goals met")

@@ -55,6 +55,15 @@ def test_a_caseworker_assesses_and_plans_and_the_supervisor_approves(page: Page,
     page.get_by_role("button", name="Complete assessment").click()
     expect_message(page, "Assessment completed.")
     expect(page.locator("#case-risk")).to_have_text("Moderate")
+    # Planning waits for the supervisor's sign-off of the assessment.
+    page.get_by_role("button", name="Sign out caseworker").click()
+    sign_in(page, "supervisor")
+    page.locator("#caseload").get_by_role("link", name=case.reference).click()
+    page.get_by_role("button", name="Sign off assessment").click()
+    expect_message(page, "Assessment signed off.")
+    page.get_by_role("button", name="Sign out supervisor").click()
+    sign_in(page, "caseworker")
+    page.locator("#caseload").get_by_role("link", name=case.reference).click()
     page.locator('form[data-transition="start_planning"]').get_by_role(
         "button", name="Start service plan").click()
     expect(page.locator("#case-stage")).to_have_text("Service plan")
@@ -97,10 +106,6 @@ def test_a_caseworker_assesses_and_plans_and_the_supervisor_approves(page: Page,
     expect_message(page, "Service plan approved.")
     expect(page).to_have_url(re.compile(re.escape(case.get_absolute_url()) + "$"))
     expect(page.locator("#current-plan")).to_contain_text("Approved by supervisor")
-
-    # And signs off the assessment.
-    page.get_by_role("button", name="Sign off assessment").click()
-    expect_message(page, "Assessment signed off.")
     screenshot(page, "case")
 
     assessment = Assessment.objects.get(case=case)

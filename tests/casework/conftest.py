@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from casework import workflow
 from casework.models import Factor, Instrument
+from casework.transitions import CASE_TRANSITIONS
 from tests.factories import CaseFactory, ServiceFactory
 
 
@@ -44,8 +45,17 @@ def rate(instrument, **ratings) -> dict:
 
 
 def move(case, name, actor, **kwargs):
+    """Take the transition as the page does: a forward move with its suggested reason."""
+    declared = CASE_TRANSITIONS.get(name)
+    kwargs.setdefault("reason", str(declared.default_reason) if declared else "")
     with set_actor(actor):
         return workflow.take_transition(case, name, actor=actor, **kwargs)
+
+
+def request_closure(case, actor, closure_reason="goals_met", reason="Goals met."):
+    with set_actor(actor):
+        return workflow.request_closure(case, actor=actor, closure_reason=closure_reason,
+                                        reason=reason)
 
 
 def consent(case, actor):
@@ -62,13 +72,15 @@ def at_assessment(alice, north, instrument):
 
 
 @pytest.fixture
-def assessed(at_assessment, alice, instrument):
-    """At the service plan stage, with housing rated high and employment moderate."""
-    workflow.complete_assessment(
+def assessed(at_assessment, alice, sam, instrument):
+    """At the service plan stage, with housing rated high and employment moderate (the
+    assessment completed by alice and signed off by sam)."""
+    assessment = workflow.complete_assessment(
         at_assessment, actor=alice, risk_level="moderate", needs_summary="Needs housing.",
         ratings=rate(instrument, housing_income__housing=("high", "No fixed address."),
                      housing_income__employment="moderate", protective__help_seeking="high"),
     )
+    workflow.sign_off_assessment(assessment, actor=sam)
     return move(at_assessment, "start_planning", alice)
 
 

@@ -198,8 +198,10 @@ def test_completing_a_reassessment_through_the_page_shows_what_changed(
                                            args=[assessed.reference, second.pk])
 
 
-def test_the_supervisor_signs_off_once_and_not_their_own(assessed, alice, bob, sam, sofia):
-    assessment = assessed.assessments.get()
+def test_the_supervisor_signs_off_once_and_not_their_own(at_assessment, alice, bob, sam, sofia):
+    assessment = workflow.complete_assessment(at_assessment, actor=alice, risk_level="low",
+                                              needs_summary="n")
+    assessed = at_assessment
     for outsider in (alice, bob, sofia):
         with pytest.raises(PermissionDenied):
             workflow.sign_off_assessment(assessment, actor=outsider)

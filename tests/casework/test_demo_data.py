@@ -88,3 +88,19 @@ def test_the_caseworkers_assessment_case_is_left_for_the_browser_journey(demo):
     """tests/browser/test_casework_journey.py assesses it from scratch."""
     case = Case.objects.filter(caseworker__username="caseworker", stage="assessment").first()
     assert case is not None and not case.assessments.exists()
+
+
+def test_the_demo_keeps_its_own_approvals(demo):
+    """No demo case went past a gate without its approval: every completed assessment of a case
+    past assessment is signed off, each closed case closed by an approved request, and every
+    transition has its reason."""
+    from casework.models import Assessment, CaseTransition, ClosureRequest
+
+    past_assessment = Case.objects.exclude(stage__in=["intake", "assessment", "screened_out",
+                                                      "escalated"])
+    unsigned = Assessment.objects.filter(case__in=past_assessment, completed_at__isnull=False,
+                                         signed_off_at__isnull=True)
+    assert not unsigned.exists()
+    for case in Case.objects.filter(stage="closed"):
+        assert case.closure_requests.get().outcome == ClosureRequest.Outcome.APPROVED
+    assert all(step.reason.strip() for step in CaseTransition.objects.all())  # encrypted

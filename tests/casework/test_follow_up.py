@@ -10,8 +10,9 @@ from freezegun import freeze_time
 
 from casework import selectors, workflow
 from casework.models import Case, FollowUp, Task
+from casework.transitions import CASE_TRANSITIONS
 from casework.workflow import add_months
-from tests.casework.conftest import factor, move
+from tests.casework.conftest import factor, move, request_closure
 from tests.factories import CaseFactory, ServiceFactory
 
 # Marked, so pytest-django runs these before transactional tests, which flush the database.
@@ -84,7 +85,8 @@ def test_progress_for_a_goal_of_another_plan_is_refused(at_follow_up, alice, nor
 
 def test_closing_cancels_what_was_scheduled_and_schedules_post_exit_reviews(at_follow_up, alice,
                                                                             sam):
-    closed = move(at_follow_up, "close", sam, closure_reason="goals_met", reason="Done.")
+    request_closure(at_follow_up, at_follow_up.caseworker, closure_reason="goals_met")
+    closed = move(at_follow_up, "close", sam, reason="Done.")
     assert not closed.follow_ups.filter(kind="review", outcome="scheduled").exists()
     assert not Task.objects.filter(case=closed, kind="review_due", done_at__isnull=True).exists()
     reviews = list(closed.follow_ups.filter(kind="post_exit_review").order_by("due_on"))
@@ -98,13 +100,15 @@ def test_closing_cancels_what_was_scheduled_and_schedules_post_exit_reviews(at_f
 
 def test_post_exit_review_months_are_a_setting(settings, at_follow_up, sam):
     settings.CASEWORK_POST_EXIT_REVIEW_MONTHS = (3,)
-    move(at_follow_up, "close", sam, closure_reason="moved", reason="Moved away.")
+    request_closure(at_follow_up, at_follow_up.caseworker, closure_reason="moved")
+    move(at_follow_up, "close", sam, reason="Moved away.")
     assert list(at_follow_up.follow_ups.filter(kind="post_exit_review")
                 .values_list("review_month", flat=True)) == [3]
 
 
 def test_reopening_cancels_post_exit_reviews(at_follow_up, sam):
-    move(at_follow_up, "close", sam, closure_reason="goals_met", reason="Done.")
+    request_closure(at_follow_up, at_follow_up.caseworker, closure_reason="goals_met")
+    move(at_follow_up, "close", sam, reason="Done.")
     move(at_follow_up, "reopen", sam, reason="Came back.")
     assert not at_follow_up.follow_ups.filter(kind="post_exit_review",
                                               outcome="scheduled").exists()
@@ -113,7 +117,8 @@ def test_reopening_cancels_post_exit_reviews(at_follow_up, sam):
 def test_only_the_cases_staff_record_a_post_exit_review(at_follow_up, alice, bob, sam):
     from django.core.exceptions import PermissionDenied
 
-    move(at_follow_up, "close", sam, closure_reason="goals_met", reason="Done.")
+    request_closure(at_follow_up, at_follow_up.caseworker, closure_reason="goals_met")
+    move(at_follow_up, "close", sam, reason="Done.")
     review = at_follow_up.follow_ups.filter(kind="post_exit_review").first()
     with pytest.raises(PermissionDenied):
         workflow.record_outcome(review, actor=bob, outcome="completed",
@@ -131,7 +136,9 @@ def post(client, url_name, case, data, *extra):
 
 
 def transition(client, case, name, **data):
+    """Press the button as the page offers it: a forward move with its suggested reason."""
     case.refresh_from_db()
+    data.setdefault("reason", str(CASE_TRANSITIONS[name].default_reason))
     return post(client, "case-transition", case,
                 {"name": name, "expected_stage": case.stage, **data})
 
@@ -159,13 +166,19 @@ def test_a_case_from_intake_to_a_post_exit_review(client, alice, sam, north, ins
 
         # Planning: refused without a completed assessment.
         refused_with(transition(client, case, "start_planning"),
-                     "Complete an assessment before starting the service plan.")
+                     "Complete an assessment, and have a supervisor sign it off, before "
+                     "starting the service plan.")
         housing = factor(instrument, "housing_income", "housing")
         response = post(client, "case-assessment", case, {
             "action": "complete", "risk_level": "high", "needs_summary": "Needs housing.",
             f"rating_{housing.pk}": "high", f"evidence_{housing.pk}": "Sofa surfing.",
         })
         assert response.status_code == 302
+        refused_with(transition(client, case, "start_planning"), "have a supervisor sign it off")
+        client.force_login(sam)
+        assert post(client, "case-assessment-sign-off", case, {},
+                    case.assessments.get().pk).status_code == 302
+        client.force_login(alice)
         assert transition(client, case, "start_planning").status_code == 302
 
         # Follow-up: refused until the plan is approved.
@@ -215,12 +228,18 @@ def test_a_case_from_intake_to_a_post_exit_review(client, alice, sam, north, ins
         goal.refresh_from_db()
         assert goal.progress == "achieved"
 
-        # Closure: the supervisor's sign-off, with a closure reason.
+        # Closure: the caseworker's request with a reason, the supervisor's approval.
         client.force_login(sam)
-        response = transition(client, case, "close")
-        refused_with(response, "Choose a closure reason.")
+        refused_with(transition(client, case, "close", closure_reason="goals_met",
+                                reason="Goals met."), "Closing needs a closure request")
+        client.force_login(alice)
+        assert post(client, "case-closure-request", case, {
+            "closure_reason": "goals_met", "reason": "Goals met; agreed with the person.",
+        }).status_code == 302
+        client.force_login(sam)
+        response = transition(client, case, "close", reason="")
         refused_with(response, "Say why: a reason is required for this action.")
-        assert transition(client, case, "close", closure_reason="goals_met",
+        assert transition(client, case, "close",
                           reason="Goals met; agreed with the person.").status_code == 302
         case.refresh_from_db()
         assert case.stage == Case.Stage.CLOSED

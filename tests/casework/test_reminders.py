@@ -1,5 +1,6 @@
-"""The daily job: reminders before tasks fall due, escalations to the supervisor once a task or
-a stage is overdue, each sent once, and never with a name, a date of birth or a note in it.
+"""The daily job: reminders before tasks fall due; the caseworker told of their own overdue task
+or stage first, the supervisor a day later (CASEWORK_OWNER_NOTICE_LEAD_DAYS); each sent once,
+and never with a name, a date of birth or a note in it.
 
 The clock is frozen (freezegun) and moved day by day; 2 November 2026 is a Monday.
 """
@@ -15,7 +16,7 @@ from casework import workflow
 from casework.celery import app
 from casework.models import Notification, Reminder, Task
 from casework.tasks import send_due_reminders
-from tests.casework.conftest import consent, move
+from tests.casework.conftest import consent, move, request_closure
 from tests.factories import CaseFactory
 
 # Marked, so pytest-django runs these before transactional tests, which flush the database.
@@ -69,7 +70,8 @@ def job(clock, django_capture_on_commit_callbacks):
 
 
 def test_nothing_is_sent_before_a_task_is_due_soon(job, own_task, alice, sam):
-    assert job("2026-11-02") == {"due_soon": 0, "task_overdue": 0, "stage_overdue": 0}
+    assert job("2026-11-02") == {"due_soon": 0, "task_overdue": 0, "stage_overdue": 0,
+                                 "own_task_overdue": 0, "own_stage_overdue": 0}
     assert notices(alice) == notices(sam) == [] and mail.outbox == []
 
 
@@ -85,33 +87,71 @@ def test_the_owner_is_reminded_once_when_a_task_is_due_soon(job, own_task, alice
 
 def test_an_overdue_task_is_escalated_to_the_supervisor_once(job, own_task, alice, sam, sofia):
     job("2026-11-04")
-    assert job("2026-11-06")["task_overdue"] == 1
+    job("2026-11-06")  # overdue: alice is told first
+    assert job("2026-11-07")["task_overdue"] == 1
     assert notices(sam) == ["1 task on your team is overdue."]
     assert Notification.objects.get(user=sam).link == "/team/"
-    job("2026-11-06")
     job("2026-11-07")
+    job("2026-11-08")
     assert notices(sam) == ["1 task on your team is overdue."]
     assert notices(sofia) == []  # South's supervisor: not her team
-    assert [m.to for m in mail.outbox] == [[alice.email], [sam.email]]
+    assert [m.to for m in mail.outbox] == [[alice.email], [alice.email], [sam.email]]
 
 
-def test_a_stage_past_its_time_limit_is_escalated_once(job, case, sam):
+def test_the_caseworker_is_told_of_their_own_overdue_task_before_the_supervisor(
+    job, own_task, alice, sam
+):
+    counts = job("2026-11-06")  # due on the 5th
+    assert (counts["own_task_overdue"], counts["task_overdue"]) == (1, 0)
+    assert notices(alice) == ["1 of your tasks is overdue."] and notices(sam) == []
+    assert Notification.objects.get(user=alice).link == "/"
+    counts = job("2026-11-07")  # the lead time has passed: now the supervisor
+    assert (counts["own_task_overdue"], counts["task_overdue"]) == (0, 1)
+    assert notices(alice) == ["1 of your tasks is overdue."]
+    assert notices(sam) == ["1 task on your team is overdue."]
+
+
+def test_the_lead_time_is_a_setting(job, own_task, alice, sam, settings):
+    settings.CASEWORK_OWNER_NOTICE_LEAD_DAYS = 3
+    job("2026-11-06")
+    assert job("2026-11-08")["task_overdue"] == 0
+    assert job("2026-11-09")["task_overdue"] == 1
+    settings.CASEWORK_OWNER_NOTICE_LEAD_DAYS = 0  # both on the first day
+
+
+def test_with_no_lead_time_both_are_told_the_same_day(job, own_task, alice, sam, settings):
+    settings.CASEWORK_OWNER_NOTICE_LEAD_DAYS = 0
+    counts = job("2026-11-06")
+    assert (counts["own_task_overdue"], counts["task_overdue"]) == (1, 1)
+
+
+def test_a_stage_past_its_time_limit_is_escalated_once(job, case, alice, sam):
     """The assessment task is due, and the stage's limit ends, on 16 November."""
     assert job("2026-11-16")["stage_overdue"] == 0
     counts = job("2026-11-17")
+    assert (counts["own_stage_overdue"], counts["own_task_overdue"]) == (1, 1)
+    assert notices(alice)[-1] == (
+        "1 of your tasks is overdue. 1 of your cases is past its stage time limit."
+    )
+    assert notices(sam) == []
+    counts = job("2026-11-18")
     assert (counts["stage_overdue"], counts["task_overdue"]) == (1, 1)
     assert notices(sam) == [
         "1 task on your team is overdue. 1 case on your team is past its stage time limit."
     ]
-    job("2026-11-18")
+    job("2026-11-19")
     assert len(notices(sam)) == 1
 
 
 def test_a_new_stay_in_a_stage_can_be_escalated_again(job, clock, case, alice, sam):
-    job("2026-11-17")
-    workflow.complete_assessment(case, actor=alice, risk_level="low", needs_summary="s")
+    job("2026-11-18")
+    assessment = workflow.complete_assessment(case, actor=alice, risk_level="low",
+                                              needs_summary="s")
+    workflow.sign_off_assessment(assessment, actor=sam)
     move(case, "start_planning", alice)
-    assert job("2026-12-02")["stage_overdue"] == 1  # planning: ten working days from 17 Nov
+    # Planning: ten working days from 18 Nov end on 2 Dec; alice on the 3rd, sam on the 4th.
+    assert job("2026-12-03")["own_stage_overdue"] == 1
+    assert job("2026-12-04")["stage_overdue"] == 1
 
 
 def test_the_job_finds_each_days_work_at_the_right_time(job, own_task, case, alice, sam):
@@ -124,15 +164,18 @@ def test_the_job_finds_each_days_work_at_the_right_time(job, own_task, case, ali
         day += datetime.timedelta(days=1)
     assert {day: counts for day, counts in sent.items() if counts} == {
         "2026-11-04": {"due_soon": 1},  # alice's own task, due on the 5th
-        "2026-11-06": {"task_overdue": 1},
+        "2026-11-06": {"own_task_overdue": 1},  # alice first
+        "2026-11-07": {"task_overdue": 1},  # then her supervisor
         "2026-11-15": {"due_soon": 1},  # the assessment, due on the 16th
-        "2026-11-17": {"task_overdue": 1, "stage_overdue": 1},
+        "2026-11-17": {"own_task_overdue": 1, "own_stage_overdue": 1},
+        "2026-11-18": {"task_overdue": 1, "stage_overdue": 1},
     }
-    assert Reminder.objects.count() == 5
+    assert Reminder.objects.count() == 8
 
 
 def test_no_notice_or_email_carries_personal_data(job, own_task, case, alice, sam):
-    for day in ("2026-11-04", "2026-11-06", "2026-11-15", "2026-11-17"):
+    for day in ("2026-11-04", "2026-11-06", "2026-11-07", "2026-11-15", "2026-11-17",
+                "2026-11-18"):
         job(day)
     texts = [n.message + n.link for n in Notification.objects.all()]
     texts += [m.subject + m.body for m in mail.outbox]
@@ -161,11 +204,13 @@ def test_inactive_owners_are_not_reminded_but_the_work_is_escalated(job, own_tas
     alice.is_active = False
     alice.save()
     assert job("2026-11-04")["due_soon"] == 0
-    assert job("2026-11-06")["task_overdue"] == 1
+    assert job("2026-11-06")["own_task_overdue"] == 0
+    assert job("2026-11-07")["task_overdue"] == 1
 
 
 def test_post_exit_reviews_of_closed_cases_are_reminded_too(job, clock, at_follow_up, alice, sam):
-    move(at_follow_up, "close", sam, closure_reason="goals_met", reason="Done.")
+    request_closure(at_follow_up, alice)
+    move(at_follow_up, "close", sam, reason="Done.")
     due = Task.objects.get(case=at_follow_up, kind="post_exit_review_due",
                            follow_up__review_month=6).due_on
     counts = job((due - datetime.timedelta(days=1)).isoformat())

@@ -20,6 +20,9 @@ def consent(case, actor):
 
 
 def move(case, name, actor, **kwargs):
+    """As the page does: a forward move with its suggested reason, unless one is given."""
+    declared = CASE_TRANSITIONS.get(name)
+    kwargs.setdefault("reason", str(declared.default_reason) if declared else "")
     return workflow.take_transition(case, name, actor=actor, **kwargs)
 
 
@@ -31,8 +34,10 @@ def at_assessment(alice, north):
 
 
 @pytest.fixture
-def at_planning(at_assessment, alice):
-    workflow.complete_assessment(at_assessment, actor=alice, risk_level="low", needs_summary="n")
+def at_planning(at_assessment, alice, sam):
+    assessment = workflow.complete_assessment(at_assessment, actor=alice, risk_level="low",
+                                              needs_summary="n")
+    workflow.sign_off_assessment(assessment, actor=sam)
     return move(at_assessment, "start_planning", alice)
 
 
@@ -97,9 +102,10 @@ def test_only_the_supervisor_approves_plans(at_planning, alice, bob):
 
 
 @pytest.mark.django_db
-def test_closing_needs_a_closure_reason_and_a_reason(at_follow_up, sam):
+def test_closing_needs_a_closure_reason_and_a_reason(at_follow_up, sam, settings):
+    settings.CASEWORK_CLOSURE_REQUEST_REQUIRED = False  # the request has its own tests
     with pytest.raises(workflow.TransitionRefused) as refused:
-        move(at_follow_up, "close", sam)
+        move(at_follow_up, "close", sam, reason="")
     assert len(refused.value.messages) == 2  # closure reason and a written reason
     closed = move(at_follow_up, "close", sam, closure_reason="goals_met", reason="Done.")
     assert closed.stage == "closed" and closed.closed_at is not None
@@ -181,8 +187,11 @@ def test_intake_coordinators_lose_the_case_once_it_leaves_intake(at_assessment, 
 
 
 @pytest.mark.django_db
-def test_each_transition_is_recorded_with_actor_source_target_and_reason(at_follow_up, sam):
-    move(at_follow_up, "close", sam, closure_reason="goals_met", reason="All goals met.")
+def test_each_transition_is_recorded_with_actor_source_target_and_reason(at_follow_up, alice,
+                                                                        sam):
+    workflow.request_closure(at_follow_up, actor=alice, closure_reason="goals_met",
+                             reason="Every goal is met.")
+    move(at_follow_up, "close", sam, reason="All goals met.")
     steps = list(CaseTransition.objects.filter(case=at_follow_up).order_by("at", "pk"))
     assert [(s.source, s.target, s.actor.username) for s in steps] == [
         ("intake", "assessment", "alice"),
@@ -191,6 +200,7 @@ def test_each_transition_is_recorded_with_actor_source_target_and_reason(at_foll
         ("follow_up", "closed", "sam"),
     ]
     assert steps[-1].reason == "All goals met."
+    assert all(step.reason for step in steps)  # forward moves too: their confirmed reason
 
 
 @pytest.mark.django_db
@@ -199,7 +209,7 @@ def test_the_view_records_the_transition_in_the_audit_log_with_its_actor(client,
     client.force_login(alice)
     response = client.post(
         reverse("case-transition", args=[alices_case.reference]),
-        {"name": "begin_assessment", "expected_stage": "intake"},
+        {"name": "begin_assessment", "expected_stage": "intake", "reason": "Consent given."},
     )
     assert response.status_code == 302
     entry = LogEntry.objects.get_for_object(alices_case).filter(action=LogEntry.Action.UPDATE).latest("pk")
@@ -286,7 +296,7 @@ def test_the_policy_and_the_workflow_read_the_declaration():
     close = CASE_TRANSITIONS["close"]
     assert access.TRANSITION_ROLES["close"] == close.roles == {"supervisor"}
     assert ("close" in workflow.REASON_REQUIRED) is close.needs_reason is True
-    assert "begin_assessment" not in workflow.REASON_REQUIRED
+    assert set(CASE_TRANSITIONS) == workflow.REASON_REQUIRED  # every transition says why
 
 
 @pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from casework import workflow as case_workflow
 from casework.models import Case, CaseTransition, ServicePlan, Task
-from casework.workflow import TransitionRefused
+from casework.workflow import TransitionRefused, request_closure
 from mdt import workflow
 from mdt.models import Action, Decision
 from tests.factories import AgendaItemFactory, ServiceFactory
@@ -58,6 +58,9 @@ def test_the_workflow_conditions_still_hold(plan_item, sam, alice):
 def test_approving_a_closure_closes_the_case(published, sam, alice):
     case = published.case
     Case.objects.filter(pk=case.pk).update(stage=Case.Stage.FOLLOW_UP)
+    case.refresh_from_db()
+    # The caseworker's closure request comes first: the panel's decision approves it.
+    request_closure(case, actor=alice, closure_reason="goals_met", reason="Goals met.")
 
     workflow.record_decision(published, actor=sam, kind="approve_closure",
                              rationale="Goals met.", closure_reason="goals_met")

@@ -17,6 +17,7 @@ from casework import roles, selectors, signals, workflow
 from casework.accounts import mfa
 from casework.models import Case, Instrument, Task, Team, TeamMembership
 from casework.tasks import send_due_reminders
+from casework.transitions import CASE_TRANSITIONS
 from measures.demo import load_demo_measures
 from providers import demo as demo_directory
 from referrals import workflow as referral_workflow
@@ -232,7 +233,10 @@ class Command(BaseCommand):
                     progress={goal.pk: ("achieved", "Fictional.")
                               for goal in selectors.current_plan(case).plan_goals.all()},
                 )
-            self.move(case, "close", supervisor, reason="Goals met.", closure_reason="goals_met")
+            with set_actor(worker):
+                workflow.request_closure(case, actor=worker, closure_reason="goals_met",
+                                         reason="Fictional: every goal of the plan is met.")
+            self.move(case, "close", supervisor, reason="Goals met.")
 
     def ratings(self, case):
         """The fictional ratings for the case's pathway, as factor ids of the current instrument."""
@@ -263,6 +267,9 @@ class Command(BaseCommand):
                                 text="Fictional restricted note: a family matter.")
             workflow.add_task(case, actor=worker, title="Fictional: phone the mentor.",
                               owner=worker, due_on=today + datetime.timedelta(days=1))
+        # The reassessment is signed off like the first: no case goes on without sign-off.
+        with set_actor(supervisor):
+            workflow.sign_off_assessment(selectors.latest_assessment(case), actor=supervisor)
         with set_actor(supervisor):
             workflow.write_note(case, actor=supervisor, sensitivity="health",
                                 text="Fictional health-only note from the clinic.")
@@ -274,5 +281,7 @@ class Command(BaseCommand):
         send_due_reminders()  # the daily job, run in-process now: the notices it leaves
 
     def move(self, case, name, actor, **kwargs):
+        """Take the transition as its page would: a forward move with its suggested reason."""
+        kwargs.setdefault("reason", str(CASE_TRANSITIONS[name].default_reason))
         with set_actor(actor):
             workflow.take_transition(case, name, actor=actor, **kwargs)
