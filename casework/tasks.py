@@ -6,15 +6,14 @@ from collections import Counter, defaultdict
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from casework import selectors
-from casework.models import Case, Notification, Reminder, Task, TeamMembership
+from casework import notify, selectors
+from casework.models import Case, Reminder, Task, TeamMembership
 
 
 @shared_task(acks_late=True)
@@ -38,14 +37,8 @@ def notify_assignment(case_id: int, user_id: int) -> None:
         message = _("Case %(reference)s has been assigned to you.") % {
             "reference": case.reference
         }
-        Notification.objects.create(user=user, message=message, link=link)
-    if user.email:
-        send_mail(
-            subject=_("A case has been assigned to you"),
-            message=message + "\n" + settings.SITE_URL.rstrip("/") + link,
-            from_email=None,
-            recipient_list=[user.email],
-        )
+        notify.post([user], message, link)  # with the task: a rerun finds both, or neither
+    notify.email([user], message, link, subject=_("A case has been assigned to you"))
 
 
 @shared_task(acks_late=True)
@@ -169,34 +162,24 @@ def reminder_message(counts: Counter) -> str:
 
 
 def _notify(per_recipient: dict[int, Counter], created: list[Reminder]) -> list[tuple]:
-    """One in-app notice per person; return (user id, message, link) for the emails."""
+    """One in-app notice per person; return (user, message, link) for the emails."""
     notices = []
     by_recipient = defaultdict(list)
     for reminder in created:
         by_recipient[reminder.recipient_id].append(reminder)
+    users = get_user_model().objects.in_bulk(list(per_recipient))
     for recipient_id, counts in per_recipient.items():
         escalation = counts[Reminder.Kind.TASK_OVERDUE] or counts[Reminder.Kind.STAGE_OVERDUE]
         link = reverse("team-overview") if escalation else reverse("dashboard")
         message = reminder_message(counts)
-        notification = Notification.objects.create(user_id=recipient_id, message=message,
-                                                   link=link)
+        [notification] = notify.post([users[recipient_id]], message, link)
         for reminder in by_recipient[recipient_id]:
             reminder.notification = notification
             reminder.save(update_fields=["notification"])
-        notices.append((recipient_id, message, link))
+        notices.append((users[recipient_id], message, link))
     return notices
 
 
 def _email(notices: list[tuple]) -> None:
-    users = get_user_model().objects.in_bulk([user_id for user_id, _m, _l in notices])
-    base = settings.SITE_URL.rstrip("/")
-    for user_id, message, link in notices:
-        user = users.get(user_id)
-        if user is None or not user.email:
-            continue
-        send_mail(
-            subject=_("Casework reminders"),
-            message=message + "\n" + base + link,
-            from_email=None,
-            recipient_list=[user.email],
-        )
+    for user, message, link in notices:
+        notify.email([user], message, link, subject=_("Casework reminders"))

@@ -7,34 +7,17 @@ by email, where personal data must not go.
 import datetime
 
 from celery import shared_task
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import roles
-from casework.models import Notification, TeamMembership
+from casework import notify, roles
+from casework.models import TeamMembership
 from providers.models import Membership
 from referrals import outgoing, workflow
 from referrals.models import ProviderReferral, ProviderReferralEvent, Referral
-
-
-def _notify(users, message: str, link: str, subject: str) -> None:
-    """Give each user an in-app notice (once) and an email after commit."""
-    emails = []
-    with transaction.atomic():
-        for user in users:
-            _, created = Notification.objects.get_or_create(
-                user=user, message=message, link=link
-            )
-            if created and user.email:
-                emails.append(user.email)
-    body = message + "\n" + settings.SITE_URL.rstrip("/") + link
-    for address in emails:
-        send_mail(subject=subject, message=body, from_email=None, recipient_list=[address])
 
 
 @shared_task(acks_late=True)
@@ -44,12 +27,12 @@ def notify_immediate_risk(referral_id: int) -> None:
     if referral is None or not referral.is_awaiting_screening:
         return
     coordinators = get_user_model().objects.filter(is_active=True, groups__name=roles.INTAKE)
-    _notify(
+    notify.notify(
         coordinators.distinct(),
         _("Immediate-risk referral %(reference)s received: screen it now.")
         % {"reference": referral.reference},
         reverse("referral-detail", args=[referral.reference]),
-        _("Immediate-risk referral received"),
+        subject=_("Immediate-risk referral received"), once=True,
     )
 
 
@@ -70,12 +53,12 @@ def notify_referral_attached(referral_id: int) -> None:
     )
     if case.caseworker_id:
         user_ids.add(case.caseworker_id)
-    _notify(
+    notify.notify(
         get_user_model().objects.filter(pk__in=user_ids, is_active=True),
         _("Referral %(referral)s was added to case %(case)s at screening.")
         % {"referral": referral.reference, "case": case.reference},
         case.get_absolute_url(),
-        _("A referral was added to a case"),
+        subject=_("A referral was added to a case"), once=True,
     )
 
 
@@ -139,7 +122,8 @@ def notify_provider_referral_event(event_id: int) -> None:
         recipients = _provider_staff(referral.organization_id)
     else:
         recipients = _sender_side(referral)
-    _notify(recipients, message, referral.get_absolute_url(), _("Provider referral update"))
+    notify.notify(recipients, message, referral.get_absolute_url(),
+                  subject=_("Provider referral update"), once=True)
 
 
 @shared_task(acks_late=True)
@@ -158,7 +142,8 @@ def notify_provider_referral_escalation(referral_id: int, kind: str) -> None:
         _("Provider referral %(ref)s has had no first contact by its deadline: chase the "
           "provider.")
     ) % {"ref": referral.reference}
-    _notify(supervisors, message, referral.get_absolute_url(), _("A provider referral is late"))
+    notify.notify(supervisors, message, referral.get_absolute_url(),
+                  subject=_("A provider referral is late"), once=True)
 
 
 @shared_task(acks_late=True)
