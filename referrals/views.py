@@ -5,7 +5,6 @@ nothing personal in a URL, refuse the honeypot, are rate limited, and never look
 the answer is the same whether or not the person is known.
 """
 
-from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -146,41 +145,19 @@ def _inbox_page(request):
 
 
 def _referral_page(request, referral: Referral, *, status: int = 200, errors=(), **bound):
-    """The referral, and for screeners everything screening needs."""
-    user = request.user
-    context = {"referral": referral, "errors": errors, "screening": False}
-    if access.can_see_screening(user, referral):
-        people = matching.possible_people(referral)
-        if people:
+    """The referral, and for screeners everything screening needs, with its forms."""
+    context = selectors.referral_page(referral, request.user)
+    if context["screening"]:
+        context["check_form"] = bound.get("check_form") or forms.CheckForm()
+        context["decision_forms"] = _decision_forms(referral, context["linked"], bound)
+        if context["people"]:
             # One entry for the panel, naming the people shown (opaque references only), so the
             # page costs the same however many match.
-            LogEntry.objects.log_create(
-                referral, action=LogEntry.Action.ACCESS, changes=None, force_log=True,
-                additional_data={"part": "possible matches",
-                                 "people": [m.person.reference for m in people]},
-            )
-        linked = next((m for m in people if m.linked), None)
-        awaiting = referral.is_awaiting_screening
-        context.update(
-            screening=True,
-            people=people,
-            duplicates=matching.possible_duplicates(referral),
-            decisions=referral.decisions.select_related(
-                "actor", "duplicate_of", "signposted_service__organization", "case"
-            ),
-            checks=referral.checks.select_related("recorded_by"),
-            links=referral.match_links.select_related("actor", "person"),
-            can_decide=awaiting and access.can_screen_referral(user, referral),
-            can_acknowledge=workflow.can_acknowledge(referral),
-            check_form=bound.get("check_form") or forms.CheckForm(),
-            decision_forms=_decision_forms(referral, linked, bound),
-            bias_incidents=referral.bias_incidents.only("reference"),
-        )
-    else:
-        context["referrer_view"] = access.can_make_partner_referral(user)
-        context["referrer_status"] = workflow.acknowledgement_text(referral)
+            record_read(referral, part="possible matches", on_case=False,
+                        people=[match.person.reference for match in context["people"]])
     record_read(referral, part="referral")
-    return render(request, "referrals/referral_detail.html", context, status=status)
+    return render(request, "referrals/referral_detail.html", {**context, "errors": errors},
+                  status=status)
 
 
 def _decision_forms(referral, linked, bound) -> dict:
