@@ -18,6 +18,7 @@ from django_fsm import can_proceed
 from audit.access_log import record_list_read, record_read
 from casework import access, submissions
 from casework.pagination import paginate
+from casework.refusals import Refused, page_again
 from referrals import conf, forms, matching, ratelimit, selectors, workflow
 from referrals.models import BiasIncident, Referral
 
@@ -211,12 +212,11 @@ def referral_screen(request, reference):
             expected_status=form.cleaned_data["expected_status"],
             **form.details(),
         )
-    except workflow.ScreeningRefused as refused:
-        return _referral_page(request, referral, status=400, errors=refused.messages,
-                              **{form.decision: form})
     except workflow.StaleReferral:
         back = reverse("referral-detail", args=[referral.reference])
         return render(request, "referrals/stale.html", {"back": back}, status=409)
+    except Refused as refused:
+        return page_again(_referral_page, refused, request, referral, **{form.decision: form})
     messages.success(request, _("Decision recorded: %(decision)s.")
                      % {"decision": decision.get_name_display()})
     if decision.case is not None and not decision.attached:
@@ -234,8 +234,8 @@ def referral_check(request, reference):
         return _referral_page(request, referral, status=400, check_form=form)
     try:
         workflow.record_check(referral, actor=request.user, **form.cleaned_data)
-    except workflow.ScreeningRefused as refused:
-        return _referral_page(request, referral, status=400, errors=refused.messages)
+    except Refused as refused:
+        return page_again(_referral_page, refused, request, referral)
     messages.success(request, _("Check recorded."))
     return redirect("referral-detail", reference=referral.reference)
 
@@ -250,8 +250,8 @@ def referral_link(request, reference):
                               errors=[_("Choose a possible match to link.")])
     try:
         workflow.link_person(referral, form.cleaned_data["person"], actor=request.user)
-    except workflow.ScreeningRefused as refused:
-        return _referral_page(request, referral, status=400, errors=refused.messages)
+    except Refused as refused:
+        return page_again(_referral_page, refused, request, referral)
     messages.success(request, _("Referral linked to the known person."))
     return redirect("referral-detail", reference=referral.reference)
 
@@ -324,11 +324,11 @@ def bias_triage(request, reference):
             note=form.cleaned_data["note"],
             referral_reference=form.cleaned_data["referral_reference"],
         )
-    except workflow.ScreeningRefused as refused:
-        return _bias_page(request, incident, status=400, form=form, errors=refused.messages)
     except workflow.StaleReferral:
         back = reverse("bias-detail", args=[incident.reference])
         return render(request, "referrals/stale.html", {"back": back}, status=409)
+    except Refused as refused:
+        return page_again(_bias_page, refused, request, incident, form=form)
     messages.success(request, _("Triage recorded."))
     return redirect("bias-detail", reference=incident.reference)
 

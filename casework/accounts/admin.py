@@ -19,7 +19,7 @@ from casework.accounts import mfa, powers, sessions
 from casework.accounts.models import PowerRequest
 from casework.models import TeamMembership
 from casework.panels.models import PanelMember
-from casework.workflow import TransitionRefused
+from casework.refusals import Refused
 
 User = get_user_model()
 
@@ -88,7 +88,7 @@ def save_panel_seats(request, formset) -> None:
         try:
             pending = powers.request_panel_seat(member.user, member.panel, role=member.role,
                                                 actor=request.user)
-        except TransitionRefused as refused:
+        except Refused as refused:
             messages.error(request, " ".join(str(m) for m in refused.messages))
             continue
         if pending is not None:

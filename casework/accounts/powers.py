@@ -19,7 +19,7 @@ from casework.accounts.models import PowerRequest
 from casework.models import TeamMembership
 from casework.panels import services as panel_services
 from casework.panels.models import PanelMember
-from casework.workflow import TransitionRefused
+from casework.refusals import Refused
 
 POWERFUL_GROUPS = frozenset({
     roles.ADMIN, roles.AUDITOR, roles.SUPERVISOR,
@@ -107,7 +107,7 @@ def request_panel_seat(user, panel, *, role: str, actor) -> PowerRequest | None:
     """Ask for `user` to sit on `panel` as `role`; None if they already do, as that role."""
     refuse_self(user, actor=actor)
     if not access.can_use_mdt(user):
-        raise TransitionRefused([_("Only MDT members and supervisors sit on a panel.")])
+        raise Refused([_("Only MDT members and supervisors sit on a panel.")])
     if PanelMember.objects.filter(panel=panel, user=user, role=role, is_active=True).exists():
         return None
     return request_power(user, actor=actor, panel=panel, panel_role=role)
