@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 from rest_framework.views import set_rollback
 
-from referrals.outgoing import ReferralRefused, StaleProviderReferral
+from casework.refusals import Refused, Stale
 
 
 class Conflict(exceptions.APIException):
@@ -25,10 +25,10 @@ def exception_handler(error, context):
         error = exceptions.ValidationError(
             error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
         )
-    elif isinstance(error, ReferralRefused):
-        error = exceptions.ValidationError({"detail": error.messages})
-    elif isinstance(error, (StaleProviderReferral, ConcurrentTransition)):
+    elif isinstance(error, (Stale, ConcurrentTransition)):
         error = Conflict()
+    elif isinstance(error, Refused):
+        error = exceptions.ValidationError({"detail": error.messages})
     response = drf_handler(error, context)
     if response is None:
         return None

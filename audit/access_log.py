@@ -31,12 +31,14 @@ def note_relation(case_id: int, relation: str) -> None:
         relations[case_id] = relation
 
 
-def record_read(instance, *, part: str, **details) -> LogEntry:
+def record_read(instance, *, part: str, on_case: bool = True, **details) -> LogEntry:
     """Record that the current request's actor read `part` of `instance` (one entry per read).
 
+    The entry goes against the case `instance` belongs to, naming the record, unless `on_case`
+    is False (a part about the record itself, such as a referral's possible matches).
     `details` must carry no personal data.
     """
-    case = _case_of(instance)
+    case = _case_of(instance) if on_case else None
     if case is not None:
         if case is not instance:
             details.setdefault("record", f"{instance._meta.model_name} {instance.pk}")

@@ -10,7 +10,6 @@ import datetime
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from audit import events
 from audit.emergency import EmergencyAccess
-from casework import roles
+from casework import notify, roles
 
 MAY_BREAK_GLASS = {roles.CASEWORKER, roles.SUPERVISOR}
 
@@ -62,7 +61,6 @@ def request_emergency_access(reference: str, *, actor, reason: str, password: st
 def notify_supervisors(grant_id: int) -> None:
     """Tell the case's supervisors at once; the notice names the case and user, nothing else."""
     grant = EmergencyAccess.objects.select_related("case", "user").get(pk=grant_id)
-    notification = apps.get_model("casework", "Notification")
     membership = apps.get_model("casework", "TeamMembership")
     supervisors = [
         m.user for m in membership.objects.filter(team_id=grant.case.team_id, role="supervisor")
@@ -71,12 +69,8 @@ def notify_supervisors(grant_id: int) -> None:
     message = _("Emergency access to case %(case)s was used by %(user)s.") % {
         "case": grant.case.reference, "user": grant.user.get_username(),
     }
-    for supervisor in supervisors:
-        notification.objects.create(user=supervisor, message=message,
-                                    link=grant.case.get_absolute_url())
-    emails = [s.email for s in supervisors if s.email]
-    if emails:
-        send_mail(_("Emergency access used"), message, None, emails)
+    notify.notify(supervisors, message, grant.case.get_absolute_url(),
+                  subject=_("Emergency access used"))
 
 
 @transaction.atomic

@@ -441,3 +441,32 @@ def name_index(first_name: str, last_name: str = "") -> str:
 
 def phone_index(phone: str) -> str:
     return blind_index("phone", normalise_phone(phone))
+
+
+# The fields blind indexes are kept in, for a person's details wherever they are held.
+BLIND_INDEX_FIELDS = ("name_dob_index", "name_index", "phone_index")
+
+
+class BlindIndexed(models.Model):
+    """Keyed blind indexes of `first_name`, `last_name`, `date_of_birth` and `phone`, for
+    exact-match search and duplicate detection (never shown, not logged).
+
+    Every save derives them afresh from the encrypted values, and a save limited to some fields
+    saves them too, so they never fall out of step.
+    """
+
+    name_dob_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    name_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.name_dob_index = name_dob_index(self.first_name, self.last_name, self.date_of_birth)
+        self.name_index = name_index(self.first_name, self.last_name)
+        self.phone_index = phone_index(self.phone)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *BLIND_INDEX_FIELDS}
+        super().save(*args, **kwargs)

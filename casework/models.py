@@ -70,7 +70,7 @@ class TeamMembership(models.Model):
 
 
 @audited
-class Person(models.Model):
+class Person(crypto.BlindIndexed, models.Model):
     """The subject of one or more cases. Every identifying field is encrypted."""
 
     # Optimistic locking (casework.revisions): bumped by every correction of the details
@@ -89,23 +89,13 @@ class Person(models.Model):
     identifiers = EncryptedTextField(
         _("identifiers"), blank=True, default="", help_text=_("For example a corrections number.")
     )
-    # Keyed blind indexes for exact-match search and duplicate detection (never shown, not logged).
-    name_dob_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    name_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):
         return self.reference
 
     def save(self, *args, **kwargs):
-        # Derived columns, kept in step with the encrypted values they index.
-        self.name_dob_index = crypto.name_dob_index(
-            self.first_name, self.last_name, self.date_of_birth
-        )
-        self.name_index = crypto.name_index(self.first_name, self.last_name)
-        self.phone_index = crypto.phone_index(self.phone)
-        super().save(*args, **kwargs)
+        super().save(*args, **kwargs)  # the blind indexes are derived there (BlindIndexed)
         fields = kwargs.get("update_fields")
         if fields is None or set(fields) & KEYED_FIELDS:
             sync_person_keys(self)

@@ -8,6 +8,8 @@ view answers 409 with the person's text kept and the record as it now is.
 
 from django.utils.translation import gettext_lazy as _
 
+from casework.refusals import Stale
+
 FIELD = "revision"
 NEW = -1  # the form was shown before the record existed (a first assessment draft)
 
@@ -18,27 +20,25 @@ def new_marker(existing: int = 0) -> int:
     return NEW - existing
 
 
-class StaleEdit(Exception):
-    """Someone saved the record after this person's page was shown."""
+class StaleEdit(Stale):
+    """Someone saved the record after this person's page was shown; `current` is the record as
+    saved now (None: discarded since)."""
 
-    message = _("Someone else saved this since you opened the page, so nothing of yours was "
-                "saved. Your text is still in the form below; the saved version is shown "
-                "beside it. Compare them, then save again to keep yours.")
+    # `messages`: for a form whose text is kept and shown beside the saved version.
+    default_message = _("Someone else saved this since you opened the page, so nothing of yours "
+                        "was saved. Your text is still in the form below; the saved version is "
+                        "shown beside it. Compare them, then save again to keep yours.")
     # For a button with nothing typed behind it (withdraw, mark done, publish, remove).
     changed_message = _("Someone else changed this since you opened the page, so nothing was "
                         "changed. The page now shows it as saved: check it, then try again.")
 
     def __init__(self, current=None):
-        super().__init__("stale edit")
+        super().__init__()
         self.current = current
 
     @property
-    def messages(self):
-        return [self.message]
-
-    @property
     def changed_messages(self):
-        return [self.changed_message]
+        return [str(self.changed_message)]
 
 
 def seen(request) -> int | None:

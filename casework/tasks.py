@@ -89,6 +89,9 @@ def notify_transfer(transfer_id: int) -> None:
     with transaction.atomic():
         for user in users.distinct():
             Notification.objects.create(user=user, message=message, link=link)
+
+
+@shared_task(acks_late=True)
 def notify_closure_request(request_id: int) -> None:
     """Tell the case's team supervisors that closure was requested: it awaits their approval."""
     request = ClosureRequest.objects.filter(pk=request_id).select_related("case").first()

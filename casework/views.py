@@ -15,6 +15,7 @@ from audit.access_log import record_list_read, record_read
 from casework import access, forms, revisions, roles, selectors, submissions, workflow
 from casework.models import Case, FollowUp, Instrument, Intervention, Notification, ServicePlan
 from casework.pagination import paginate
+from casework.refusals import Refused, page_again
 from privacy import workflow as privacy_workflow
 from referrals import selectors as referral_selectors
 
@@ -222,10 +223,10 @@ def case_transition(request, reference):
             closure_reason=data["closure_reason"],
             expected_stage=data["expected_stage"],
         )
-    except workflow.TransitionRefused as refused:
-        return _case_page(request, case, status=400, errors=refused.messages)
     except workflow.StaleCase:
         return render(request, "casework/stale_case.html", {"case": case}, status=409)
+    except Refused as refused:
+        return page_again(_case_page, refused, request, case)
     stage = case.get_stage_display()
     messages.success(request, _("Stage changed to %(stage)s.") % {"stage": stage})
     return redirect(case)
@@ -286,12 +287,12 @@ def case_assign(request, reference):
         return _case_page(request, case, status=400, assign_form=form)
     try:
         workflow.assign_case(case, form.cleaned_data["caseworker"], actor=request.user)
-    except workflow.TransitionRefused as refused:
+    except Refused as refused:
         if back_to_team:
             for message in refused.messages:
                 messages.error(request, message)
             return redirect("team-overview")
-        return _case_page(request, case, status=400, errors=refused.messages)
+        return page_again(_case_page, refused, request, case)
     messages.success(request, _("Case %(ref)s assigned.") % {"ref": case.reference})
     return redirect("team-overview") if back_to_team else redirect(case)
 
@@ -304,8 +305,8 @@ def _record(request, reference, form_class, form_key, action, success, **form_kw
         return _case_page(request, case, status=400, **{form_key: form})
     try:
         action(case, form)
-    except workflow.TransitionRefused as refused:
-        return _case_page(request, case, status=400, errors=refused.messages, **{form_key: form})
+    except Refused as refused:
+        return page_again(_case_page, refused, request, case, **{form_key: form})
     messages.success(request, success)
     return redirect(case)
 
@@ -333,9 +334,9 @@ def case_consent_withdraw(request, reference, consent_id):
         # Through privacy: the provider referrals that relied on it are cancelled with it.
         privacy_workflow.withdraw_consent(consent, actor=request.user, seen_revision=seen)
     except revisions.StaleEdit as stale:
-        return _case_page(request, case, status=409, errors=stale.changed_messages)
-    except workflow.TransitionRefused as refused:
-        return _case_page(request, case, status=400, errors=refused.messages)
+        return page_again(_case_page, stale, request, case, errors=stale.changed_messages)
+    except Refused as refused:
+        return page_again(_case_page, refused, request, case)
     messages.success(request, _("Consent withdrawn."))
     return redirect(case)
 
@@ -369,10 +370,9 @@ def case_person(request, reference):
                                **form.cleaned_data)
     except revisions.StaleEdit as stale:
         case.person.refresh_from_db()  # show the saved details beside what was typed
-        return _person_page(request, case, form=form, status=409, errors=stale.messages,
-                            stale=True)
-    except workflow.TransitionRefused as refused:
-        return _person_page(request, case, form=form, status=400, errors=refused.messages)
+        return page_again(_person_page, stale, request, case, form=form, stale=True)
+    except Refused as refused:
+        return page_again(_person_page, refused, request, case, form=form)
     messages.success(request, _("The person's details are saved."))
     return redirect(case)
 
@@ -446,10 +446,9 @@ def case_assessment(request, reference):
             complete=form.complete, seen_revision=revisions.seen(request),
         )
     except revisions.StaleEdit as stale:
-        return _assessment_page(request, case, form=form, status=409, errors=stale.messages,
-                                stale=True)
-    except workflow.TransitionRefused as refused:
-        return _assessment_page(request, case, form=form, status=400, errors=refused.messages)
+        return page_again(_assessment_page, stale, request, case, form=form, stale=True)
+    except Refused as refused:
+        return page_again(_assessment_page, refused, request, case, form=form)
     if not form.complete:
         messages.success(request, _("Draft saved. It is not complete until you complete it."))
         return redirect("case-assessment-form", reference=case.reference)
@@ -506,8 +505,8 @@ def case_assessment_sign_off(request, reference, assessment_id):
     assessment = get_object_or_404(case.assessments, pk=assessment_id)
     try:
         workflow.sign_off_assessment(assessment, actor=request.user)
-    except workflow.TransitionRefused as refused:
-        return _case_page(request, case, status=400, errors=refused.messages)
+    except Refused as refused:
+        return page_again(_case_page, refused, request, case)
     messages.success(request, _("Assessment signed off."))
     return redirect(case)
 
@@ -533,10 +532,10 @@ def case_plan(request, reference):
         # Someone wrote the plan meanwhile: theirs is shown, this person's goal waits in its
         # "Add a goal" form, to add if it is still needed.
         goal_form = forms.GoalForm(_as_goal(request.POST), needs=selectors.assessed_needs(case))
-        return _plan_page(request, case, _plan(case, stale.current.pk), status=409,
-                          errors=stale.messages, goal_form=goal_form, stale=True)
-    except workflow.TransitionRefused as refused:
-        return _case_page(request, case, status=400, errors=refused.messages, plan_form=form)
+        return page_again(_plan_page, stale, request, case, _plan(case, stale.current.pk),
+                          goal_form=goal_form, stale=True)
+    except Refused as refused:
+        return page_again(_case_page, refused, request, case, plan_form=form)
     messages.success(request, _("Service plan saved and sent for approval."))
     return redirect(case)
 
@@ -564,12 +563,12 @@ def _stale_plan(request, case, plan, stale, *, goal_form=None, intervention_form
         if goal_form is not None:
             plan_form = forms.PlanForm(_as_first_plan(goal_form.data),
                                        needs=selectors.assessed_needs(case))
-        return _case_page(request, case, status=409, errors=[
+        return page_again(_case_page, stale, request, case, errors=[
             _("The plan was discarded since you opened it, so nothing was saved.")],
             **({"plan_form": plan_form} if plan_form is not None else {}))
     plan.refresh_from_db()
-    return _plan_page(request, case, plan, status=409, errors=messages_, goal_form=goal_form,
-                      intervention_form=intervention_form, stale=True)
+    return page_again(_plan_page, stale, request, case, plan, errors=messages_,
+                      goal_form=goal_form, intervention_form=intervention_form, stale=True)
 
 
 def _plan_page(request, case, plan, *, status=200, errors=(), goal_form=None,
@@ -636,9 +635,8 @@ def case_plan_goal(request, reference, plan_id):
         )
     except revisions.StaleEdit as stale:
         return _stale_plan(request, case, plan, stale, goal_form=form)
-    except workflow.TransitionRefused as refused:
-        return _plan_page(request, case, plan, status=400, errors=refused.messages,
-                          goal_form=form)
+    except Refused as refused:
+        return page_again(_plan_page, refused, request, case, plan, goal_form=form)
     messages.success(request, _("Goal added."))
     return redirect("case-plan-detail", reference=case.reference, plan_id=plan.pk)
 
@@ -658,8 +656,8 @@ def case_plan_intervention(request, reference, plan_id):
                                   seen_revision=revisions.seen(request))
     except revisions.StaleEdit as stale:
         return _stale_plan(request, case, plan, stale, intervention_form=form)
-    except workflow.TransitionRefused as refused:
-        return _plan_page(request, case, plan, status=400, errors=refused.messages)
+    except Refused as refused:
+        return page_again(_plan_page, refused, request, case, plan)
     messages.success(request, _("Intervention added."))
     return redirect("case-plan-detail", reference=case.reference, plan_id=plan.pk)
 
@@ -674,8 +672,8 @@ def case_plan_revise(request, reference, plan_id):
                                        seen_revision=revisions.seen(request))
     except revisions.StaleEdit as stale:
         return _stale_plan(request, case, plan, stale, typed=False)
-    except workflow.TransitionRefused as refused:
-        return _plan_page(request, case, plan, status=400, errors=refused.messages)
+    except Refused as refused:
+        return page_again(_plan_page, refused, request, case, plan)
     messages.success(request, _("A new version of the plan is ready for your changes."))
     return redirect("case-plan-detail", reference=case.reference, plan_id=revised.pk)
 
@@ -688,8 +686,8 @@ def case_plan_discard(request, reference, plan_id):
         workflow.discard_plan(plan, actor=request.user, seen_revision=revisions.seen(request))
     except revisions.StaleEdit as stale:
         return _stale_plan(request, case, plan, stale, typed=False)
-    except workflow.TransitionRefused as refused:
-        return _plan_page(request, case, plan, status=400, errors=refused.messages)
+    except Refused as refused:
+        return page_again(_plan_page, refused, request, case, plan)
     messages.success(request, _("The plan awaiting approval was discarded."))
     return redirect(case)
 
@@ -707,8 +705,8 @@ def case_plan_approve(request, reference, plan_id):
             plan, actor=request.user, revision=form.cleaned_data["revision"],
             mdt_meeting_on=form.cleaned_data["mdt_meeting_on"],
         )
-    except workflow.TransitionRefused as refused:
-        return _case_page(request, case, status=400, errors=refused.messages)
+    except Refused as refused:
+        return page_again(_case_page, refused, request, case)
     messages.success(request, _("Service plan approved."))
     return redirect(case)
 
@@ -731,8 +729,8 @@ def case_intervention_status(request, reference, intervention_id):
                                          seen_revision=revisions.seen(request))
     except revisions.StaleEdit as stale:
         return _stale_plan(request, case, plan, stale, typed=False)
-    except workflow.TransitionRefused as refused:
-        return _plan_page(request, case, plan, status=400, errors=refused.messages)
+    except Refused as refused:
+        return page_again(_plan_page, refused, request, case, plan)
     messages.success(request, _("Intervention updated."))
     return redirect("case-plan-detail", reference=case.reference, plan_id=plan.pk)
 
@@ -811,11 +809,10 @@ def case_follow_up_outcome(request, reference, follow_up_id):
         )
     except revisions.StaleEdit as stale:
         follow_up.refresh_from_db()  # show the saved version beside what this person typed
-        return _follow_up_page(request, case, follow_up, form=form, status=409,
-                               errors=stale.messages, stale=True)
-    except workflow.TransitionRefused as refused:
-        return _follow_up_page(request, case, follow_up, form=form, status=400,
-                               errors=refused.messages)
+        return page_again(_follow_up_page, stale, request, case, follow_up, form=form,
+                          stale=True)
+    except Refused as refused:
+        return page_again(_follow_up_page, refused, request, case, follow_up, form=form)
     messages.success(request, _("Outcome recorded."))
     return redirect(case)
 
@@ -834,8 +831,8 @@ def case_note(request, reference):
         return _case_page(request, case, status=400, note_form=form)
     try:
         workflow.write_note(case, actor=request.user, **form.cleaned_data)
-    except workflow.TransitionRefused as refused:
-        return _case_page(request, case, status=400, errors=refused.messages, note_form=form)
+    except Refused as refused:
+        return page_again(_case_page, refused, request, case, note_form=form)
     messages.success(request, _("Note saved."))
     return redirect(reverse("case-detail", args=[case.reference]) + "#timeline")
 
@@ -872,9 +869,8 @@ def case_note_addendum(request, reference, note_id):
         return _note_page(request, case, note.amends or note, form=form, status=400)
     try:
         workflow.add_addendum(note, actor=request.user, text=form.cleaned_data["text"])
-    except workflow.TransitionRefused as refused:
-        return _note_page(request, case, note.amends or note, form=form, status=400,
-                          errors=refused.messages)
+    except Refused as refused:
+        return page_again(_note_page, refused, request, case, note.amends or note, form=form)
     messages.success(request, _("Addendum saved. The note itself is unchanged."))
     return redirect("case-note-detail", reference=case.reference, note_id=(note.amends or note).pk)
 
@@ -900,9 +896,9 @@ def case_task_done(request, reference, task_id):
     try:
         workflow.complete_task(task, actor=request.user, seen_revision=revisions.seen(request))
     except revisions.StaleEdit as stale:
-        return _case_page(request, case, status=409, errors=stale.changed_messages)
-    except workflow.TransitionRefused as refused:
-        return _case_page(request, case, status=400, errors=refused.messages)
+        return page_again(_case_page, stale, request, case, errors=stale.changed_messages)
+    except Refused as refused:
+        return page_again(_case_page, refused, request, case)
     messages.success(request, _("Task done."))
     if request.POST.get("back") == "dashboard":
         return redirect("dashboard")

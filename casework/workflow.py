@@ -53,7 +53,9 @@ REASON_REQUIRED = {name for name, t in CASE_TRANSITIONS.items() if t.needs_reaso
 
 
 class TransitionRefused(Refused):
-    """A transition or a change of the case is not possible now; `messages` say what is missing."""
+    """A change of state (a case's stage, a plan's approval, an assessment's sign-off) is not
+    possible now; `messages` say what is missing. Other changes that cannot be made as asked
+    (a note without text, a past due date) raise the family's own Refused."""
 
 
 class StaleCase(Stale):
@@ -106,9 +108,9 @@ def assign_case(case: Case, caseworker, *, actor) -> Case:
 
 def _assign(case: Case, caseworker, *, actor) -> None:
     if not roles.has(caseworker, roles.CASEWORKER):
-        raise TransitionRefused([_("Cases can only be assigned to caseworkers.")])
+        raise Refused([_("Cases can only be assigned to caseworkers.")])
     if not caseworker.team_memberships.filter(team=case.team).exists():
-        raise TransitionRefused([_("Choose a caseworker from the case's team.")])
+        raise Refused([_("Choose a caseworker from the case's team.")])
     previous = case.caseworker
     if previous == caseworker:
         return
@@ -314,7 +316,7 @@ def withdraw_consent(consent: Consent, *, actor, seen_revision: int | None = Non
     revisions.check_row(consent, seen_revision)
     consent.refresh_from_db(fields=["withdrawn_at"])
     if consent.withdrawn_at is not None:
-        raise TransitionRefused([_("This consent was already withdrawn.")])
+        raise Refused([_("This consent was already withdrawn.")])
     consent.withdrawn_at = timezone.now()
     consent.save(update_fields=["withdrawn_at", "revision"])
     return consent
@@ -334,12 +336,12 @@ def update_person(case: Case, *, actor, seen_revision: int | None = None, **deta
     _require_records(actor, case)
     unknown = set(details) - set(PERSON_DETAILS)
     if unknown:
-        raise TransitionRefused([_("The form is out of date: reload the page.")])
+        raise Refused([_("The form is out of date: reload the page.")])
     person = Person.objects.get(pk=case.person_id)
     revisions.check_row(person, seen_revision)
     for name in ("first_name", "last_name"):
         if name in details and not str(details[name]).strip():
-            raise TransitionRefused([_("Give the person's first and last name.")])
+            raise Refused([_("Give the person's first and last name.")])
     changed = [name for name, value in details.items() if getattr(person, name) != value]
     if not changed:
         return person  # nothing to record: the revision stays, open pages stay current
@@ -383,7 +385,7 @@ def save_assessment(
     """
     _require_records(actor, case)
     if case.stage not in access.ASSESSMENT_STAGES:
-        raise TransitionRefused([_("Assessments are recorded from assessment until follow-up.")])
+        raise Refused([_("Assessments are recorded from assessment until follow-up.")])
     _lock(case)
     assessment = selectors.draft_assessment(case)
     # The case lock serialises the saves; with no draft, the completed versions count.
@@ -407,7 +409,7 @@ def save_assessment(
         if not assessment.needs_summary:
             missing.append(_("Write the needs summary."))
         if missing:
-            raise TransitionRefused(missing)
+            raise Refused(missing)
         assessment.completed_by = actor
         assessment.completed_at = timezone.now()
     assessment.save()
@@ -419,11 +421,11 @@ def save_assessment(
 def _save_ratings(assessment: Assessment, ratings: dict) -> None:
     factors = {factor.pk for factor in selectors.instrument_factors(assessment.instrument)}
     if set(ratings) - factors:
-        raise TransitionRefused([_("The assessment form is out of date: reload the page.")])
+        raise Refused([_("The assessment form is out of date: reload the page.")])
     stored = {rating.factor_id: rating for rating in assessment.ratings.all()}
     for factor_id, (rating, evidence) in ratings.items():
         if rating and rating not in Rating.values:
-            raise TransitionRefused([_("Choose a rating from the list.")])
+            raise Refused([_("Choose a rating from the list.")])
         row = stored.get(factor_id)
         if row is None:
             if rating or evidence.strip():
@@ -514,9 +516,9 @@ def draft_plan(
     """
     _require_records(actor, case)
     if case.stage != Case.Stage.SERVICE_PLAN:
-        raise TransitionRefused([_("Plans are written at the service plan stage.")])
+        raise Refused([_("Plans are written at the service plan stage.")])
     if not services:
-        raise TransitionRefused([_("Choose at least one service for the plan.")])
+        raise Refused([_("Choose at least one service for the plan.")])
     _lock(case)
     if seen_revision is not None:
         # The page showed no plan (revisions.NEW): one written since makes it stale.
@@ -524,11 +526,11 @@ def draft_plan(
         if written is not None:
             raise revisions.StaleEdit(written)
     if selectors.plan_awaiting_approval(case) is not None:
-        raise TransitionRefused(
+        raise Refused(
             [_("A plan is already awaiting approval: add goals to it, or discard it.")]
         )
     if selectors.current_plan(case) is not None:
-        raise TransitionRefused([_("This case has an approved plan: revise it to change it.")])
+        raise Refused([_("This case has an approved plan: revise it to change it.")])
     plan = ServicePlan.objects.create(
         case=case, version=_next_version(case.plans), created_by=actor
     )
@@ -542,16 +544,16 @@ def draft_plan(
 def _require_plan_open(plan: ServicePlan, actor) -> None:
     _require_records(actor, plan.case)
     if plan.case.stage not in PLAN_STAGES:
-        raise TransitionRefused([_("Plans are changed at the service plan or follow-up stage.")])
+        raise Refused([_("Plans are changed at the service plan or follow-up stage.")])
     if not plan.is_awaiting_approval:
-        raise TransitionRefused([_("This plan is approved: revise it to change it.")])
+        raise Refused([_("This plan is approved: revise it to change it.")])
 
 
 def _add_goal(plan, *, description, need, target_on, services, frequency, owner) -> PlanGoal:
     if not description.strip():
-        raise TransitionRefused([_("Describe the goal.")])
+        raise Refused([_("Describe the goal.")])
     if need is not None and need.pk not in selectors.assessed_need_ids(plan.case):
-        raise TransitionRefused([_("Link the goal to a need from the latest assessment.")])
+        raise Refused([_("Link the goal to a need from the latest assessment.")])
     goal = PlanGoal.objects.create(
         plan=plan,
         description=description.strip(),
@@ -652,13 +654,13 @@ def revise_plan(plan: ServicePlan, *, actor, seen_revision: int | None = None) -
     case = plan.case
     _require_records(actor, case)
     if case.stage not in PLAN_STAGES:
-        raise TransitionRefused([_("Plans are changed at the service plan or follow-up stage.")])
+        raise Refused([_("Plans are changed at the service plan or follow-up stage.")])
     _lock(case)
     _check_plan(plan, seen_revision)
     if not plan.is_current:
-        raise TransitionRefused([_("Only the current approved plan can be revised.")])
+        raise Refused([_("Only the current approved plan can be revised.")])
     if selectors.plan_awaiting_approval(case) is not None:
-        raise TransitionRefused([_("A revised plan is already awaiting approval.")])
+        raise Refused([_("A revised plan is already awaiting approval.")])
     revised = ServicePlan.objects.create(
         case=case, version=_next_version(case.plans), goals=plan.goals, created_by=actor
     )
@@ -734,9 +736,9 @@ def set_intervention_status(intervention: Intervention, *, actor, status: str,
     _lock(plan.case)
     _check_plan(plan, seen_revision)
     if not plan.is_current:
-        raise TransitionRefused([_("Only interventions of the approved plan are delivered.")])
+        raise Refused([_("Only interventions of the approved plan are delivered.")])
     if status not in Intervention.Status.values:
-        raise TransitionRefused([_("Choose a status from the list.")])
+        raise Refused([_("Choose a status from the list.")])
     intervention.refresh_from_db(fields=["status"])
     if intervention.status != status:
         intervention.status = status
@@ -762,7 +764,7 @@ RECORDED_OUTCOMES = (
 
 def _require_follow_up_stage(case: Case) -> None:
     if case.stage != Case.Stage.FOLLOW_UP:
-        raise TransitionRefused([_("Follow-ups are recorded while the case is in follow-up.")])
+        raise Refused([_("Follow-ups are recorded while the case is in follow-up.")])
 
 
 @transaction.atomic
@@ -780,7 +782,7 @@ def record_follow_up(
     _require_records(actor, case)
     _require_follow_up_stage(case)
     if outcome not in RECORDED_OUTCOMES or outcome == FollowUp.Outcome.CANCELLED:
-        raise TransitionRefused([_("Choose what happened.")])
+        raise Refused([_("Choose what happened.")])
     return FollowUp.objects.create(
         case=case, kind=kind, mode=mode, happened_on=happened_on, outcome=outcome,
         summary=summary.strip(), recorded_by=actor, recorded_at=timezone.now(),
@@ -795,9 +797,9 @@ def schedule_follow_up(
     _require_records(actor, case)
     _require_follow_up_stage(case)
     if due_on < timezone.localdate():
-        raise TransitionRefused([_("The due date cannot be in the past.")])
+        raise Refused([_("The due date cannot be in the past.")])
     if kind == FollowUp.Kind.POST_EXIT_REVIEW:
-        raise TransitionRefused([_("Post-exit reviews are scheduled when the case closes.")])
+        raise Refused([_("Post-exit reviews are scheduled when the case closes.")])
     return _schedule(case, kind=kind, due_on=due_on, mode=mode, actor=actor)
 
 
@@ -840,11 +842,11 @@ def record_outcome(
         _require_records(actor, case)
         _require_follow_up_stage(case)
     if not follow_up.is_scheduled:
-        raise TransitionRefused([_("The outcome of this has been recorded already.")])
+        raise Refused([_("The outcome of this has been recorded already.")])
     if outcome not in RECORDED_OUTCOMES:
-        raise TransitionRefused([_("Choose what happened.")])
+        raise Refused([_("Choose what happened.")])
     if outcome != FollowUp.Outcome.CANCELLED and happened_on is None:
-        raise TransitionRefused([_("Give the date it happened.")])
+        raise Refused([_("Give the date it happened.")])
     follow_up.outcome = outcome
     follow_up.happened_on = happened_on
     follow_up.summary = summary.strip()
@@ -866,10 +868,10 @@ def _record_progress(review: FollowUp, progress: dict) -> None:
     plan = selectors.current_plan(review.case)
     goals = {goal.pk: goal for goal in plan.plan_goals.all()} if plan else {}
     if set(progress) - set(goals):
-        raise TransitionRefused([_("The review form is out of date: reload the page.")])
+        raise Refused([_("The review form is out of date: reload the page.")])
     for goal_id, (value, comment) in progress.items():
         if value not in PlanGoal.Progress.values:
-            raise TransitionRefused([_("Choose the progress of each goal from the list.")])
+            raise Refused([_("Choose the progress of each goal from the list.")])
         GoalProgress.objects.create(
             review=review, goal_id=goal_id, progress=value, comment=comment.strip()
         )
@@ -998,9 +1000,9 @@ def write_note(
     """Save a case note. It can never be changed afterwards: corrections are addenda."""
     _require(access.can_write_notes(actor, case))
     if sensitivity not in access.note_levels_for(actor, case):
-        raise TransitionRefused([_("You cannot write a note at that level.")])
+        raise Refused([_("You cannot write a note at that level.")])
     if not text.strip():
-        raise TransitionRefused([_("Write the note.")])
+        raise Refused([_("Write the note.")])
     return CaseNote.objects.create(case=case, author=actor, text=text.strip(),
                                    sensitivity=sensitivity)
 
@@ -1011,7 +1013,7 @@ def add_addendum(note: CaseNote, *, actor, text: str) -> CaseNote:
     case = note.case
     _require(access.can_write_notes(actor, case) and access.can_read_note(actor, case, note))
     if not text.strip():
-        raise TransitionRefused([_("Write the addendum.")])
+        raise Refused([_("Write the addendum.")])
     original = note.amends or note
     return CaseNote.objects.create(
         case=case, author=actor, text=text.strip(), sensitivity=original.sensitivity,
@@ -1027,11 +1029,11 @@ def add_task(case: Case, *, actor, title: str, owner, due_on) -> Task:
     """Give someone working the case a task of their own wording."""
     _require(access.can_manage_tasks(actor, case))
     if owner not in selectors.task_owners(case):
-        raise TransitionRefused([_("Choose the case's caseworker or a supervisor of its team.")])
+        raise Refused([_("Choose the case's caseworker or a supervisor of its team.")])
     if due_on < timezone.localdate():
-        raise TransitionRefused([_("The due date cannot be in the past.")])
+        raise Refused([_("The due date cannot be in the past.")])
     if not title.strip():
-        raise TransitionRefused([_("Say what needs doing.")])
+        raise Refused([_("Say what needs doing.")])
     return Task.objects.create(
         case=case, owner=owner, kind=Task.Kind.OTHER, title=title.strip(), due_on=due_on,
         created_by=actor,
@@ -1046,9 +1048,9 @@ def complete_task(task: Task, *, actor, seen_revision: int | None = None) -> Tas
     revisions.check_row(task, seen_revision)
     task.refresh_from_db(fields=["done_at", "done_by", "cancelled", "owner"])
     if not task.is_open:
-        raise TransitionRefused([_("This task is already closed.")])
+        raise Refused([_("This task is already closed.")])
     if task.follow_up_id is not None:
-        raise TransitionRefused(
+        raise Refused(
             [_("Record the outcome of the contact or review: that completes this task.")]
         )
     if task.kind in WORK_DONE_BY:

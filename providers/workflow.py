@@ -6,12 +6,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from casework import roles
+from casework.refusals import Refused
 from providers.hsds import jobs, taxonomy
 from providers.models import ImportRun, Membership, Organization, Service, TaxonomyTerm
 
 
-class DirectoryChangeRefused(ValueError):
-    """A change that cannot be made; the message says why, in words a person can act on."""
+class DirectoryChangeRefused(Refused):
+    """A change to the directory that cannot be made; `messages` say why."""
 
 
 @transaction.atomic
@@ -20,9 +21,9 @@ def add_staff(organization: Organization, *, username: str, actor) -> Membership
     user = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
     # One message for "no such account" and "not provider staff": names reveal nothing.
     if user is None or not roles.has(user, roles.PROVIDER):
-        raise DirectoryChangeRefused(_("No provider staff account has that user name."))
+        raise DirectoryChangeRefused([_("No provider staff account has that user name.")])
     if organization.memberships.filter(user=user).exists():
-        raise DirectoryChangeRefused(_("That person is already on your staff list."))
+        raise DirectoryChangeRefused([_("That person is already on your staff list.")])
     return Membership.objects.create(organization=organization, user=user)
 
 
@@ -30,7 +31,7 @@ def add_staff(organization: Organization, *, username: str, actor) -> Membership
 def remove_staff(membership: Membership, *, actor) -> None:
     if membership.user_id == actor.pk:
         raise DirectoryChangeRefused(
-            _("You cannot remove yourself: ask another admin of your organisation.")
+            [_("You cannot remove yourself: ask another admin of your organisation.")]
         )
     membership.delete()
 
@@ -73,7 +74,7 @@ def accept_suggestions(*, actor) -> int:
 def import_again(run: ImportRun, *, actor) -> ImportRun:
     """Run a finished import's file again as a new run (after mapping its terms)."""
     if not run.is_finished or not run.source:
-        raise DirectoryChangeRefused(_("This import's file is not available to run again."))
+        raise DirectoryChangeRefused([_("This import's file is not available to run again.")])
     again = ImportRun.objects.create(
         started_by=actor, file_name=run.file_name, source=run.source.name,
         all_or_nothing=run.all_or_nothing,

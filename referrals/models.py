@@ -53,7 +53,7 @@ class ReferralQuerySet(models.QuerySet):
 
 
 @audited
-class Referral(ConcurrentTransitionMixin, models.Model):
+class Referral(ConcurrentTransitionMixin, crypto.BlindIndexed, models.Model):
     class Channel(models.TextChoices):
         STAFF = "staff", _("Staff entry")
         PARTNER = "partner", _("Partner referral")
@@ -158,11 +158,6 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     supervision_conditions = EncryptedTextField(
         _("supervision conditions"), blank=True, default=""
     )
-    # Keyed blind indexes for duplicate detection (never shown, not logged).
-    name_dob_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    name_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     due_at = models.DateTimeField(_("decision due"), null=True, blank=True, editable=False)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
@@ -187,7 +182,8 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="referrals",
     )
-    # A string reference: casework depends on referrals, not the other way round.
+    # The case screening opened or joined. Named by string, like every key to another app's model
+    # (referrals builds on casework, never the reverse; the string keeps the models loadable alone).
     case = models.ForeignKey(
         "casework.Case",
         on_delete=models.PROTECT,
@@ -222,19 +218,12 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         return self.reference
 
     def save(self, *args, **kwargs):
-        # Derived columns, kept in step with the encrypted values they index.
-        self.name_dob_index = crypto.name_dob_index(
-            self.first_name, self.last_name, self.date_of_birth
-        )
-        self.name_index = crypto.name_index(self.first_name, self.last_name)
-        self.phone_index = crypto.phone_index(self.phone)
+        # The blind indexes are derived in BlindIndexed.save; the decision's due time here.
         if self.due_at is None:
             self.due_at = intake_due_at(self.received_at)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {
-                *update_fields, "name_dob_index", "name_index", "phone_index", "due_at"
-            }
+            kwargs["update_fields"] = {*update_fields, "due_at"}
         super().save(*args, **kwargs)
 
     @property

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.access_log import record_read
 from casework import access, revisions, submissions
 from casework.pagination import paginate
+from casework.refusals import Refused, page_again
 from referrals import outgoing, provider_forms, provider_selectors
 
 STALE = gettext_lazy(
@@ -71,7 +72,7 @@ def new(request, case_reference):
                 share=data["share"], contact=data["contact"], need=data["need"],
                 note=data["note"],
             )
-        except outgoing.ReferralRefused as refused:
+        except Refused as refused:
             errors = refused.messages
         else:
             messages.success(request, _("Referral %(ref)s sent to %(org)s.") % {
@@ -136,13 +137,13 @@ def act(request, reference):
             outcome=data["outcome"], note=data["note"], expected_status=data["expected_status"],
             seen_revision=revisions.seen(request),
         )
-    except outgoing.ReferralRefused as refused:
-        return _page(request, referral, status=400, errors=refused.messages, action_form=form)
-    except (outgoing.StaleProviderReferral, revisions.StaleEdit):
+    except (outgoing.StaleProviderReferral, revisions.StaleEdit) as stale:
         # The other side (or a colleague) moved it since the page was shown: the referral as it
         # is now, with what this person sent kept in its form.
         referral = access.access_provider_referral(request.user, reference)
-        return _page(request, referral, status=409, errors=[STALE], kept=data)
+        return page_again(_page, stale, request, referral, errors=[STALE], kept=data)
+    except Refused as refused:
+        return page_again(_page, refused, request, referral, action_form=form)
     messages.success(request, _("Referral %(ref)s is now: %(status)s.") % {
         "ref": referral.reference, "status": referral.get_status_display().lower()})
     return redirect(referral)
@@ -160,8 +161,7 @@ def attendance(request, reference):
             referral, actor=request.user, on=form.cleaned_data["on"],
             attended=form.cleaned_data["attended"],
         )
-    except outgoing.ReferralRefused as refused:
-        return _page(request, referral, status=400, errors=refused.messages,
-                     attendance_form=form)
+    except Refused as refused:
+        return page_again(_page, refused, request, referral, attendance_form=form)
     messages.success(request, _("Attendance recorded."))
     return redirect(referral)

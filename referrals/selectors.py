@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework import access
 from casework.selectors import TimelineEntry
-from referrals import conf
+from referrals import conf, matching, workflow
 from referrals.models import BiasIncident, Referral, ScreeningDecision
 
 URGENCY_RANK = SqlCase(
@@ -122,6 +122,36 @@ def bias_incident_queue(user) -> QuerySet:
         .annotate(untriaged=untriaged)
         .order_by("untriaged", "-received_at", "-pk")
     )
+
+
+def referral_page(referral: Referral, user) -> dict:
+    """What the referral page shows `user`: for screeners everything screening needs (the
+    possible people and duplicates, the decisions, checks and links so far); for a referrer
+    what policy lets them know."""
+    if not access.can_see_screening(user, referral):
+        return {
+            "referral": referral,
+            "screening": False,
+            "referrer_view": access.can_make_partner_referral(user),
+            "referrer_status": workflow.acknowledgement_text(referral),
+        }
+    people = matching.possible_people(referral)
+    return {
+        "referral": referral,
+        "screening": True,
+        "people": people,
+        "linked": next((match for match in people if match.linked), None),
+        "duplicates": matching.possible_duplicates(referral),
+        "decisions": referral.decisions.select_related(
+            "actor", "duplicate_of", "signposted_service__organization", "case"
+        ),
+        "checks": referral.checks.select_related("recorded_by"),
+        "links": referral.match_links.select_related("actor", "person"),
+        "can_decide": referral.is_awaiting_screening
+        and access.can_screen_referral(user, referral),
+        "can_acknowledge": workflow.can_acknowledge(referral),
+        "bias_incidents": referral.bias_incidents.only("reference"),
+    }
 
 
 def screening_timeline(case, viewer, limit=None) -> list:

@@ -5,7 +5,6 @@ nothing personal in a URL, refuse the honeypot, are rate limited, and never look
 the answer is the same whether or not the person is known.
 """
 
-from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -19,6 +18,7 @@ from django_fsm import can_proceed
 from audit.access_log import record_list_read, record_read
 from casework import access, submissions
 from casework.pagination import paginate
+from casework.refusals import Refused, page_again
 from referrals import conf, forms, matching, ratelimit, selectors, workflow
 from referrals.models import BiasIncident, Referral
 
@@ -146,41 +146,19 @@ def _inbox_page(request):
 
 
 def _referral_page(request, referral: Referral, *, status: int = 200, errors=(), **bound):
-    """The referral, and for screeners everything screening needs."""
-    user = request.user
-    context = {"referral": referral, "errors": errors, "screening": False}
-    if access.can_see_screening(user, referral):
-        people = matching.possible_people(referral)
-        if people:
+    """The referral, and for screeners everything screening needs, with its forms."""
+    context = selectors.referral_page(referral, request.user)
+    if context["screening"]:
+        context["check_form"] = bound.get("check_form") or forms.CheckForm()
+        context["decision_forms"] = _decision_forms(referral, context["linked"], bound)
+        if context["people"]:
             # One entry for the panel, naming the people shown (opaque references only), so the
             # page costs the same however many match.
-            LogEntry.objects.log_create(
-                referral, action=LogEntry.Action.ACCESS, changes=None, force_log=True,
-                additional_data={"part": "possible matches",
-                                 "people": [m.person.reference for m in people]},
-            )
-        linked = next((m for m in people if m.linked), None)
-        awaiting = referral.is_awaiting_screening
-        context.update(
-            screening=True,
-            people=people,
-            duplicates=matching.possible_duplicates(referral),
-            decisions=referral.decisions.select_related(
-                "actor", "duplicate_of", "signposted_service__organization", "case"
-            ),
-            checks=referral.checks.select_related("recorded_by"),
-            links=referral.match_links.select_related("actor", "person"),
-            can_decide=awaiting and access.can_screen_referral(user, referral),
-            can_acknowledge=workflow.can_acknowledge(referral),
-            check_form=bound.get("check_form") or forms.CheckForm(),
-            decision_forms=_decision_forms(referral, linked, bound),
-            bias_incidents=referral.bias_incidents.only("reference"),
-        )
-    else:
-        context["referrer_view"] = access.can_make_partner_referral(user)
-        context["referrer_status"] = workflow.acknowledgement_text(referral)
+            record_read(referral, part="possible matches", on_case=False,
+                        people=[match.person.reference for match in context["people"]])
     record_read(referral, part="referral")
-    return render(request, "referrals/referral_detail.html", context, status=status)
+    return render(request, "referrals/referral_detail.html", {**context, "errors": errors},
+                  status=status)
 
 
 def _decision_forms(referral, linked, bound) -> dict:
@@ -234,12 +212,11 @@ def referral_screen(request, reference):
             expected_status=form.cleaned_data["expected_status"],
             **form.details(),
         )
-    except workflow.ScreeningRefused as refused:
-        return _referral_page(request, referral, status=400, errors=refused.messages,
-                              **{form.decision: form})
     except workflow.StaleReferral:
         back = reverse("referral-detail", args=[referral.reference])
         return render(request, "referrals/stale.html", {"back": back}, status=409)
+    except Refused as refused:
+        return page_again(_referral_page, refused, request, referral, **{form.decision: form})
     messages.success(request, _("Decision recorded: %(decision)s.")
                      % {"decision": decision.get_name_display()})
     if decision.case is not None and not decision.attached:
@@ -257,8 +234,8 @@ def referral_check(request, reference):
         return _referral_page(request, referral, status=400, check_form=form)
     try:
         workflow.record_check(referral, actor=request.user, **form.cleaned_data)
-    except workflow.ScreeningRefused as refused:
-        return _referral_page(request, referral, status=400, errors=refused.messages)
+    except Refused as refused:
+        return page_again(_referral_page, refused, request, referral)
     messages.success(request, _("Check recorded."))
     return redirect("referral-detail", reference=referral.reference)
 
@@ -273,8 +250,8 @@ def referral_link(request, reference):
                               errors=[_("Choose a possible match to link.")])
     try:
         workflow.link_person(referral, form.cleaned_data["person"], actor=request.user)
-    except workflow.ScreeningRefused as refused:
-        return _referral_page(request, referral, status=400, errors=refused.messages)
+    except Refused as refused:
+        return page_again(_referral_page, refused, request, referral)
     messages.success(request, _("Referral linked to the known person."))
     return redirect("referral-detail", reference=referral.reference)
 
@@ -347,11 +324,11 @@ def bias_triage(request, reference):
             note=form.cleaned_data["note"],
             referral_reference=form.cleaned_data["referral_reference"],
         )
-    except workflow.ScreeningRefused as refused:
-        return _bias_page(request, incident, status=400, form=form, errors=refused.messages)
     except workflow.StaleReferral:
         back = reverse("bias-detail", args=[incident.reference])
         return render(request, "referrals/stale.html", {"back": back}, status=409)
+    except Refused as refused:
+        return page_again(_bias_page, refused, request, incident, form=form)
     messages.success(request, _("Triage recorded."))
     return redirect("bias-detail", reference=incident.reference)
 

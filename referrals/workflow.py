@@ -24,7 +24,6 @@ from casework import access, outbox
 from casework import workflow as case_workflow
 from casework.models import Case, Person, Team
 from casework.refusals import Refused, Stale
-from casework.workflow import TransitionRefused
 from referrals import conf, matching
 from referrals.models import (
     BiasIncident,
@@ -216,10 +215,10 @@ def open_case_from_referral(
     """
     _require(access.can_open_cases(actor))
     if referral.case_id is not None:
-        raise TransitionRefused([_("A case is already open for this referral.")])
+        raise ScreeningRefused([_("A case is already open for this referral.")])
     if referral.status != Referral.Status.CASE_OPENED and not referral.is_awaiting_screening:
         # Declined, signposted or merged: that decision stands (screen decides).
-        raise TransitionRefused([_("This referral has already been screened.")])
+        raise ScreeningRefused([_("This referral has already been screened.")])
     with transaction.atomic():
         if person is None:
             person = case_workflow.find_or_add_person(
@@ -244,9 +243,9 @@ def attach_to_case(referral: Referral, case: Case, *, actor) -> Case:
     """
     _require(access.can_open_cases(actor))
     if referral.case_id is not None:
-        raise TransitionRefused([_("This referral is already linked to a case.")])
+        raise ScreeningRefused([_("This referral is already linked to a case.")])
     if case.is_closed:
-        raise TransitionRefused([_("Choose an open case: this one is closed.")])
+        raise ScreeningRefused([_("Choose an open case: this one is closed.")])
     with transaction.atomic():
         referral.case = case
         referral.person_id = case.person_id

@@ -15,6 +15,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.task import Task
 
 from api.fhir import codes
+from casework.refusals import Refused
 from referrals.models import ProviderReferral, covering_consents
 
 Status = ProviderReferral.Status
@@ -141,12 +142,8 @@ def _valid(model, resource: dict) -> dict:
                                                      exclude_none=True)
 
 
-class TaskUpdateRefused(ValueError):
-    """The Task sent cannot be applied; `problems` say what to change (an OperationOutcome)."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("; ".join(problems))
+class TaskUpdateRefused(Refused):
+    """The Task sent cannot be applied; `messages` say what to change (an OperationOutcome)."""
 
 
 def change_asked(referral, resource: dict) -> dict | None:

@@ -140,14 +140,14 @@ class TaskDetail(FhirView):
         try:
             wanted = mapping.apply_json_patch(mapping.task_for(referral), request.data)
         except mapping.TaskUpdateRefused as refused:
-            return outcome(400, "invalid", refused.problems)
+            return outcome(400, "invalid", refused.messages)
         return self._update(referral, wanted)
 
     def _update(self, referral, resource):
         try:
             change = mapping.change_asked(referral, resource)
         except mapping.TaskUpdateRefused as refused:
-            return outcome(400, "invalid", refused.problems)
+            return outcome(400, "invalid", refused.messages)
         if change is not None:
             try:
                 referral = outgoing.take_transition(

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import roles
+from casework import notify, roles
 from casework.outbox.models import OutboxMessage
 
 logger = logging.getLogger("casework.outbox")
@@ -161,16 +161,12 @@ def _park(message: OutboxMessage, *, error: str) -> None:
     # Task name and id only: the kwargs are ids, but the alert goes to mail and log systems.
     alerts.error("outbox message %s (%s) failed %d times and is parked as a dead letter",
                  message.pk, message.task, message.attempts)
-    from casework.models import Notification  # casework.models imports this package's models
-
     link = reverse("admin:casework_outboxmessage_changelist") + "?status__exact=dead"
     text = _("A background job failed repeatedly and needs attention (dead letter %(id)s).") % {
         "id": message.pk
     }
     admins = get_user_model().objects.filter(is_active=True, groups__name=roles.ADMIN)
-    Notification.objects.bulk_create(
-        [Notification(user=user, message=text, link=link) for user in admins.distinct()]
-    )
+    notify.post(admins.distinct(), text, link)
 
 
 def requeue(message: OutboxMessage) -> None:

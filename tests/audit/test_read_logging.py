@@ -7,6 +7,8 @@ must be classified here as showing case content or not, so a new view cannot for
 import pytest
 from auditlog.models import LogEntry
 
+from audit.access_log import record_read
+from tests.factories import ReferralFactory
 from tests.matrix_rows import EXTENSIONS
 from tests.test_url_access_matrix import MATRIX, arrange, people, sign_in  # noqa: F401
 
@@ -65,3 +67,14 @@ def test_a_page_logs_one_read_if_it_shows_case_content(route, persona, people, n
         assert entry.remote_addr == "127.0.0.1"
     else:
         assert written.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_read_of_a_records_own_part_stays_on_that_record_not_its_case(alices_case):
+    """The referral's possible matches are about the referral, even once it is on a case."""
+    referral = ReferralFactory(case=alices_case)
+    own = record_read(referral, part="possible matches", on_case=False, people=["P-1"])
+    assert str(own.object_pk) == str(referral.pk) and own.additional_data == {
+        "part": "possible matches", "people": ["P-1"]}
+    on_case = record_read(referral, part="referral")
+    assert str(on_case.object_pk) == str(alices_case.pk)

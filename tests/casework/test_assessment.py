@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from casework import selectors, workflow
 from casework.models import Assessment, AssessmentRating, Domain, Instrument
+from casework.refusals import Refused
 from casework.workflow import copy_instrument
 from tests.casework.conftest import access_entries, factor, move, rate
 
@@ -60,7 +61,7 @@ def test_a_draft_keeps_ratings_and_completing_it_records_who_and_when(at_assessm
 
 
 def test_completing_needs_a_risk_level_and_a_needs_summary(at_assessment, alice, instrument):
-    with pytest.raises(workflow.TransitionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         workflow.complete_assessment(at_assessment, actor=alice, risk_level="", needs_summary=" ",
                                      ratings=rate(instrument, engagement__status="low"))
     assert refused.value.messages == ["Choose the overall risk level.",
@@ -87,10 +88,10 @@ def test_planning_is_refused_until_an_assessment_is_complete(at_assessment, alic
 
 
 def test_unknown_ratings_and_factors_are_refused(at_assessment, alice, instrument):
-    with pytest.raises(workflow.TransitionRefused, match="rating from the list"):
+    with pytest.raises(Refused, match="rating from the list"):
         workflow.save_assessment(at_assessment, actor=alice,
                                  ratings=rate(instrument, engagement__status="extreme"))
-    with pytest.raises(workflow.TransitionRefused, match="out of date"):
+    with pytest.raises(Refused, match="out of date"):
         workflow.save_assessment(at_assessment, actor=alice, ratings={999999: ("low", "")})
 
 
@@ -222,7 +223,7 @@ def test_drafts_cannot_be_signed_off(at_assessment, alice, sam):
 
 def test_assessments_are_refused_outside_assessment_to_follow_up(client, alices_case, alice,
                                                                   instrument):
-    with pytest.raises(workflow.TransitionRefused, match="from assessment until follow-up"):
+    with pytest.raises(Refused, match="from assessment until follow-up"):
         workflow.save_assessment(alices_case, actor=alice)  # at intake
     client.force_login(alice)
     response = client.post(reverse("case-assessment", args=[alices_case.reference]),

@@ -1,11 +1,14 @@
-"""The kernel's small rules, each written once: references and working days."""
+"""The kernel's small rules, each written once: references, working days, notices."""
 
 import datetime
 
+import pytest
+from django.core import mail
+from django.test import override_settings
 from django.utils import timezone
 
-from casework import references
-from casework.models import new_case_reference
+from casework import notify, references
+from casework.models import Notification, new_case_reference
 from casework.working_days import add_working_days
 from referrals.models import new_provider_referral_reference, new_referral_reference
 
@@ -32,3 +35,22 @@ def test_every_reference_is_a_prefix_and_eight_unambiguous_characters():
         code = reference[len(prefix):]
         assert len(code) == 8 and set(code) <= set(references.ALPHABET)
     assert not set("ILOU") & set(references.ALPHABET)
+
+
+@pytest.mark.django_db
+@override_settings(SITE_URL="https://casework.example/")
+def test_a_notice_goes_in_the_app_and_by_email_to_each_person_alone(alice, sam):
+    notify.notify([alice, sam], "Case C-1 has been assigned to you.", "/cases/C-1/",
+                  subject="A case has been assigned to you")
+    assert Notification.objects.filter(message="Case C-1 has been assigned to you.").count() == 2
+    assert [m.to for m in mail.outbox] == [[alice.email], [sam.email]]
+    assert mail.outbox[0].body == "Case C-1 has been assigned to you.\nhttps://casework.example/cases/C-1/"
+
+
+@pytest.mark.django_db
+def test_a_notice_posted_once_is_neither_posted_nor_emailed_again(alice):
+    for _run in range(2):
+        notify.notify([alice], "Referral R-1 received.", "/referrals/R-1/", subject="Referral",
+                      once=True)
+    assert Notification.objects.filter(user=alice).count() == 1
+    assert len(mail.outbox) == 1

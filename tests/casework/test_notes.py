@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from casework import roles, workflow
 from casework.models import CaseNote, NoteIsImmutable
+from casework.refusals import Refused
 from tests.casework.conftest import access_entries
 from tests.factories import CaseFactory
 
@@ -153,9 +154,9 @@ def test_a_compartment_note_shows_it_exists_but_only_members_read_it(client, ali
 
 
 def test_nobody_writes_at_a_level_they_could_not_read(alices_case, alice, ivy):
-    with pytest.raises(workflow.TransitionRefused, match="that level"):
+    with pytest.raises(Refused, match="that level"):
         workflow.write_note(alices_case, actor=alice, text="x", sensitivity="law_enforcement")
-    with pytest.raises(workflow.TransitionRefused, match="that level"):
+    with pytest.raises(Refused, match="that level"):
         workflow.write_note(alices_case, actor=ivy, text="x", sensitivity="restricted")
     assert workflow.write_note(alices_case, actor=ivy, text="Screening call.").pk
 

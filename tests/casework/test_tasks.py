@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from casework import workflow
 from casework.models import Task
+from casework.refusals import Refused
 from tests.casework.conftest import move
 
 # Marked, so pytest-django runs these before transactional tests, which flush the database.
@@ -54,9 +55,9 @@ def test_people_write_tasks_for_the_cases_staff(client, alices_case, alice, sam,
                              owner=sam, due_on=due)
     assert (task.kind, task.owner, task.created_by, task.label) == (
         "other", sam, alice, "Book the housing appointment.")
-    with pytest.raises(workflow.TransitionRefused, match="caseworker or a supervisor"):
+    with pytest.raises(Refused, match="caseworker or a supervisor"):
         workflow.add_task(alices_case, actor=alice, title="x", owner=bob, due_on=due)
-    with pytest.raises(workflow.TransitionRefused, match="past"):
+    with pytest.raises(Refused, match="past"):
         workflow.add_task(alices_case, actor=alice, title="x", owner=alice,
                           due_on=timezone.localdate() - datetime.timedelta(days=1))
 
@@ -89,7 +90,7 @@ def test_the_owner_or_the_supervisor_marks_a_task_done(alices_case, alice, bob, 
             workflow.complete_task(task, actor=outsider)
     workflow.complete_task(task, actor=sam)
     assert task.done_by == sam
-    with pytest.raises(workflow.TransitionRefused, match="already closed"):
+    with pytest.raises(Refused, match="already closed"):
         workflow.complete_task(task, actor=alice)
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from casework import access, workflow
 from casework.models import Case, CaseTransition
+from casework.refusals import Refused
 from casework.transitions import CASE_TRANSITIONS
 from tests.factories import CaseFactory, ServiceFactory
 
@@ -83,7 +84,7 @@ def test_it_refuses_follow_up_without_an_approved_plan(at_planning, alice, sam):
 
 @pytest.mark.django_db
 def test_a_plan_needs_a_service(at_planning, alice):
-    with pytest.raises(workflow.TransitionRefused, match="at least one service"):
+    with pytest.raises(Refused, match="at least one service"):
         workflow.draft_plan(at_planning, actor=alice, goals="g", services=[])
 
 
