@@ -100,13 +100,16 @@ def notify_overdue_screening(referral_id: int) -> None:
     if referral is None or not referral.is_awaiting_screening:
         return
     users = {user.pk: user for user in list(intake_leads()) + list(duty_supervisors())}
-    message = (
-        _("Immediate-risk referral %(reference)s has not been screened: act now.")
-        if referral.is_immediate else
-        _("Referral %(reference)s is past its screening deadline.")
-    ) % {"reference": referral.reference}
+
+    def message():
+        return (
+            _("Immediate-risk referral %(reference)s has not been screened: act now.")
+            if referral.is_immediate else
+            _("Referral %(reference)s is past its screening deadline.")
+        ) % {"reference": referral.reference}
+
     _notify(users.values(), message, reverse("referral-detail", args=[referral.reference]),
-            _("A screening is overdue"))
+            lambda: _("A screening is overdue"))
 
 
 @shared_task(acks_late=True)
