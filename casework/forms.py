@@ -64,8 +64,23 @@ class AssignForm(forms.Form):
         self.fields["caseworker"].queryset = caseworkers_of(team)
 
 
-class ConsentForm(forms.ModelForm):
+class DistinctIds:
+    """A form drawn beside others on one page: its ids start with `id_prefix`, so none repeats.
+
+    Only the ids change (labels follow them); the field names, and so what is posted, stay.
+    """
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ConsentForm(DistinctIds, forms.ModelForm):
     """Consent for support, or for sharing with providers: one organisation or a category."""
+
+    id_prefix = "consent"
 
     class Meta:
         model = Consent
@@ -382,8 +397,10 @@ HAPPENED = [
 ]
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(DistinctIds, forms.Form):
     """A contact that has just happened (not scheduled beforehand)."""
+
+    id_prefix = "contact"
 
     kind = forms.ChoiceField(label=_("Kind"), choices=CONTACT_KINDS)
     mode = forms.ChoiceField(label=_("Contact type"), choices=MODE_CHOICES, required=False)
@@ -402,7 +419,8 @@ class FollowUpForm(forms.Form):
         return self.cleaned_data["outcome"] or FollowUp.Outcome.COMPLETED
 
 
-class ScheduleFollowUpForm(forms.Form):
+class ScheduleFollowUpForm(DistinctIds, forms.Form):
+    id_prefix = "schedule"
     kind = forms.ChoiceField(
         label=_("Follow-up"),
         choices=[(FollowUp.Kind.CHECK_IN, FollowUp.Kind.CHECK_IN.label),
@@ -516,7 +534,8 @@ class OwnedWorkForm(forms.Form):
         return value
 
 
-class TaskForm(OwnedWorkForm):
+class TaskForm(DistinctIds, OwnedWorkForm):
+    id_prefix = "task"
     title = forms.CharField(label=_("What needs doing"), max_length=200)
 
     field_order = ["title", "owner", "due_on"]
