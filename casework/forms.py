@@ -161,6 +161,17 @@ class PersonForm(forms.Form):
         return value
 
 
+class AliasForm(DistinctIds, forms.Form):
+    """Another name the person is known by (workflow.add_alias)."""
+
+    id_prefix = "alias"
+
+    name = forms.CharField(
+        label=_("Other name"), max_length=200,
+        help_text=_("A name the person is also known by, as one line: first names, then surname."),
+    )
+
+
 class AssessmentForm(forms.Form):
     """The instrument as a form: a rating and evidence per factor, then the overall result.
 

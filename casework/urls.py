@@ -10,6 +10,12 @@ case_patterns = [
     path("<str:reference>/transition/", views.case_transition, name="case-transition"),
     path("<str:reference>/assign/", views.case_assign, name="case-assign"),
     path("<str:reference>/person/", views.case_person, name="case-person"),
+    path("<str:reference>/person/aliases/", views.case_person_alias, name="case-person-alias"),
+    path(
+        "<str:reference>/person/aliases/<int:alias_id>/remove/",
+        views.case_person_alias_remove,
+        name="case-person-alias-remove",
+    ),
     path("<str:reference>/consent/", views.case_consent, name="case-consent"),
     path(
         "<str:reference>/consent/<int:consent_id>/withdraw/",
@@ -104,6 +110,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("search/", views.case_search, name="case-search"),
     path("team/", views.team_overview, name="team-overview"),
+    path("tasks/", views.task_list, name="task-list"),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/read/", views.notification_read, name="notification-read"),
     path(

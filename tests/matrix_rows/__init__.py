@@ -16,6 +16,6 @@ like its own:
 
 import importlib
 
-MODULES = ("providers", "provider_referrals", "mdt", "accounts", "measures")
+MODULES = ("providers", "provider_referrals", "mdt", "accounts", "measures", "pages")
 
 EXTENSIONS = tuple(importlib.import_module(f"{__name__}.{name}") for name in MODULES)
