@@ -77,6 +77,51 @@ class DistinctIds:
         super().__init__(*args, **kwargs)
 
 
+ORGANIZATION_SUGGESTIONS = 20
+
+
+def organization_names_like(text: str, *, limit: int = ORGANIZATION_SUGGESTIONS) -> list[str]:
+    """Names of active organisations starting with `text`, then containing it (at most `limit`)."""
+    text = " ".join(text.split())
+    if len(text) < 2:
+        return []
+    active = Organization.objects.filter(is_active=True).order_by("name")
+    names = list(active.filter(name__istartswith=text).values_list("name", flat=True)[:limit])
+    if len(names) < limit:
+        names += [name for name in active.filter(name__icontains=text)
+                  .exclude(name__istartswith=text).values_list("name", flat=True)[:limit]
+                  ][: limit - len(names)]
+    return names
+
+
+class OrganizationNameField(forms.CharField):
+    """An active organisation, typed by its name and suggested as one types.
+
+    A directory import makes thousands of organisations: a dropdown of all of them is unusable
+    (and heavy), so the page sends none; the browser's list offers those like what was typed.
+    """
+
+    def clean(self, value):
+        name = " ".join((super().clean(value) or "").split())
+        if not name:
+            return None
+        matches = list(Organization.objects.filter(is_active=True, name__iexact=name)[:2])
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise forms.ValidationError(
+                _("More than one active organisation is called “%(name)s”: ask an administrator "
+                  "to tell them apart in the directory.") % {"name": name})
+        like = organization_names_like(name, limit=5)
+        if like:
+            raise forms.ValidationError(
+                _("No active organisation is called “%(name)s”. Did you mean: %(names)s?")
+                % {"name": name, "names": "; ".join(like)})
+        raise forms.ValidationError(
+            _("No active organisation is called “%(name)s”: check the name in the services "
+              "directory.") % {"name": name})
+
+
 class ConsentForm(DistinctIds, forms.ModelForm):
     """Consent for support, or for sharing with providers: one organisation or a category."""
 
@@ -96,7 +141,11 @@ class ConsentForm(DistinctIds, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = Organization.objects.filter(is_active=True)
+        self.fields["organization"] = OrganizationNameField(
+            label=self.fields["organization"].label, required=False, max_length=200,
+            help_text=self.fields["organization"].help_text,
+            widget=forms.TextInput(attrs={"list": "consent-organizations", "autocomplete": "off"}),
+        )
         # Most consent is the person's own: unsaid, it is theirs.
         self.fields["given_by"].required = False
         self.fields["service_category"] = forms.ChoiceField(

@@ -18,6 +18,11 @@ case_patterns = [
     ),
     path("<str:reference>/consent/", views.case_consent, name="case-consent"),
     path(
+        "<str:reference>/consent/organizations/",
+        views.case_consent_organizations,
+        name="case-consent-organizations",
+    ),
+    path(
         "<str:reference>/consent/<int:consent_id>/withdraw/",
         views.case_consent_withdraw,
         name="case-consent-withdraw",

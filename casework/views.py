@@ -318,6 +318,16 @@ def case_consent(request, reference):
     )
 
 
+@require_GET
+def case_consent_organizations(request, reference):
+    """Names of organisations like what was typed in the consent form (its suggestions)."""
+    case = access.access_case(request.user, reference, for_write=True)
+    if not access.can_edit_records(request.user, case):
+        raise PermissionDenied
+    names = forms.organization_names_like(request.GET.get("organization", ""))
+    return render(request, "casework/_organization_options.html", {"names": names})
+
+
 @require_POST
 def case_consent_withdraw(request, reference, consent_id):
     """Withdraw a consent; providers relying on it lose access to the referral at once."""

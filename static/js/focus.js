@@ -27,4 +27,11 @@
   } else {
     focusResult();
   }
+  // An address with a fragment (#timeline after saving a note): the browser clears the focus
+  // when it scrolls to the fragment, after the page has loaded. Move it to the result again.
+  if (window.location.hash) {
+    window.addEventListener("load", function () {
+      window.setTimeout(focusResult, 0);
+    });
+  }
 })();
