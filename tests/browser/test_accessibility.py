@@ -16,6 +16,8 @@ from playwright.sync_api import Page
 from casework.management.commands.load_demo import USERS
 from tests.browser.pages import pages_of, share_session, signed_in_client
 
+pytestmark = pytest.mark.browser
+
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 AXE_VERSION = "4.10.3"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

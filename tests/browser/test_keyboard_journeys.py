@@ -4,10 +4,13 @@ Each journey signs in through the real pages and does one piece of the role's da
 focus must be visible where it lands, and after an action it must be on the result.
 """
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from casework.models import Case
 from tests.browser.conftest import demo_code
+
+pytestmark = pytest.mark.browser
 
 # What a user hears for the focused element: its label, or its own text.
 FOCUSED_NAME = """() => {

@@ -11,6 +11,8 @@ from casework.management.commands.load_demo import USERS
 from referrals.models import Referral
 from tests.browser.pages import share_session, signed_in_client
 
+pytestmark = pytest.mark.browser
+
 WIDTHS = [320, 375, 768, 1024, 1280, 1920]
 STAFF = [name for name, _ in USERS]
 
