@@ -7,6 +7,7 @@ from casework.accounts import mfa
 # (URL name, label, who sees the link) in menu order; every link is also guarded by its view.
 NAVIGATION = [
     ("dashboard", _("My caseload"), lambda u: roles.has(u, *roles.CASE_STAFF)),
+    ("task-list", _("My tasks"), lambda u: roles.has(u, *roles.CASE_STAFF)),
     ("team-overview", _("Team"), access.can_view_team),
     ("transfer-list", _("Transfers"), access.can_list_transfers),
     ("referral-inbox", _("Intake inbox"), access.can_screen_referrals),

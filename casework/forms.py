@@ -85,8 +85,68 @@ class AssignForm(forms.Form):
         self.fields["caseworker"].queryset = caseworkers_of(team)
 
 
-class ConsentForm(forms.ModelForm):
+class DistinctIds:
+    """A form drawn beside others on one page: its ids start with `id_prefix`, so none repeats.
+
+    Only the ids change (labels follow them); the field names, and so what is posted, stay.
+    """
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+ORGANIZATION_SUGGESTIONS = 20
+
+
+def organization_names_like(text: str, *, limit: int = ORGANIZATION_SUGGESTIONS) -> list[str]:
+    """Names of active organisations starting with `text`, then containing it (at most `limit`)."""
+    text = " ".join(text.split())
+    if len(text) < 2:
+        return []
+    active = Organization.objects.filter(is_active=True).order_by("name")
+    names = list(active.filter(name__istartswith=text).values_list("name", flat=True)[:limit])
+    if len(names) < limit:
+        names += [name for name in active.filter(name__icontains=text)
+                  .exclude(name__istartswith=text).values_list("name", flat=True)[:limit]
+                  ][: limit - len(names)]
+    return names
+
+
+class OrganizationNameField(forms.CharField):
+    """An active organisation, typed by its name and suggested as one types.
+
+    A directory import makes thousands of organisations: a dropdown of all of them is unusable
+    (and heavy), so the page sends none; the browser's list offers those like what was typed.
+    """
+
+    def clean(self, value):
+        name = " ".join((super().clean(value) or "").split())
+        if not name:
+            return None
+        matches = list(Organization.objects.filter(is_active=True, name__iexact=name)[:2])
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise forms.ValidationError(
+                _("More than one active organisation is called “%(name)s”: ask an administrator "
+                  "to tell them apart in the directory.") % {"name": name})
+        like = organization_names_like(name, limit=5)
+        if like:
+            raise forms.ValidationError(
+                _("No active organisation is called “%(name)s”. Did you mean: %(names)s?")
+                % {"name": name, "names": "; ".join(like)})
+        raise forms.ValidationError(
+            _("No active organisation is called “%(name)s”: check the name in the services "
+              "directory.") % {"name": name})
+
+
+class ConsentForm(DistinctIds, forms.ModelForm):
     """Consent for support, or for sharing with providers: one organisation or a category."""
+
+    id_prefix = "consent"
 
     class Meta:
         model = Consent
@@ -102,7 +162,11 @@ class ConsentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = Organization.objects.filter(is_active=True)
+        self.fields["organization"] = OrganizationNameField(
+            label=self.fields["organization"].label, required=False, max_length=200,
+            help_text=self.fields["organization"].help_text,
+            widget=forms.TextInput(attrs={"list": "consent-organizations", "autocomplete": "off"}),
+        )
         # Most consent is the person's own: unsaid, it is theirs.
         self.fields["given_by"].required = False
         self.fields["service_category"] = forms.ChoiceField(
@@ -180,6 +244,17 @@ class PersonForm(forms.Form):
         if value and value > timezone.localdate():
             raise forms.ValidationError(_("The date of birth cannot be in the future."))
         return value
+
+
+class AliasForm(DistinctIds, forms.Form):
+    """Another name the person is known by (workflow.add_alias)."""
+
+    id_prefix = "alias"
+
+    name = forms.CharField(
+        label=_("Other name"), max_length=200,
+        help_text=_("A name the person is also known by, as one line: first names, then surname."),
+    )
 
 
 class AssessmentForm(forms.Form):
@@ -418,8 +493,10 @@ HAPPENED = [
 ]
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(DistinctIds, forms.Form):
     """A contact that has just happened (not scheduled beforehand)."""
+
+    id_prefix = "contact"
 
     kind = forms.ChoiceField(label=_("Kind"), choices=CONTACT_KINDS)
     mode = forms.ChoiceField(label=_("Contact type"), choices=MODE_CHOICES, required=False)
@@ -438,7 +515,8 @@ class FollowUpForm(forms.Form):
         return self.cleaned_data["outcome"] or FollowUp.Outcome.COMPLETED
 
 
-class ScheduleFollowUpForm(forms.Form):
+class ScheduleFollowUpForm(DistinctIds, forms.Form):
+    id_prefix = "schedule"
     kind = forms.ChoiceField(
         label=_("Follow-up"),
         choices=[(FollowUp.Kind.CHECK_IN, FollowUp.Kind.CHECK_IN.label),
@@ -552,7 +630,8 @@ class OwnedWorkForm(forms.Form):
         return value
 
 
-class TaskForm(OwnedWorkForm):
+class TaskForm(DistinctIds, OwnedWorkForm):
+    id_prefix = "task"
     title = forms.CharField(label=_("What needs doing"), max_length=200)
 
     field_order = ["title", "owner", "due_on"]

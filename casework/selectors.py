@@ -24,6 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casework import access, crypto, name_keys, roles
 from casework.models import (
@@ -312,6 +313,31 @@ def open_tasks_for(user) -> QuerySet:
         .select_related("case")
         .order_by("due_on", "pk")
     )
+
+
+TASK_GROUPS = (
+    ("overdue", gettext_lazy("Overdue")),
+    ("today", gettext_lazy("Due today")),
+    ("this_week", gettext_lazy("Due this week")),
+    ("later", gettext_lazy("Later")),
+)
+
+
+def task_groups(tasks, today: datetime.date) -> list[tuple[str, str, list]]:
+    """The tasks (already read, soonest first) grouped by when they are due, empty groups left
+    out: overdue, today, the rest of this week (to Sunday), later. Reads nothing."""
+    end_of_week = today + datetime.timedelta(days=6 - today.weekday())
+    groups: dict[str, list] = {key: [] for key, _label in TASK_GROUPS}
+    for task in tasks:
+        if task.due_on < today:
+            groups["overdue"].append(task)
+        elif task.due_on == today:
+            groups["today"].append(task)
+        elif task.due_on <= end_of_week:
+            groups["this_week"].append(task)
+        else:
+            groups["later"].append(task)
+    return [(key, label, groups[key]) for key, label in TASK_GROUPS if groups[key]]
 
 
 def find_person(first_name: str, last_name: str, date_of_birth) -> Person | None:

@@ -11,7 +11,18 @@ case_patterns = [
     path("<str:reference>/assign/", views.case_assign, name="case-assign"),
     path("<str:reference>/transfer/", views.case_transfer, name="case-transfer"),
     path("<str:reference>/person/", views.case_person, name="case-person"),
+    path("<str:reference>/person/aliases/", views.case_person_alias, name="case-person-alias"),
+    path(
+        "<str:reference>/person/aliases/<int:alias_id>/remove/",
+        views.case_person_alias_remove,
+        name="case-person-alias-remove",
+    ),
     path("<str:reference>/consent/", views.case_consent, name="case-consent"),
+    path(
+        "<str:reference>/consent/organizations/",
+        views.case_consent_organizations,
+        name="case-consent-organizations",
+    ),
     path(
         "<str:reference>/consent/<int:consent_id>/withdraw/",
         views.case_consent_withdraw,
@@ -117,6 +128,7 @@ urlpatterns = [
     path("transfers/<int:transfer_id>/accept/", views.transfer_accept, name="transfer-accept"),
     path("transfers/<int:transfer_id>/decline/", views.transfer_decline,
          name="transfer-decline"),
+    path("tasks/", views.task_list, name="task-list"),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/read/", views.notification_read, name="notification-read"),
     path(

@@ -13,7 +13,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.access_log import record_list_read, record_read
 from casework import access, forms, revisions, roles, selectors, submissions, workflow
-from casework.models import Case, FollowUp, Instrument, Intervention, Notification, ServicePlan
+from casework.models import (
+    Case,
+    FollowUp,
+    Instrument,
+    Intervention,
+    Notification,
+    PersonAlias,
+    ServicePlan,
+)
 from casework.pagination import paginate
 from casework.refusals import Refused, page_again
 from privacy import workflow as privacy_workflow
@@ -321,6 +329,16 @@ def case_consent(request, reference):
     )
 
 
+@require_GET
+def case_consent_organizations(request, reference):
+    """Names of organisations like what was typed in the consent form (its suggestions)."""
+    case = access.access_case(request.user, reference, for_write=True)
+    if not access.can_edit_records(request.user, case):
+        raise PermissionDenied
+    names = forms.organization_names_like(request.GET.get("organization", ""))
+    return render(request, "casework/_organization_options.html", {"names": names})
+
+
 @require_POST
 def case_consent_withdraw(request, reference, consent_id):
     """Withdraw a consent; providers relying on it lose access and their open referrals end."""
@@ -344,12 +362,15 @@ def case_consent_withdraw(request, reference, consent_id):
 # The person's details ------------------------------------------------------------------------
 
 
-def _person_page(request, case, *, form=None, status=200, errors=(), stale=False):
+def _person_page(request, case, *, form=None, status=200, errors=(), stale=False,
+                 alias_form=None):
     person = case.person
     if form is None:
         form = forms.PersonForm(initial={name: getattr(person, name)
                                          for name in workflow.PERSON_DETAILS})
-    context = {"case": case, "person": person, "form": form, "errors": errors, "stale": stale}
+    context = {"case": case, "person": person, "form": form, "errors": errors, "stale": stale,
+               "aliases": list(person.aliases.order_by("pk")[:workflow.ALIASES_PER_PERSON]),
+               "alias_form": alias_form or forms.AliasForm()}
     record_read(person, part="person details")
     return render(request, "casework/person_form.html", context, status=status)
 
@@ -375,6 +396,37 @@ def case_person(request, reference):
         return page_again(_person_page, refused, request, case, form=form)
     messages.success(request, _("The person's details are saved."))
     return redirect(case)
+
+
+def _person_for_edit(request, reference):
+    case = access.access_case(request.user, reference, for_write=True)
+    if not access.can_edit_records(request.user, case):
+        raise PermissionDenied
+    return case
+
+
+@require_POST
+def case_person_alias(request, reference):
+    """Add another name the person is known by (their search keys follow)."""
+    case = _person_for_edit(request, reference)
+    form = forms.AliasForm(request.POST)
+    if not form.is_valid():
+        return _person_page(request, case, alias_form=form, status=400)
+    try:
+        workflow.add_alias(case, actor=request.user, name=form.cleaned_data["name"])
+    except workflow.TransitionRefused as refused:
+        return _person_page(request, case, alias_form=form, status=400, errors=refused.messages)
+    messages.success(request, _("The other name is added."))
+    return redirect("case-person", case.reference)
+
+
+@require_POST
+def case_person_alias_remove(request, reference, alias_id):
+    case = _person_for_edit(request, reference)
+    alias = get_object_or_404(PersonAlias, pk=alias_id, person_id=case.person_id)
+    workflow.remove_alias(alias, case=case, actor=request.user)
+    messages.success(request, _("The other name is removed."))
+    return redirect("case-person", case.reference)
 
 
 # Assessments --------------------------------------------------------------------------------
@@ -900,8 +952,8 @@ def case_task_done(request, reference, task_id):
     except Refused as refused:
         return page_again(_case_page, refused, request, case)
     messages.success(request, _("Task done."))
-    if request.POST.get("back") == "dashboard":
-        return redirect("dashboard")
+    if request.POST.get("back") in ("dashboard", "task-list"):
+        return redirect(request.POST["back"])
     return redirect(case)
 
 
@@ -1000,3 +1052,17 @@ def transfer_decline(request, transfer_id):
                               decline_form=form)
     messages.success(request, _("Transfer declined; the sending team keeps the case."))
     return redirect("transfer-list")
+TASK_PAGE_ROWS = 25
+
+
+@require_GET
+def task_list(request):
+    """The user's open tasks, a page at a time, grouped by when they are due."""
+    if not roles.has(request.user, *roles.CASE_STAFF):
+        raise PermissionDenied
+    today = timezone.localdate()
+    tasks = selectors.open_tasks_for(request.user).select_related("case__person")
+    page = paginate(request, tasks, per_page=TASK_PAGE_ROWS)
+    record_list_read([task.case for task in page], part="task names", actor=request.user)
+    context = {"page": page, "groups": selectors.task_groups(page, today), "today": today}
+    return render(request, "casework/tasks.html", context)

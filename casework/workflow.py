@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django_fsm import ConcurrentTransition, can_proceed
 from guardian.shortcuts import assign_perm, remove_perm
 
-from casework import access, outbox, revisions, roles, selectors
+from casework import access, crypto, outbox, revisions, roles, selectors
 from casework.models import (
     Assessment,
     AssessmentRating,
@@ -36,6 +36,7 @@ from casework.models import (
     Instrument,
     Intervention,
     Person,
+    PersonAlias,
     PlanGoal,
     Rating,
     ServicePlan,
@@ -350,6 +351,41 @@ def update_person(case: Case, *, actor, seen_revision: int | None = None, **deta
         setattr(person, name, value.strip() if isinstance(value, str) else value)
     person.save()
     return person
+
+
+# Enough for the names a person is really known by; each adds search tokens and match keys.
+ALIASES_PER_PERSON = 20
+
+
+@transaction.atomic
+def add_alias(case: Case, *, actor, name: str) -> PersonAlias:
+    """Record another name the person `case` is about is known by.
+
+    PersonAlias.save keeps the search tokens and match keys in step; the audit log records the
+    new row with its name masked.
+    """
+    _require_records(actor, case)
+    name = " ".join(name.split())
+    if not name:
+        raise TransitionRefused([_("Give the other name the person is known by.")])
+    person = Person.objects.select_for_update().get(pk=case.person_id)
+    if person.aliases.filter(name_index=crypto.name_index(name)).exists():
+        raise TransitionRefused([_("That name is already on the person's record.")])
+    if person.aliases.count() >= ALIASES_PER_PERSON:
+        raise TransitionRefused([
+            _("A person can have at most %(count)d other names: remove one first.")
+            % {"count": ALIASES_PER_PERSON}
+        ])
+    return PersonAlias.objects.create(person=person, name=name)
+
+
+@transaction.atomic
+def remove_alias(alias: PersonAlias, *, case: Case, actor) -> None:
+    """Remove another name of the person `case` is about (their search keys follow)."""
+    _require_records(actor, case)
+    if alias.person_id != case.person_id:
+        raise PermissionDenied
+    alias.delete()
 
 
 # Assessments --------------------------------------------------------------------------------

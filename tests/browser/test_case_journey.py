@@ -60,7 +60,8 @@ def test_a_case_goes_from_intake_to_closed_through_the_pages(page: Page, demo):
     expect(page.locator("#case-stage")).to_have_text("Intake")
     expect(page.locator("#timeline")).to_contain_text("no stage changes yet")
 
-    # Consent, then the assessment can start.
+    # Consent, then the assessment can start. The form opens on demand.
+    page.get_by_text("Add consent", exact=True).click()
     page.get_by_label("How it was given").select_option(label="Signed form")
     page.get_by_label("Given on").fill(today)
     page.get_by_role("button", name="Record consent").click()
@@ -113,6 +114,7 @@ def test_a_case_goes_from_intake_to_closed_through_the_pages(page: Page, demo):
     expect(page.locator("#case-stage")).to_have_text("Follow-up")
     expect_step(page, *JOURNEY[2])
 
+    page.get_by_text("Record a contact", exact=True).click()
     page.get_by_label("Kind").select_option(label="Check-in")
     page.get_by_label("Date", exact=True).fill(today)
     page.get_by_label("Summary", exact=True).fill("Settled in housing; mentoring weekly.")
@@ -135,7 +137,7 @@ def test_a_case_goes_from_intake_to_closed_through_the_pages(page: Page, demo):
 
     close = page.locator('form[data-transition="close"]')
     close.get_by_label("Closure reason").select_option(label="Plan goals met")
-    close.get_by_label("Reason", exact=True).fill("All plan goals met; person agrees.")
+    close.get_by_label("Reason for “Close case”").fill("All plan goals met; person agrees.")
     close.get_by_role("button", name="Close case").click()
     expect(page.locator("#case-stage")).to_have_text("Closed")
     expect(page.get_by_text("Plan goals met", exact=True)).to_be_visible()  # closure reason

@@ -85,6 +85,10 @@ def test_the_public_refer_someone_and_intake_screens_it_into_a_case(page: Page, 
     expect(page.locator("#checks")).to_contain_text("Law-enforcement deconfliction")
 
     page.screenshot(path=str(RESULTS / "intake-screening.png"), full_page=True)
+    # One decision at a time: choosing one shows its fields and closes the others.
+    page.locator('details[data-choice="decline"] > summary').click()
+    page.locator('details[data-choice="accept"] > summary').click()
+    expect(page.locator('details[data-choice="decline"]')).not_to_have_attribute("open", "")
     accept = page.locator('form[data-decision="accept"]')
     accept.get_by_role("button", name="Accept for support").click()  # no team, no reason yet
     accept = page.locator('form[data-decision="accept"]')

@@ -35,9 +35,10 @@ def test_a_caseworker_refers_and_the_provider_closes_the_loop(page: Page, demo):
     # The caseworker records the person's consent to share with the provider, then refers.
     sign_in(page, "caseworker")
     page.goto(case.get_absolute_url())
+    page.get_by_text("Add consent", exact=True).click()
     consent = page.locator("form[action$='/consent/']")
     consent.get_by_label("Purpose").select_option(label="Sharing with service providers")
-    consent.get_by_label("Organisation").select_option(label=PROVIDER_ORGANIZATION)
+    consent.get_by_label("Organisation").fill(PROVIDER_ORGANIZATION)  # a searched field
     consent.get_by_label("How it was given").select_option(label="Signed form")
     consent.get_by_label("Given on").fill(timezone.localdate().isoformat())
     consent.get_by_role("button", name="Record consent").click()
