@@ -9,6 +9,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import translation
 
 
 def _notification_model():
@@ -47,9 +48,23 @@ def email(users, message: str, link: str, *, subject: str) -> None:
             send_mail(subject=subject, message=body, from_email=None, recipient_list=[user.email])
 
 
-def notify(users, message: str, link: str, *, subject: str, once: bool = False) -> list:
+def notify(users, message, link: str, *, subject, once: bool = False,
+           languages: dict | None = None) -> list:
     """Post the notice to each user, then email it to those it was posted to; return the
-    notices. Run it outside the transaction of the change it reports (tasks are)."""
-    made = post(users, message, link, once=once)
-    email([notice.user for notice in made], message, link, subject=subject)
+    notices. Run it outside the transaction of the change it reports (tasks are).
+
+    `message` and `subject` are text, or functions of no argument that write it: then each
+    user gets it in their language (`languages`: {user id: code}; the site's default for the
+    others), and it is written once per language."""
+    by_language: dict[str, list] = {}
+    for user in users:
+        by_language.setdefault((languages or {}).get(user.pk, ""), []).append(user)
+    made = []
+    for language, group in by_language.items():
+        with translation.override(language or settings.LANGUAGE_CODE):
+            text = message() if callable(message) else message
+            title = subject() if callable(subject) else subject
+        notices = post(group, text, link, once=once)
+        email([notice.user for notice in notices], text, link, subject=title)
+        made += notices
     return made

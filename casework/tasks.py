@@ -6,19 +6,17 @@ from collections import Counter, defaultdict
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from casework import selectors
+from casework import notify, selectors
 from casework.accounts import languages
 from casework.models import (
     Case,
     ClosureRequest,
-    Notification,
     Reminder,
     Task,
     TeamMembership,
@@ -49,14 +47,8 @@ def notify_assignment(case_id: int, user_id: int) -> None:
                 "reference": case.reference
             }
             subject = _("A case has been assigned to you")
-        Notification.objects.create(user=user, message=message, link=link)
-    if user.email:
-        send_mail(
-            subject=subject,
-            message=message + "\n" + settings.SITE_URL.rstrip("/") + link,
-            from_email=None,
-            recipient_list=[user.email],
-        )
+        notify.post([user], message, link)  # with the task: a rerun finds both, or neither
+    notify.email([user], message, link, subject=subject)
 
 
 @shared_task(acks_late=True)
@@ -85,10 +77,7 @@ def notify_transfer(transfer_id: int) -> None:
         is_active=True, team_memberships__team_id=team_id,
         team_memberships__role=TeamMembership.Role.SUPERVISOR,
     )
-    link = reverse("transfer-detail", args=[transfer.pk])
-    with transaction.atomic():
-        for user in users.distinct():
-            Notification.objects.create(user=user, message=message, link=link)
+    notify.post(users.distinct(), message, reverse("transfer-detail", args=[transfer.pk]))
 
 
 @shared_task(acks_late=True)
@@ -100,9 +89,9 @@ def notify_closure_request(request_id: int) -> None:
     message = _("Closure of case %(reference)s was requested: it awaits your approval.") % {
         "reference": request.case.reference
     }
-    for user_id in _supervisors_by_team([request.case.team_id]).get(request.case.team_id, ()):
-        Notification.objects.get_or_create(user_id=user_id, message=message,
-                                           link=reverse("team-overview"))
+    supervisors = _supervisors_by_team([request.case.team_id]).get(request.case.team_id, ())
+    notify.post(get_user_model().objects.filter(pk__in=supervisors), message,
+                reverse("team-overview"), once=True)
 
 
 @shared_task(acks_late=True)
@@ -114,8 +103,7 @@ def notify_closure_returned(request_id: int) -> None:
     message = _("The closure request for case %(reference)s was returned: see the note.") % {
         "reference": request.case.reference
     }
-    Notification.objects.get_or_create(user_id=request.requested_by_id, message=message,
-                                       link=request.case.get_absolute_url())
+    notify.post([request.requested_by], message, request.case.get_absolute_url(), once=True)
 
 
 @shared_task(acks_late=True)
@@ -276,13 +264,13 @@ def _notify(per_recipient: dict[int, Counter], created: list[Reminder]) -> list[
     for reminder in created:
         by_recipient[reminder.recipient_id].append(reminder)
     chosen = languages.languages_of(per_recipient)
+    users = get_user_model().objects.in_bulk(list(per_recipient))
     for recipient_id, counts in per_recipient.items():
         escalation = counts[Reminder.Kind.TASK_OVERDUE] or counts[Reminder.Kind.STAGE_OVERDUE]
         link = reverse("team-overview") if escalation else reverse("dashboard")
         with languages.in_language(chosen.get(recipient_id)):
             message = reminder_message(counts)
-        notification = Notification.objects.create(user_id=recipient_id, message=message,
-                                                   link=link)
+        [notification] = notify.post([users[recipient_id]], message, link)
         for reminder in by_recipient[recipient_id]:
             reminder.notification = notification
             reminder.save(update_fields=["notification"])
@@ -292,17 +280,9 @@ def _notify(per_recipient: dict[int, Counter], created: list[Reminder]) -> list[
 
 def _email(notices: list[tuple]) -> None:
     users = get_user_model().objects.in_bulk([user_id for user_id, _m, _l in notices])
-    base = settings.SITE_URL.rstrip("/")
     chosen = languages.languages_of(users)
     for user_id, message, link in notices:
-        user = users.get(user_id)
-        if user is None or not user.email:
-            continue
-        with languages.in_language(chosen.get(user_id)):
-            subject = _("Casework reminders")
-        send_mail(
-            subject=subject,
-            message=message + "\n" + base + link,
-            from_email=None,
-            recipient_list=[user.email],
-        )
+        if user_id in users:
+            with languages.in_language(chosen.get(user_id)):
+                subject = _("Casework reminders")
+            notify.email([users[user_id]], message, link, subject=subject)

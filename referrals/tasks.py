@@ -7,43 +7,26 @@ by email, where personal data must not go.
 import datetime
 
 from celery import shared_task
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import roles
+from casework import notify, roles
 from casework.accounts import languages
-from casework.models import Notification, TeamMembership
+from casework.models import TeamMembership
 from providers.models import Membership
 from referrals import conf, outgoing, workflow
 from referrals.models import ProviderReferral, ProviderReferralEvent, Referral
 
 
 def _notify(users, message, link: str, subject) -> None:
-    """Give each user an in-app notice (once) and an email after commit, in the user's language:
-    `message` and `subject` are called (no arguments) once for each language in use."""
+    """Give each user a notice (once) and an email, in the user's language: `message` and
+    `subject` are called (no arguments) once for each language in use."""
     users = list(users)
-    chosen = languages.languages_of(user.pk for user in users)
-    texts = {}
-    emails = []
-    with transaction.atomic():
-        for user in users:
-            language = chosen.get(user.pk, "")
-            if language not in texts:
-                with languages.in_language(language):
-                    texts[language] = (message(), subject())
-            text, title = texts[language]
-            _, created = Notification.objects.get_or_create(user=user, message=text, link=link)
-            if created and user.email:
-                emails.append((user.email, text, title))
-    base = settings.SITE_URL.rstrip("/")
-    for address, text, title in emails:
-        send_mail(subject=title, message=text + "\n" + base + link, from_email=None,
-                  recipient_list=[address])
+    notify.notify(users, message, link, subject=subject, once=True,
+                  languages=languages.languages_of(user.pk for user in users))
 
 
 @shared_task(acks_late=True)
