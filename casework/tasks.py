@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from casework import notify, selectors
 from casework.accounts import languages
@@ -211,50 +211,28 @@ def _already_sent(tasks, cases) -> set[tuple]:
     return keys
 
 
+# What each kind of reminder says, in the order a notice lists them: counts only.
+REMINDER_PHRASES = (
+    (Reminder.Kind.DUE_SOON, ngettext_lazy(
+        "%(count)d of your tasks is due soon.", "%(count)d of your tasks are due soon.", "count")),
+    (Reminder.Kind.OWN_TASK_OVERDUE, ngettext_lazy(
+        "%(count)d of your tasks is overdue.", "%(count)d of your tasks are overdue.", "count")),
+    (Reminder.Kind.OWN_STAGE_OVERDUE, ngettext_lazy(
+        "%(count)d of your cases is past its stage time limit.",
+        "%(count)d of your cases are past their stage time limit.", "count")),
+    (Reminder.Kind.TASK_OVERDUE, ngettext_lazy(
+        "%(count)d task on your team is overdue.", "%(count)d tasks on your team are overdue.",
+        "count")),
+    (Reminder.Kind.STAGE_OVERDUE, ngettext_lazy(
+        "%(count)d case on your team is past its stage time limit.",
+        "%(count)d cases on your team are past their stage time limit.", "count")),
+)
+
+
 def reminder_message(counts: Counter) -> str:
     """The notice for one person: counts only, so it can go by email safely."""
-    parts = []
-    if counts[Reminder.Kind.DUE_SOON]:
-        parts.append(
-            ngettext(
-                "%(count)d of your tasks is due soon.",
-                "%(count)d of your tasks are due soon.",
-                counts[Reminder.Kind.DUE_SOON],
-            ) % {"count": counts[Reminder.Kind.DUE_SOON]}
-        )
-    if counts[Reminder.Kind.OWN_TASK_OVERDUE]:
-        parts.append(
-            ngettext(
-                "%(count)d of your tasks is overdue.",
-                "%(count)d of your tasks are overdue.",
-                counts[Reminder.Kind.OWN_TASK_OVERDUE],
-            ) % {"count": counts[Reminder.Kind.OWN_TASK_OVERDUE]}
-        )
-    if counts[Reminder.Kind.OWN_STAGE_OVERDUE]:
-        parts.append(
-            ngettext(
-                "%(count)d of your cases is past its stage time limit.",
-                "%(count)d of your cases are past their stage time limit.",
-                counts[Reminder.Kind.OWN_STAGE_OVERDUE],
-            ) % {"count": counts[Reminder.Kind.OWN_STAGE_OVERDUE]}
-        )
-    if counts[Reminder.Kind.TASK_OVERDUE]:
-        parts.append(
-            ngettext(
-                "%(count)d task on your team is overdue.",
-                "%(count)d tasks on your team are overdue.",
-                counts[Reminder.Kind.TASK_OVERDUE],
-            ) % {"count": counts[Reminder.Kind.TASK_OVERDUE]}
-        )
-    if counts[Reminder.Kind.STAGE_OVERDUE]:
-        parts.append(
-            ngettext(
-                "%(count)d case on your team is past its stage time limit.",
-                "%(count)d cases on your team are past their stage time limit.",
-                counts[Reminder.Kind.STAGE_OVERDUE],
-            ) % {"count": counts[Reminder.Kind.STAGE_OVERDUE]}
-        )
-    return " ".join(parts)
+    return " ".join(phrase % {"count": counts[kind]} for kind, phrase in REMINDER_PHRASES
+                    if counts[kind])
 
 
 def _notify(per_recipient: dict[int, Counter], created: list[Reminder]) -> list[tuple]:
