@@ -256,6 +256,14 @@ class Sealed:
 
     __repr__ = object.__repr__
 
+    # Two reads of the same stored value are equal (a check that nothing changed compares
+    # them), without opening either.
+    def __eq__(self, other):
+        return isinstance(other, Sealed) and other.token == self.token
+
+    def __hash__(self):
+        return hash(self.token)
+
 
 @dataclass(frozen=True)
 class _Bound:
