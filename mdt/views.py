@@ -15,7 +15,7 @@ from audit.access_log import record_read
 from casework import revisions, selectors, submissions
 from casework.accounts.stepup import require_recent_second_factor
 from casework.pagination import paginate
-from casework.workflow import TransitionRefused
+from casework.refusals import Refused
 from mdt import access, forms, pdf, workflow
 from mdt import selectors as mdt_selectors
 
@@ -38,7 +38,7 @@ def _meeting_page(request, meeting, *, status=200, errors=(), add_form=None,
     return render(request, "mdt/meeting.html", context, status=status)
 
 
-def _refused(request, meeting, refused: TransitionRefused):
+def _refused(request, meeting, refused: Refused):
     return _meeting_page(request, meeting, status=400, errors=refused.messages)
 
 
@@ -71,7 +71,7 @@ def meeting_draft(request, meeting_id):
                                       seen_revision=revisions.seen(request))
     except revisions.StaleEdit as stale:
         return _stale_agenda(request, meeting, stale)
-    except TransitionRefused as refused:
+    except Refused as refused:
         return _refused(request, meeting, refused)
     dropped = meeting.items.filter(removed=True, dropped_because__gt="").count()
     messages.success(request, _("Agenda drafted: %(n)s cases added.") % {"n": len(added)})
@@ -95,7 +95,7 @@ def item_add(request, meeting_id):
                           **form.cleaned_data)
     except revisions.StaleEdit as stale:
         return _stale_agenda(request, meeting, stale, add_form=form)
-    except TransitionRefused as refused:
+    except Refused as refused:
         return _meeting_page(request, meeting, status=400, errors=refused.messages,
                              add_form=form)
     messages.success(request, _("Case added to the agenda."))
@@ -109,7 +109,7 @@ def item_remove(request, item_id):
         workflow.remove_item(item, actor=request.user, seen_revision=revisions.seen(request))
     except revisions.StaleEdit as stale:
         return _stale_agenda(request, item.meeting, stale)
-    except TransitionRefused as refused:
+    except Refused as refused:
         return _refused(request, item.meeting, refused)
     messages.success(request, _("Case removed from the agenda."))
     return redirect("mdt-meeting", meeting_id=item.meeting_id)
@@ -123,7 +123,7 @@ def meeting_publish(request, meeting_id):
                                 seen_revision=revisions.seen(request))
     except revisions.StaleEdit as stale:
         return _stale_agenda(request, meeting, stale)
-    except TransitionRefused as refused:
+    except Refused as refused:
         return _refused(request, meeting, refused)
     messages.success(request, _("Agenda published: members can now read the case summaries."))
     return redirect("mdt-meeting", meeting_id=meeting.pk)
@@ -140,7 +140,7 @@ def meeting_attendance(request, meeting_id):
         return _meeting_page(request, meeting, status=400, attendance_form=form)
     try:
         workflow.record_attendance(meeting, actor=request.user, statuses=form.statuses())
-    except TransitionRefused as refused:
+    except Refused as refused:
         return _refused(request, meeting, refused)
     messages.success(request, _("Attendance recorded."))
     return redirect("mdt-meeting", meeting_id=meeting.pk)
@@ -184,7 +184,7 @@ def item_decision(request, item_id):
         return _item_page(request, item, status=400, decision_form=form)
     try:
         workflow.record_decision(item, actor=request.user, **form.cleaned_data)
-    except TransitionRefused as refused:
+    except Refused as refused:
         return _item_page(request, item, status=400, errors=refused.messages,
                           decision_form=form)
     messages.success(request, _("Decision recorded."))
@@ -202,7 +202,7 @@ def item_action(request, item_id):
         return _item_page(request, item, status=400, action_form=form)
     try:
         workflow.add_action(item, actor=request.user, **form.cleaned_data)
-    except TransitionRefused as refused:
+    except Refused as refused:
         return _item_page(request, item, status=400, errors=refused.messages, action_form=form)
     messages.success(request, _("Action added: it is in the owner's task list."))
     return redirect("mdt-item", item_id=item.pk)
@@ -213,7 +213,7 @@ def item_conflict(request, item_id):
     item = access.access_agenda_item_to_arrange(request.user, item_id)
     try:
         workflow.declare_conflict(item, actor=request.user)
-    except TransitionRefused as refused:
+    except Refused as refused:
         return _refused(request, item.meeting, refused)
     messages.success(request, _("Conflict of interest declared: this item is hidden from you."))
     return redirect("mdt-meeting", meeting_id=item.meeting_id)
@@ -261,7 +261,7 @@ def meeting_minutes(request, meeting_id):
         meeting.minutes.refresh_from_db()  # show the saved version beside what was typed
         return _minutes_page(request, meeting, status=409, errors=stale.messages, form=form,
                              stale=True)
-    except TransitionRefused as refused:
+    except Refused as refused:
         return _minutes_page(request, meeting, status=400, errors=refused.messages, form=form)
     messages.success(request, _("Draft minutes saved."))
     return redirect("mdt-minutes", meeting_id=meeting.pk)
@@ -286,7 +286,7 @@ def meeting_finalise(request, meeting_id):
         meeting.minutes.refresh_from_db()  # show the saved version beside what was typed
         return _minutes_page(request, meeting, status=409, errors=stale.messages, form=form,
                              stale=True)
-    except TransitionRefused as refused:
+    except Refused as refused:
         return _minutes_page(request, meeting, status=400, errors=refused.messages, form=form)
     messages.success(request, _("Minutes finalised. They can no longer change, only be annotated."))
     return redirect("mdt-minutes", meeting_id=meeting.pk)
@@ -303,7 +303,7 @@ def meeting_annotate(request, meeting_id):
         return _minutes_page(request, meeting, status=400, annotation_form=form)
     try:
         workflow.annotate(meeting, actor=request.user, text=form.cleaned_data["text"])
-    except TransitionRefused as refused:
+    except Refused as refused:
         return _minutes_page(request, meeting, status=400, errors=refused.messages,
                              annotation_form=form)
     messages.success(request, _("Annotation added."))

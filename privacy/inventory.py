@@ -155,7 +155,7 @@ INVENTORY: dict[str, Record] = {
     "casework.Team": Record(
         purpose=_("Organise staff into teams that own cases."),
         basis=B.STAFF, retention=R.STAFF,
-        operational=("name",),
+        operational=("name", "agency"),
         reference=("id",),
     ),
     "casework.TeamMembership": Record(
@@ -198,8 +198,9 @@ INVENTORY: dict[str, Record] = {
         basis=B.CASE_BASIS, retention=R.CASE,
         operational=(
             "pathway", "stage", "stage_entered_at", "opened_at", "closed_at", "closure_reason",
+            "returned_at",
         ),
-        reference=("id", "reference", "person", "team", "caseworker"),
+        reference=("id", "reference", "person", "team", "caseworker", "previous_episode"),
     ),
     "casework.CaseUserObjectPermission": Record(
         purpose=_("Exceptional access to one case granted to one user."),
@@ -321,6 +322,27 @@ INVENTORY: dict[str, Record] = {
         operational=("revision", "kind", "due_on", "created_at", "done_at", "cancelled"),
         reference=("id", "case", "owner", "follow_up", "created_by", "done_by"),
     ),
+    "casework.ClosureRequest": Record(
+        purpose=_("A caseworker's request to close a case, and the supervisor's decision."),
+        basis=B.CASE_BASIS, retention=R.CASE,
+        narrative=("reason", "decision_note"),
+        operational=("closure_reason", "requested_at", "outcome", "decided_at"),
+        reference=("id", "case", "requested_by", "decided_by"),
+    ),
+    "casework.Transfer": Record(
+        purpose=_("A case offered to another team or agency, and the receiving side's answer."),
+        basis=B.CASE_BASIS, retention=R.CASE,
+        narrative=("reason", "decision_note"),
+        operational=("revision", "requested_at", "status", "decided_at"),
+        reference=("id", "case", "from_team", "to_team", "requested_by", "decided_by",
+                   "assigned_to"),
+    ),
+    "casework.Preference": Record(
+        purpose=_("The language a member of staff chose for their pages and emails."),
+        basis=B.STAFF, retention=R.STAFF,
+        operational=("language",),
+        reference=("user",),
+    ),
     "casework.Notification": Record(
         purpose=_("In-app messages to staff (no personal data of the person in the text)."),
         basis=B.STAFF, retention=R.WORKING,
@@ -378,7 +400,8 @@ INVENTORY: dict[str, Record] = {
         purpose=_("Cases on a meeting's agenda, and why."),
         basis=B.CASE_BASIS, retention=R.CASE,
         narrative=("detail",),
-        operational=("reasons", "source", "order", "added_at", "removed", "removed_at"),
+        operational=("reasons", "source", "order", "added_at", "removed", "removed_at",
+                     "dropped_because"),
         reference=("id", "meeting", "case", "added_by", "removed_by"),
     ),
     "mdt.ConflictDeclaration": Record(
@@ -441,7 +464,7 @@ INVENTORY: dict[str, Record] = {
         ),
         operational=(
             "channel", "source", "pathway", "urgency", "awareness", "received_at", "due_at",
-            "decided_at", "acknowledged_at", "status",
+            "decided_at", "acknowledged_at", "status", "screening_escalated_at",
         ),
         reference=(
             "id", "reference", "referrer_organization", "entered_by", "person", "case",

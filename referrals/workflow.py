@@ -338,14 +338,12 @@ def escalate_screening(referral: Referral, *, now: datetime.datetime) -> int:
 
     Re-read under a lock: a rerun, or two runs at once, escalate it once."""
     with transaction.atomic():
-        locked = list(
-            overdue_screenings(now).select_for_update().filter(pk=referral.pk)
-            .values_list("pk", flat=True)
-        )
-        if not locked:
+        locked = overdue_screenings(now).select_for_update().filter(pk=referral.pk).first()
+        if locked is None:
             return 0
-        # A plain update: Referral.save would decrypt the row to refresh its blind indexes.
-        Referral.objects.filter(pk=referral.pk).update(screening_escalated_at=now)
+        # Saved, not updated in bulk: the escalation is on the audit record like any change.
+        locked.screening_escalated_at = now
+        locked.save(update_fields=["screening_escalated_at"])
         outbox.enqueue("referrals.tasks.notify_overdue_screening", referral_id=referral.pk)
     return 1
 
