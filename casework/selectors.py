@@ -787,7 +787,10 @@ class EpisodeOutline:
 
 def episode_outline(case: Case, viewer) -> tuple[list[EpisodeOutline], int]:
     """The person's earlier cases, newest first, at most EPISODES_SHOWN, and how many there
-    are: three queries whatever the history."""
+    are: three queries whatever the history, none for a first episode (open_case links every
+    case to the person's latest earlier one, and migration 0021 linked those opened before)."""
+    if case.previous_episode_id is None:
+        return [], 0
     earlier = access.earlier_episodes(case).only(
         "reference", "stage", "opened_at", "closed_at", "closure_reason", "person_id"
     )
