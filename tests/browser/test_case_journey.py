@@ -93,7 +93,7 @@ def test_a_case_goes_from_intake_to_closed_through_the_pages(page: Page, demo):
 
     # The plan: goals and a service from the directory, sent for the supervisor's approval.
     service = Service.objects.select_related("organization").order_by("pk").first()
-    page.get_by_label("Goals").fill("Housing first, then mentoring.")
+    page.get_by_label("Goals", exact=True).fill("Housing first, then mentoring.")
     page.locator("label.usa-checkbox__label", has_text=str(service)).click()
     page.get_by_role("button", name="Save plan").click()
     expect_message(page, "Service plan saved and sent for approval.")

@@ -69,7 +69,7 @@ def test_a_caseworker_assesses_and_plans_and_the_supervisor_approves(page: Page,
     expect(page.locator("#case-stage")).to_have_text("Service plan")
 
     # The plan: a first goal linked to the housing need, delivered by a directory service.
-    page.get_by_label("Goals").fill("Fictional: a stable place to live.")
+    page.get_by_label("Goals", exact=True).fill("Fictional: a stable place to live.")
     page.get_by_label("Assessed need").select_option(label="Housing (High)")
     page.locator("#plan-form label.usa-checkbox__label", has_text="Supported housing").click()
     page.get_by_role("button", name="Save plan").click()
