@@ -91,21 +91,30 @@ def counts(since: datetime.datetime) -> dict:
     return figures
 
 
-def database_cpu_seconds(database: str) -> float:
-    """CPU time spent so far by the PostgreSQL backends serving `database` on this machine
-    (their process titles name it); 0.0 when none is visible (another host, or SQLite)."""
+def _cpu_seconds(processes) -> float:
+    """User and system CPU time so far of `processes`, those that ended meanwhile left out."""
     import psutil  # a dependency of locust, which the load test needs anyway
 
     total = 0.0
-    for process in psutil.process_iter(["name", "cmdline"]):
+    for process in processes:
         try:
-            title = " ".join(process.info["cmdline"] or ())
-            if process.info["name"] == "postgres" and f" {database} " in f" {title} ":
-                times = process.cpu_times()
-                total += times.user + times.system
+            times = process.cpu_times()
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
+        total += times.user + times.system
     return total
+
+
+def database_cpu_seconds(database: str) -> float:
+    """CPU time spent so far by the PostgreSQL backends serving `database` on this machine
+    (their process titles name it); 0.0 when none is visible (another host, or SQLite)."""
+    import psutil
+
+    return _cpu_seconds(
+        process for process in psutil.process_iter(["name", "cmdline"])
+        if process.info["name"] == "postgres"
+        and f" {database} " in " {} ".format(" ".join(process.info["cmdline"] or ()))
+    )
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -113,14 +122,7 @@ def tree_cpu_seconds(pid: int) -> float:
     import psutil
 
     root = psutil.Process(pid)
-    total = 0.0
-    for process in [root, *root.children(recursive=True)]:
-        try:
-            times = process.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            continue
-    return total
+    return _cpu_seconds([root, *root.children(recursive=True)])
 
 
 def children_cpu_seconds() -> float:
