@@ -15,6 +15,9 @@ AUDITOR = "auditor"
 ADMIN = "admin"
 # The framework's management team: aggregate measures only, never case content or people.
 LEAD = "programme_lead"
+# Answers people's requests about their own data (subject access, erasure) and legal holds; sees
+# case content only through those requests, each decided with a second person.
+PRIVACY_OFFICER = "privacy_officer"
 
 LABELS = {
     INTAKE: _("Intake coordinator"),
@@ -25,6 +28,7 @@ LABELS = {
     AUDITOR: _("Auditor"),
     ADMIN: _("System admin"),
     LEAD: _("Programme lead"),
+    PRIVACY_OFFICER: _("Privacy officer"),
 }
 ALL = tuple(LABELS)
 

@@ -207,6 +207,12 @@ def lee(db):
 
 
 @pytest.fixture
+def priya(db):
+    """The privacy officer: subject access, erasure and legal holds, each with a second person."""
+    return UserFactory(username="priya", roles=[roles.PRIVACY_OFFICER])
+
+
+@pytest.fixture
 def adam(db):
     return UserFactory(username="adam", roles=[roles.ADMIN], is_staff=True)
 

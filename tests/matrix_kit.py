@@ -20,6 +20,7 @@ PERSONAS = (
     "adam",  # system admin (is_staff)
     "root",  # superuser, holds no casework role
     "lee",  # programme lead: aggregate measures only
+    "priya",  # privacy officer: people's requests about their data, legal holds
 )
 SIGNED_IN = PERSONAS[1:]
 REFERRAL_ENTRY = ("alice", "bob", "carol", "sam", "sofia", "ivy")

@@ -560,11 +560,11 @@ def cells(predicate=lambda route, method, persona: True):
 
 
 @pytest.fixture
-def people(alice, bob, carol, sam, sofia, ivy, mo, pat, audrey, adam, root, lee):
+def people(alice, bob, carol, sam, sofia, ivy, mo, pat, audrey, adam, root, lee, priya):
     return {
         "anonymous": None, "alice": alice, "bob": bob, "carol": carol, "sam": sam,
         "sofia": sofia, "ivy": ivy, "mo": mo, "pat": pat, "audrey": audrey, "adam": adam,
-        "root": root, "lee": lee,
+        "root": root, "lee": lee, "priya": priya,
     }
 
 

@@ -35,7 +35,7 @@ def _seat_on_panel(panel, user, *, role: str):
 
 
 POWERFUL_GROUPS = frozenset({
-    roles.ADMIN, roles.AUDITOR, roles.SUPERVISOR,
+    roles.ADMIN, roles.AUDITOR, roles.SUPERVISOR, roles.PRIVACY_OFFICER,
     roles.COMPARTMENT_LAW_ENFORCEMENT, roles.COMPARTMENT_HEALTH,
 })
 

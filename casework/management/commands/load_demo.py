@@ -36,6 +36,7 @@ USERS = [
     ("auditor", roles.AUDITOR),
     ("admin", roles.ADMIN),
     ("lead", roles.LEAD),
+    ("privacy", roles.PRIVACY_OFFICER),
 ]
 # Fictional staff names: lists show people by name, not by user name.
 STAFF_NAMES = {
@@ -48,6 +49,7 @@ STAFF_NAMES = {
     "auditor": ("Aurelio", "Vance"),
     "admin": ("Ada", "Strand"),
     "lead": ("Leona", "Fairbrook"),
+    "privacy": ("Noor", "Castellan"),
 }
 
 # Fictional people: (first, last, date of birth, pathway, target stage, caseworker)
