@@ -125,16 +125,43 @@ def _timestamp(value) -> str:
     callers holding one, a datetime. SQLite stores naive UTC 'YYYY-MM-DD HH:MM:SS[.ffffff]';
     PostgreSQL, whose connections Django sets to UTC, prints 'YYYY-MM-DD HH:MM:SS[.f]+00'
     with trailing zeros of the fraction dropped. The common cases skip parsing."""
-    if type(value) is str:
-        if len(value) in (19, 26) and value[10] == " ":
-            return f'"{value[:10]}T{value[11:]}+00:00"'
-        if value.endswith("+00") and value[10] == " ":
+    if type(value) is str and value[10:11] == " ":
+        if value.endswith("+00"):  # PostgreSQL, tested first: '….123+00' is 26 long too
             clock = value[11:-3]
             if len(clock) > 8:  # a fraction: six digits, as isoformat() writes them
                 clock = clock.ljust(15, "0")
             return f'"{value[:10]}T{clock}+00:00"'
+        if len(value) in (19, 26):
+            return f'"{value[:10]}T{value[11:]}+00:00"'
+    if type(value) is _EarlierReading:
+        return f'"{value[:10]}T{value[11:]}+00:00"'
+    if type(value) is str:
         value = datetime.fromisoformat(value)
     return f'"{_utc(value)}"'
+
+
+class _EarlierReading(str):
+    """A PostgreSQL timestamp whose fraction prints as three digits ('….123+00') is 26
+    characters long, like SQLite's form, and before FORMAT_VERSION 1's reading was corrected
+    it was hashed as if it were one ('"…T12:00:00.123+00+00:00"'). Entries sealed then keep
+    that form; the verifier accepts it for exactly that shape of timestamp, nothing else."""
+
+
+def _as_sealed_earlier(row):
+    """The row with its timestamp read the earlier way, or None when the reading never
+    differed (every timestamp but PostgreSQL's three-digit fractions)."""
+    stamp = row[_TIMESTAMP]
+    if type(stamp) is str and len(stamp) == 26 and stamp.endswith("+00"):
+        return (*row[:_TIMESTAMP], _EarlierReading(stamp), *row[_TIMESTAMP + 1:])
+    return None
+
+
+def matches_earlier_reading(key: bytes, seq: int, prev_hash: str, row, stored: str) -> bool:
+    """Whether `stored` is the MAC of the row under the earlier timestamp reading."""
+    earlier = _as_sealed_earlier(row)
+    return earlier is not None and hmac.compare_digest(
+        hmac.digest(key, canonical(seq, prev_hash, earlier), hashlib.sha256).hex(), stored
+    )
 
 
 def canonical(seq: int, prev_hash: str, row) -> bytes:
@@ -241,6 +268,10 @@ def entry_mac(key: bytes, row) -> str:
     """The write-time MAC of one entry (its columns as fetched, ENTRY_FIELDS order): the link
     form with seq 0, which no link has, so the one can never pass for the other."""
     return hmac.digest(key, canonical(0, "", row), hashlib.sha256).hex()
+
+
+def entry_mac_matches(key: bytes, row, mac: str) -> bool:
+    return entry_mac(key, row) == mac or matches_earlier_reading(key, 0, "", row, mac)
 
 
 class _Statements:
@@ -408,7 +439,9 @@ def _walk(
                 "previous hash differs (link inserted, removed or reordered)",
             )
         stored = row[2]
-        if digest(key, encode(seq, prev, row[3:]), sha256).hex() != stored:
+        if digest(key, encode(seq, prev, row[3:]), sha256).hex() != stored and not (
+            matches_earlier_reading(key, seq, prev, row[3:], stored)
+        ):
             problem = (
                 f"seq {seq} (log entry {row[3 + _ENTRY_ID]}): hash does not match the entry "
                 "(entry edited, replaced or moved)"
@@ -549,7 +582,9 @@ def _check_unsealed(key: bytes, using: str) -> tuple[int, str]:
     count, bad, after = 0, [], 0
     while batch := list(waiting.filter(entry_id__gt=after).values_list("entry_id", "mac")[:CHUNK]):
         rows = entry_rows([entry_id for entry_id, _ in batch], using)
-        bad += [entry_id for entry_id, mac in batch if entry_mac(key, rows[entry_id]) != mac]
+        bad += [
+            entry_id for entry_id, mac in batch if not entry_mac_matches(key, rows[entry_id], mac)
+        ]
         count += len(batch)
         after = batch[-1][0]
     if bad:

@@ -153,7 +153,8 @@ def _seal_batch(key: bytes, using: str, after: int, limit: int):
     good, refused = [], []
     for entry_id, mac, _ in batch:
         row = rows.get(entry_id)
-        (good if row is not None and chain.entry_mac(key, row) == mac else refused).append(entry_id)
+        intact = row is not None and chain.entry_mac_matches(key, row, mac)
+        (good if intact else refused).append(entry_id)
     head_seq = None
     if good:  # nothing to link: leave the head unlocked
         head_seq = chain.seal_rows([rows[entry_id] for entry_id in good], using)

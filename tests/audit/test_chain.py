@@ -184,6 +184,9 @@ def test_the_canonical_form_covers_every_column_of_the_log_entry():
         ("2026-01-02 03:04:05", "2026-01-02T03:04:05+00:00"),
         ("2026-01-02T03:04:05.000006+00:00", "2026-01-02T03:04:05.000006+00:00"),
         ("2026-01-02 03:04:05.1+00", "2026-01-02T03:04:05.100000+00:00"),  # PostgreSQL's text
+        # Three digits of fraction: as long as SQLite's form, and read as one until corrected.
+        ("2026-01-02 03:04:05.123+00", "2026-01-02T03:04:05.123000+00:00"),
+        ("2026-01-02 03:04:05.123000", "2026-01-02T03:04:05.123000+00:00"),
         ("2026-01-02 03:04:05.000006+00", "2026-01-02T03:04:05.000006+00:00"),
         ("2026-01-02 03:04:05+00", "2026-01-02T03:04:05+00:00"),
         (datetime.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=datetime.UTC),  # PostgreSQL's
@@ -212,6 +215,40 @@ def test_the_canonical_form_of_stored_entries_matches_what_django_reads(varied_l
                         seq=3, prev_hash="b" * 64, v=1)
         expected = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
         assert chain.canonical(3, "b" * 64, row) == expected
+
+
+@pytest.mark.django_db
+def test_a_timestamp_in_whole_milliseconds_reads_as_django_reads_it(make_entries, tamper):
+    """PostgreSQL prints such a fraction with three digits; the hash still covers the instant
+    Django reads, on both backends."""
+    (entry,) = make_entries(1)
+    LogEntry.objects.filter(pk=entry.pk).update(  # `tamper` has lifted the triggers
+        timestamp=datetime.datetime(2026, 3, 4, 5, 6, 7, 123000, tzinfo=datetime.UTC)
+    )
+    (row,) = chain._entry_rows([entry.pk], connection.alias)
+    assert b'"timestamp":"2026-03-04T05:06:07.123000+00:00"' in chain.canonical(1, "", row)
+
+
+@pytest.mark.django_db
+def test_a_link_sealed_under_the_earlier_reading_still_verifies_and_an_edit_to_it_is_found(
+    make_entries, tamper
+):
+    """Links sealed before the three-digit reading was corrected keep their hash: the verifier
+    accepts that form for that shape of timestamp only, and an edit still breaks it."""
+    make_entries(3)
+    key = chain.chain_key()
+    stamp = "2026-03-04 05:06:07.123+00"
+    entry_id = link(2).entry_id
+    (row,) = chain._entry_rows([entry_id], connection.alias)
+    row = (*row[: chain._TIMESTAMP], stamp, *row[chain._TIMESTAMP + 1 :])
+    earlier = list(row)
+    earlier[chain._TIMESTAMP] = chain._EarlierReading(stamp)
+    old_hash = chain.Mac(key)(2, link(2).prev_hash, earlier)
+    assert old_hash != chain.Mac(key)(2, link(2).prev_hash, row)
+    assert chain.matches_earlier_reading(key, 2, link(2).prev_hash, row, old_hash)
+    assert not chain.matches_earlier_reading(
+        key, 2, link(2).prev_hash, (*row[:4], "edited", *row[5:]), old_hash
+    )
 
 
 # Tampering, found at the right position --------------------------------------------------------
