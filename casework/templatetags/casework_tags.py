@@ -1,25 +1,13 @@
-from django import forms, template
+from django import template
+
+from casework import rendering
 
 register = template.Library()
 
-_CLASSES = {
-    forms.Textarea: "usa-textarea",
-    forms.Select: "usa-select",
-    forms.CheckboxSelectMultiple: "",
-}
-
-
-@register.filter
-def uswds(field):
-    """Render a bound field with the design system's class for its widget."""
-    widget = field.field.widget
-    css = next((c for kind, c in _CLASSES.items() if isinstance(widget, kind)), "usa-input")
-    attrs = {"class": css} if css else {}
-    if field.errors:
-        attrs["aria-invalid"] = "true"
-    if field.help_text:
-        attrs["aria-describedby"] = f"{field.auto_id}-hint"
-    return field.as_widget(attrs=attrs)
+@register.simple_tag
+def form_field(field, quiet=False):
+    """A whole form field: label, hint, errors and widget (casework.rendering.form_field)."""
+    return rendering.form_field(field, quiet=bool(quiet))
 
 
 @register.filter
