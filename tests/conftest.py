@@ -207,6 +207,16 @@ def lee(db):
 
 
 @pytest.fixture
+def people(request):
+    """Every persona of the access matrices (tests.matrix_kit.PERSONAS) by name; anonymous is
+    None."""
+    from tests.matrix_kit import PERSONAS
+
+    return {name: None if name == "anonymous" else request.getfixturevalue(name)
+            for name in PERSONAS}
+
+
+@pytest.fixture
 def priya(db):
     """The privacy officer: subject access, erasure and legal holds, each with a second person."""
     return UserFactory(username="priya", roles=[roles.PRIVACY_OFFICER])

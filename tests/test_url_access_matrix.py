@@ -559,15 +559,6 @@ def cells(predicate=lambda route, method, persona: True):
     return params
 
 
-@pytest.fixture
-def people(alice, bob, carol, sam, sofia, ivy, mo, pat, audrey, adam, root, lee, priya):
-    return {
-        "anonymous": None, "alice": alice, "bob": bob, "carol": carol, "sam": sam,
-        "sofia": sofia, "ivy": ivy, "mo": mo, "pat": pat, "audrey": audrey, "adam": adam,
-        "root": root, "lee": lee, "priya": priya,
-    }
-
-
 def sign_in(client, people, persona):
     if people[persona] is not None:
         client.force_login(people[persona])

@@ -43,13 +43,6 @@ CONTENT_ROUTES = ("case-assessment-detail", "case-plan-detail", "case-note-detai
                   "case-follow-up-detail", "case-detail")
 
 
-@pytest.fixture
-def people(alice, bob, carol, sam, sofia, ivy, mo, pat, audrey, adam, root, lee):
-    return {"anonymous": None, "alice": alice, "bob": bob, "carol": carol, "sam": sam,
-            "sofia": sofia, "ivy": ivy, "mo": mo, "pat": pat, "audrey": audrey, "adam": adam,
-            "root": root, "lee": lee}
-
-
 def case_on(path, people, north):
     """Alice's case with a history (an assessment, a plan, a note, a post-exit review), taken
     along `path`."""
