@@ -327,10 +327,16 @@ def can_know_note_exists(user, case: Case, note: CaseNote) -> bool:
 def visible_notes(user, case: Case) -> QuerySet:
     """The notes on `case` that `user` (who sees the case) may know exist, as a query: the same
     rule as can_know_note_exists, so a timeline can be cut to a page in the database."""
-    notes = case.notes.all()
-    if not {roles.CASEWORKER, roles.SUPERVISOR} & roles_on_case(user, case):
-        notes = notes.exclude(sensitivity=CaseNote.Sensitivity.RESTRICTED)
-    return notes
+    return restrict_notes(case.notes.all(), hides_restricted_notes(user, case))
+
+
+def hides_restricted_notes(user, case: Case) -> bool:
+    """Restricted notes are known only to the case's caseworker and its supervisors."""
+    return not {roles.CASEWORKER, roles.SUPERVISOR} & roles_on_case(user, case)
+
+
+def restrict_notes(notes: QuerySet, hide_restricted: bool) -> QuerySet:
+    return notes.exclude(sensitivity=CaseNote.Sensitivity.RESTRICTED) if hide_restricted else notes
 
 
 def note_levels_for(user, case: Case) -> list[str]:

@@ -16,6 +16,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from audit.registry import audited
 from casework import crypto, name_keys
+from casework.compiled import CompiledQuery
 from casework.crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField
 from casework.references import new_reference
 
@@ -219,11 +220,17 @@ def has_active_consent(case) -> bool:
 def has_completed_assessment(case) -> bool:
     """A completed assessment; signed off too, where the deployment makes sign-off a gate
     (settings.CASEWORK_ASSESSMENT_SIGN_OFF_REQUIRED, on by default): the latest one counts."""
-    latest = case.assessments.filter(completed_at__isnull=False).order_by(
-        "-completed_at", "-pk").values("signed_off_at").first()
-    if latest is None:
+    latest = _LATEST_SIGN_OFF(case.pk)
+    if not latest:
         return False
-    return latest["signed_off_at"] is not None or not settings.CASEWORK_ASSESSMENT_SIGN_OFF_REQUIRED
+    return latest[0] is not None or not settings.CASEWORK_ASSESSMENT_SIGN_OFF_REQUIRED
+
+
+# When the latest completed assessment was signed off (None: not yet): a condition the case page
+# checks on every view, so compiled once per connection.
+_LATEST_SIGN_OFF = CompiledQuery(lambda case_id: Assessment.objects.filter(
+    case_id=case_id, completed_at__isnull=False).order_by("-completed_at", "-pk")
+    .values_list("signed_off_at", flat=True)[:1])
 
 
 @condition(_("The service plan must be approved and include at least one active intervention."))

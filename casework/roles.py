@@ -4,7 +4,10 @@ Groups carry no model-level permissions on case data: what a person may see is d
 by casework.access, never by a global `view_case`.
 """
 
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+
+from casework.compiled import CompiledQuery
 
 INTAKE = "intake_coordinator"
 CASEWORKER = "caseworker"
@@ -54,9 +57,15 @@ def of(user) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_casework_roles", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
+        cached = frozenset(_GROUP_NAMES(user.pk))
         user._casework_roles = cached
     return cached
+
+
+# Read on every request: compiled once per connection (casework.compiled).
+_GROUP_NAMES = CompiledQuery(
+    lambda user_id: Group.objects.filter(user__id=user_id).values_list("name", flat=True)
+)
 
 
 def has(user, *names: str) -> bool:

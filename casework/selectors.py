@@ -27,12 +27,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import access, crypto, name_keys, roles
+from casework.compiled import CompiledQuery
 from casework.models import (
     RATING_SCORE,
     Assessment,
     AssessmentRating,
     Case,
+    CaseNote,
+    CaseTransition,
     ClosureRequest,
+    Consent,
     Domain,
     Factor,
     FollowUp,
@@ -355,12 +359,12 @@ def draft_assessment(case: Case) -> Assessment | None:
     return case.assessments.filter(completed_at__isnull=True).first()
 
 
+_LATEST_ASSESSMENT = CompiledQuery(lambda case_id: Assessment.objects.filter(
+    case_id=case_id, completed_at__isnull=False).order_by("-completed_at", "-pk")[:1])
+
+
 def latest_assessment(case: Case) -> Assessment | None:
-    return (
-        case.assessments.filter(completed_at__isnull=False)
-        .order_by("-completed_at", "-pk")
-        .first()
-    )
+    return next(iter(_LATEST_ASSESSMENT(case.pk, known_related={"case": case})), None)
 
 
 def instrument_factors(instrument: Instrument | None) -> list[Factor]:
@@ -598,14 +602,16 @@ def unaddressed_needs(case: Case, plan: ServicePlan) -> list[AssessmentRating]:
     return [rating for rating in assessed_needs(case) if rating.factor_id not in linked]
 
 
+_TEAM_SUPERVISORS = CompiledQuery(lambda team_id: get_user_model().objects.filter(
+    is_active=True,
+    team_memberships__team_id=team_id,
+    team_memberships__role=TeamMembership.Role.SUPERVISOR,
+).order_by("username"))
+
+
 def task_owners(case: Case) -> list:
     """Who may own a task on the case: its caseworker and the supervisors of its team."""
-    supervisors = get_user_model().objects.filter(
-        is_active=True,
-        team_memberships__team_id=case.team_id,
-        team_memberships__role=TeamMembership.Role.SUPERVISOR,
-    )
-    owners = list(supervisors.order_by("username"))
+    owners = _TEAM_SUPERVISORS(case.team_id)
     if case.caseworker is not None and case.caseworker not in owners:
         owners.insert(0, case.caseworker)
     return owners
@@ -618,6 +624,41 @@ def task_owners(case: Case) -> list:
 CASE_PAGE_ROWS = 20
 
 
+def _newest(rows: QuerySet, limit: int | None) -> QuerySet:
+    return rows if limit is None else rows[:limit]
+
+
+# The case page's reads, each compiled to SQL once per connection (casework.compiled): they run
+# on every case page, and compiling them cost more than running them. Each takes the case's id.
+_PLANS = CompiledQuery(lambda case_id, *, limit: _newest(
+    ServicePlan.objects.filter(case_id=case_id).select_related("created_by", "approved_by"),
+    limit))
+_ASSESSMENTS = CompiledQuery(lambda case_id, *, limit: _newest(
+    Assessment.objects.filter(case_id=case_id).select_related("completed_by", "signed_off_by"),
+    limit))
+_TRANSITIONS = CompiledQuery(lambda case_id, *, limit: _newest(
+    CaseTransition.objects.filter(case_id=case_id).select_related("actor").order_by("-at", "-pk"),
+    limit))
+_FOLLOW_UPS = CompiledQuery(lambda case_id, *, limit: _newest(
+    FollowUp.objects.filter(case_id=case_id).select_related("recorded_by")
+    .annotate(at=Coalesce("recorded_at", "created_at")).order_by("-at", "-pk"), limit))
+# A scheduled contact's task is the contact's own entry: not listed twice.
+_TASKS = CompiledQuery(lambda case_id, *, limit: _newest(
+    Task.objects.filter(case_id=case_id, follow_up__isnull=True).select_related("owner")
+    .annotate(at=Coalesce("done_at", "created_at")).order_by("-at", "-pk"), limit))
+_TRANSFERS = CompiledQuery(lambda case_id, *, limit: _newest(
+    Transfer.objects.filter(case_id=case_id).select_related(
+        "from_team", "to_team", "requested_by", "decided_by", "assigned_to")
+    .order_by("-requested_at", "-pk"), limit))
+_SCHEDULED = CompiledQuery(lambda case_id: FollowUp.objects.filter(
+    case_id=case_id, outcome=FollowUp.Outcome.SCHEDULED).order_by("due_on", "pk")[:CASE_PAGE_ROWS])
+_OPEN_TASKS = CompiledQuery(lambda case_id: Task.objects.filter(
+    case_id=case_id, done_at__isnull=True).select_related("owner")
+    .order_by("due_on", "pk")[:CASE_PAGE_ROWS])
+_CONSENTS = CompiledQuery(lambda case_id: Consent.objects.filter(case_id=case_id)
+                          .select_related("organization").order_by("pk")[:CASE_PAGE_ROWS])
+
+
 def case_page(case: Case, user, *, timeline_pages: int = 1) -> dict:
     """What the case page shows of `case` to `user` (who may see it): its lists, bounded, and
     what the user may do, in a fixed number of queries however long its history."""
@@ -625,16 +666,16 @@ def case_page(case: Case, user, *, timeline_pages: int = 1) -> dict:
     # plan in force and one awaiting approval are always among them (a new version supersedes
     # the old on approval), older ones are on the timeline.
     rows = max(CASE_PAGE_ROWS, timeline_rows(timeline_pages))
-    all_plans = list(case.plans.select_related("created_by", "approved_by")[:rows])
+    own = {"case": case}
+    all_plans = _PLANS(case.pk, limit=rows, known_related=own)
     plans = all_plans[:CASE_PAGE_ROWS]
     current = next((plan for plan in plans if plan.is_current), None)
     awaiting = next((plan for plan in plans if plan.is_awaiting_approval), None)
     for plan in (current, awaiting):
         if plan is not None:
             plan_with_goals(plan)
-    all_assessments = list(  # one more: the newest may be the (one) draft
-        case.assessments.select_related("completed_by", "signed_off_by")[: rows + 1]
-    )
+    # One more: the newest may be the (one) draft.
+    all_assessments = _ASSESSMENTS(case.pk, limit=rows + 1, known_related=own)
     assessments = all_assessments[:CASE_PAGE_ROWS]
     completed = [a for a in assessments if a.is_complete]
     timeline, older = case_timeline_page(
@@ -650,21 +691,15 @@ def case_page(case: Case, user, *, timeline_pages: int = 1) -> dict:
         "timeline_older": timeline_pages + 1 if older else None,
         "has_transitions": any(entry.kind == "transition" for entry in timeline),
         "closure_reasons": Case.ClosureReason.choices,
-        "consents": case.consents.select_related("organization").order_by("pk")[:CASE_PAGE_ROWS],
+        "consents": _CONSENTS(case.pk, known_related=own),
         "assessments": completed,
         "latest_assessment": completed[0] if completed else None,
         "draft_assessment": next((a for a in assessments if not a.is_complete), None),
         "plans": plans,
         "current_plan": current,
         "awaiting_plan": awaiting,
-        "scheduled": list(
-            case.follow_ups.filter(outcome=FollowUp.Outcome.SCHEDULED)
-            .order_by("due_on", "pk")[:CASE_PAGE_ROWS]
-        ),
-        "open_tasks": list(
-            case.tasks.filter(done_at__isnull=True).select_related("owner")
-            .order_by("due_on", "pk")[:CASE_PAGE_ROWS]
-        ),
+        "scheduled": _SCHEDULED(case.pk, known_related=own),
+        "open_tasks": _OPEN_TASKS(case.pk, known_related=own),
         "today": timezone.localdate(),
         "can_edit": can_edit,
         "can_assess": access.can_assess(user, case),
@@ -714,44 +749,33 @@ def case_timeline(case: Case, viewer, *, limit: int | None = None, plans=None,
     them again: versions are made one after another, so the newest versions are the newest
     entries.
     """
-    def newest(rows, *order):
-        rows = rows.order_by(*order)
-        return rows if limit is None else rows[:limit]
-
+    own = {"case": case}
     entries = [TimelineEntry(at=case.opened_at, kind="opened", item=case)]
     entries += [
         TimelineEntry(at=step.at, kind="transition", item=step)
-        for step in newest(case.transitions.select_related("actor"), "-at", "-pk")
+        for step in _TRANSITIONS(case.pk, limit=limit, known_related=own)
     ]
     entries += _note_entries(case, viewer, limit)
-    follow_ups = case.follow_ups.select_related("recorded_by").annotate(
-        at=Coalesce("recorded_at", "created_at")
-    )
-    for follow_up in newest(follow_ups, "-at", "-pk"):
+    for follow_up in _FOLLOW_UPS(case.pk, limit=limit, known_related=own):
         entries.append(TimelineEntry(at=follow_up.at, kind="follow_up", item=follow_up))
-    # A scheduled contact's task is the contact's own entry: not listed twice.
-    tasks = case.tasks.filter(follow_up__isnull=True).select_related("owner").annotate(
-        at=Coalesce("done_at", "created_at")
-    )
-    for task in newest(tasks, "-at", "-pk"):
+    for task in _TASKS(case.pk, limit=limit, known_related=own):
         entries.append(TimelineEntry(at=task.at, kind="task", item=task))
     if assessments is None:
-        assessments = newest(
+        assessments = _newest(
             case.assessments.filter(completed_at__isnull=False)
-            .select_related("completed_by", "signed_off_by"), "-completed_at", "-pk",
+            .select_related("completed_by", "signed_off_by")
+            .order_by("-completed_at", "-pk"), limit,
         )
     for assessment in assessments:
         if assessment.completed_at is not None:
             entries.append(TimelineEntry(at=assessment.completed_at, kind="assessment",
                                          item=assessment))
     if plans is None:
-        plans = newest(case.plans.select_related("created_by", "approved_by"), "-version", "-pk")
+        plans = _PLANS(case.pk, limit=limit, known_related=own)
     for plan in plans:
         entries.append(TimelineEntry(at=plan.approved_at or plan.created_at, kind="plan",
                                      item=plan))
-    entries += _transfer_entries(newest(
-        case.transfers.select_related("from_team", "to_team", "requested_by", "decided_by",
-                                      "assigned_to"), "-requested_at", "-pk"))
+    entries += _transfer_entries(_TRANSFERS(case.pk, limit=limit, known_related=own))
     for source in TIMELINE_SOURCES:
         entries += list(source(case, viewer, limit=limit))
     # Newest first; the opening entry always last, whatever its time.
@@ -800,9 +824,12 @@ def episode_outline(case: Case, viewer) -> tuple[list[EpisodeOutline], int]:
     return [EpisodeOutline(case=c, openable=c.pk in openable) for c in shown], total
 
 
+_PENDING_TRANSFER = CompiledQuery(lambda case_id: Transfer.objects.filter(
+    case_id=case_id, status=Transfer.Status.PENDING).select_related("to_team").order_by("pk")[:1])
+
+
 def pending_transfer(case: Case) -> Transfer | None:
-    return case.transfers.filter(status=Transfer.Status.PENDING).select_related(
-        "to_team").first()
+    return next(iter(_PENDING_TRANSFER(case.pk, known_related={"case": case})), None)
 
 
 def transfer_lists(user) -> tuple[QuerySet, QuerySet]:
@@ -833,16 +860,22 @@ def timeline_rows(pages: int) -> int:
     return TIMELINE_PAGE * pages + 1
 
 
+def _visible_notes_with_addenda(case_id, *, limit, hide_restricted):
+    notes = access.restrict_notes(CaseNote.objects.filter(case_id=case_id), hide_restricted)
+    originals = _newest(notes.filter(amends__isnull=True).order_by("-written_at", "-pk"), limit)
+    shown = originals.values("pk")
+    return notes.filter(Q(pk__in=shown) | Q(amends_id__in=shown)).select_related("author")
+
+
+_NOTES = CompiledQuery(_visible_notes_with_addenda)
+
+
 def _note_entries(case: Case, viewer, limit: int | None = None) -> list[TimelineEntry]:
     """Notes newest first with their addenda; notes the viewer may not know of are left out in
     the query (access.visible_notes), so a limit counts only what they see. The notes and their
     addenda come in one query: the newest originals, and the addenda of those."""
-    notes = access.visible_notes(viewer, case)
-    originals = notes.filter(amends__isnull=True).order_by("-written_at", "-pk")
-    if limit is not None:
-        originals = originals[:limit]
-    shown = originals.values("pk")
-    rows = notes.filter(Q(pk__in=shown) | Q(amends_id__in=shown)).select_related("author")
+    rows = _NOTES(case.pk, limit=limit, hide_restricted=access.hides_restricted_notes(viewer, case),
+                  known_related={"case": case})
     rows = sorted(rows, key=lambda note: (note.written_at, note.pk))
     entries = {
         note.pk: TimelineEntry(at=note.written_at, kind="note", item=note,

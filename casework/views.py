@@ -161,12 +161,13 @@ def _timeline_pages(request) -> int:
 def _case_page(request, case: Case, *, status: int = 200, errors=(), **forms_):
     user = request.user
     context = selectors.case_page(case, user, timeline_pages=_timeline_pages(request))
+    closure_request = workflow.pending_closure_request(case)
     context.update(
         errors=errors,
-        transitions=workflow.available_transitions(case, user),
+        transitions=workflow.available_transitions(case, user, closure_request=closure_request),
         reason_required=workflow.REASON_REQUIRED,
         can_revise_plan=context["can_edit"] and case.stage in workflow.PLAN_STAGES,
-        closure_request=workflow.pending_closure_request(case),
+        closure_request=closure_request,
         can_request_closure=context["can_edit"] and workflow.may_be_closed(case),
         can_decide_closure=access.may_take_transition(user, case, "close"),
     )

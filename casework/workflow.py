@@ -21,6 +21,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from guardian.shortcuts import assign_perm, remove_perm
 
 from casework import access, crypto, outbox, revisions, roles, selectors
+from casework.compiled import CompiledQuery
 from casework.models import (
     Assessment,
     AssessmentRating,
@@ -200,9 +201,10 @@ class AvailableTransition:
     default_reason: str = ""  # suggested in the reason box, for the person to confirm
 
 
-def available_transitions(case: Case, user) -> list[AvailableTransition]:
-    """The transitions `user` may take from the current stage, with any unmet conditions."""
-    request = pending_closure_request(case)
+def available_transitions(case: Case, user, *, closure_request=None) -> list[AvailableTransition]:
+    """The transitions `user` may take from the current stage, with any unmet conditions
+    (`closure_request`: the pending one, when the caller has read it)."""
+    request = closure_request or pending_closure_request(case)
     return [
         AvailableTransition(
             t.name, CASE_TRANSITIONS[t.name].label,
@@ -222,8 +224,13 @@ def may_be_closed(case: Case) -> bool:
     return can_proceed(case.close, check_conditions=False)
 
 
+# Read on every case page: compiled once per connection (casework.compiled).
+_PENDING_CLOSURE = CompiledQuery(lambda case_id: ClosureRequest.objects.filter(
+    case_id=case_id, outcome=ClosureRequest.Outcome.PENDING).order_by("pk")[:1])
+
+
 def pending_closure_request(case: Case) -> ClosureRequest | None:
-    return case.closure_requests.filter(outcome=ClosureRequest.Outcome.PENDING).first()
+    return next(iter(_PENDING_CLOSURE(case.pk, known_related={"case": case})), None)
 
 
 def request_closure(case: Case, *, actor, closure_reason: str, reason: str) -> ClosureRequest:
@@ -1104,11 +1111,15 @@ WORK_DONE_BY = {
 assert set(WORK_DONE_BY) >= STAGE_TASKS, "every stage task says what completes it"
 
 
-@transaction.atomic
 def acknowledge_case(case: Case, *, actor) -> None:
-    """The case's own caseworker opened it: their "Review newly assigned case" task is done."""
+    """The case's own caseworker opened it: their "Review newly assigned case" task is done.
+    (Atomic for each task it closes: the task and its audit entry together; most page views
+    find none.)"""
     if case.caseworker_id == actor.pk:
-        _finish_tasks(case, Task.Kind.REVIEW_NEW_CASE, actor=actor)
+        for task in _OPEN_TASKS_OF_KIND(case.pk, kind=Task.Kind.REVIEW_NEW_CASE,
+                                        known_related={"case": case}):
+            with transaction.atomic():
+                _close_task(task, actor=actor)
 
 
 def _close_task(task: Task, *, actor=None, cancelled: bool = False, counted: bool = False) -> None:
@@ -1122,8 +1133,12 @@ def _close_task(task: Task, *, actor=None, cancelled: bool = False, counted: boo
     task.save(update_fields=["done_at", "done_by", "cancelled", "revision"])
 
 
+_OPEN_TASKS_OF_KIND = CompiledQuery(lambda case_id, *, kind: Task.objects.filter(
+    case_id=case_id, kind=kind, done_at__isnull=True).order_by("pk"))
+
+
 def _finish_tasks(case: Case, kind: str, *, actor) -> None:
-    for task in case.tasks.filter(kind=kind, done_at__isnull=True):
+    for task in _OPEN_TASKS_OF_KIND(case.pk, kind=kind, known_related={"case": case}):
         _close_task(task, actor=actor)
 
 

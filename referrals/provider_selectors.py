@@ -11,6 +11,7 @@ from django.db.models import IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from casework import access
+from casework.compiled import CompiledQuery
 from casework.selectors import TimelineEntry
 from referrals.models import ProviderReferral, ProviderReferralEvent
 
@@ -108,16 +109,33 @@ def sent_rows(user, *, now=None) -> list[Row]:  # the whole list (jobs and tests
 def case_rows(case, *, now=None, limit: int | None = None) -> list[Row]:
     """A case's provider referrals, newest first (at most `limit`), for its page. One query."""
     now = now or timezone.now()
-    referrals = (
-        case.provider_referrals.select_related("service", "organization")
-        .only(*LIST_COLUMNS).order_by("-sent_at", "-pk")
-    )
-    return _rows(referrals if limit is None else referrals[:limit], now, provider=False)
+    return _rows(_CASE_REFERRALS(case.pk, limit=limit, known_related={"case": case}), now,
+                 provider=False)
+
+
+def _newest_referrals(case_id, *, limit):
+    referrals = ProviderReferral.objects.filter(case_id=case_id).select_related(
+        "service", "organization").only(*LIST_COLUMNS).order_by("-sent_at", "-pk")
+    return referrals if limit is None else referrals[:limit]
+
+
+# Read on every case page: compiled once per connection (casework.compiled).
+_CASE_REFERRALS = CompiledQuery(_newest_referrals)
 
 
 # The case page lists this many provider referrals, newest first; the rest are on the
 # "Referrals to providers" list, which pages.
 CASE_ROWS_SHOWN = 20
+
+
+def _newest_events(case_id, *, limit):
+    events = ProviderReferralEvent.objects.filter(case_id=case_id).select_related(
+        "actor", "referral__service__organization").order_by("-at", "-pk")
+    return events if limit is None else events[:limit]
+
+
+# Read on every case page: compiled once per connection (casework.compiled).
+_REFERRAL_EVENTS = CompiledQuery(_newest_events)
 
 
 def provider_referral_timeline(case, viewer, limit=None) -> list:
@@ -128,10 +146,7 @@ def provider_referral_timeline(case, viewer, limit=None) -> list:
     timeline sees who moved which referral, when, from what to what, and why.
     """
     entries = []
-    events = ProviderReferralEvent.objects.filter(case=case).select_related(
-        "actor", "referral__service__organization"
-    ).order_by("-at", "-pk")
-    for event in events if limit is None else events[:limit]:
+    for event in _REFERRAL_EVENTS(case.pk, limit=limit):
         entry = TimelineEntry(at=event.at, kind="provider_referral", item=event)
         entry.template = event.timeline_template
         entries.append(entry)

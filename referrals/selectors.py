@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework import access
+from casework.compiled import CompiledQuery
 from casework.selectors import TimelineEntry
 from referrals import conf, matching, workflow
 from referrals.models import BiasIncident, Referral, ScreeningDecision
@@ -154,6 +155,16 @@ def referral_page(referral: Referral, user) -> dict:
     }
 
 
+def _newest_decisions(case_id, *, limit):
+    decisions = ScreeningDecision.objects.filter(case_id=case_id).select_related(
+        "actor", "referral").order_by("-at", "-pk")
+    return decisions if limit is None else decisions[:limit]
+
+
+# Read on every case page: compiled once per connection (casework.compiled).
+_SCREENING_DECISIONS = CompiledQuery(_newest_decisions)
+
+
 def screening_timeline(case, viewer, limit=None) -> list:
     """The screening decisions that opened or joined `case` (the newest `limit`), as case
     timeline entries.
@@ -162,10 +173,7 @@ def screening_timeline(case, viewer, limit=None) -> list:
     the case timeline sees these: the decision, who took it, when and why.
     """
     entries = []
-    decisions = ScreeningDecision.objects.filter(case=case).select_related(
-        "actor", "referral"
-    ).order_by("-at", "-pk")
-    for decision in decisions if limit is None else decisions[:limit]:
+    for decision in _SCREENING_DECISIONS(case.pk, limit=limit):
         entry = TimelineEntry(at=decision.at, kind="screening", item=decision)
         # The case timeline includes `template` for kinds it does not know itself.
         entry.template = decision.timeline_template

@@ -1,0 +1,62 @@
+"""Queries compiled to SQL once per connection (casework.compiled) give what the ORM gives."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.db.models.sql.compiler import SQLCompiler
+
+from casework import workflow
+from casework.compiled import CompiledQuery
+from casework.models import Case, CaseNote, Task
+from tests.factories import CaseFactory
+
+NEWEST_NOTES = CompiledQuery(lambda case_id, *, limit: CaseNote.objects.filter(
+    case_id=case_id).select_related("author").order_by("-written_at", "-pk")[:limit])
+
+
+@pytest.fixture
+def two_cases(alice, north):
+    cases = [CaseFactory(team=north, caseworker=alice) for _ in range(2)]
+    for case in cases:
+        for i in range(3):
+            workflow.write_note(case, actor=alice, text=f"note {i} on {case.reference}")
+    return cases
+
+
+@pytest.mark.django_db
+def test_each_run_binds_its_own_values_and_gives_what_the_orm_gives(two_cases):
+    for case in two_cases:
+        expected = list(CaseNote.objects.filter(case=case).select_related("author")
+                        .order_by("-written_at", "-pk")[:2])
+        got = NEWEST_NOTES(case.pk, limit=2)
+        assert got == expected
+        assert [note.author.username for note in got] == ["alice", "alice"]
+    assert NEWEST_NOTES(0, limit=2) == []
+
+
+@pytest.mark.django_db
+def test_the_sql_is_compiled_once_per_shape(two_cases):
+    with mock.patch.object(SQLCompiler, "as_sql", autospec=True,
+                           side_effect=SQLCompiler.as_sql) as compile_sql:
+        fresh = CompiledQuery(NEWEST_NOTES._build)
+        for case in two_cases * 3:
+            assert len(fresh(case.pk, limit=1)) == 1
+        assert compile_sql.call_count == 1
+        assert len(fresh(two_cases[0].pk, limit=3)) == 3  # another limit: another SQL
+        assert compile_sql.call_count == 2
+
+
+@pytest.mark.django_db
+def test_a_row_knows_the_instance_the_caller_holds(two_cases, django_assert_num_queries):
+    case = Case.objects.get(pk=two_cases[0].pk)
+    with django_assert_num_queries(1):
+        notes = NEWEST_NOTES(case.pk, limit=3, known_related={"case": case})
+        assert all(note.case is case for note in notes)
+
+
+@pytest.mark.django_db
+def test_a_value_that_never_reaches_the_sql_is_refused():
+    ignored = CompiledQuery(lambda case_id: Task.objects.filter(due_on=datetime.date(2026, 1, 1)))
+    with pytest.raises(ValueError, match="do not reach the SQL"):
+        ignored(1)
