@@ -430,8 +430,15 @@ INVENTORY: dict[str, Record] = {
         operational=("due_on", "created_at"),
         reference=("id", "item", "owner", "task", "created_by"),
     ),
+    "mdt.ItemMinutes": Record(
+        purpose=_("What was minuted on one agenda item; withheld from members conflicted on it."),
+        basis=B.CASE_BASIS, retention=R.CASE,
+        narrative=("text",),
+        operational=("revision", "updated_at"),
+        reference=("id", "item", "updated_by"),
+    ),
     "mdt.Minutes": Record(
-        purpose=_("Meeting minutes."),
+        purpose=_("Meeting minutes: the general notes, and when they were finalised."),
         basis=B.CASE_BASIS, retention=R.CASE,
         narrative=("text",),
         operational=("revision", "updated_at", "finalised_at"),
