@@ -315,6 +315,16 @@ def open_tasks_for(user) -> QuerySet:
     )
 
 
+def name_tasks(page: Page) -> Page:
+    """Give each task of a page of `open_tasks_for` its person's name (`task.person_name`):
+    one query for the page, two fields decrypted a row, however long the list."""
+    page.object_list = list(page.object_list)
+    names = person_names([task.case.person_id for task in page.object_list])
+    for task in page.object_list:
+        task.person_name = names.get(task.case.person_id, "")
+    return page
+
+
 TASK_GROUPS = (
     ("overdue", gettext_lazy("Overdue")),
     ("today", gettext_lazy("Due today")),

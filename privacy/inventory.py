@@ -251,7 +251,7 @@ INVENTORY: dict[str, Record] = {
     "casework.Factor": Record(
         purpose=_("Assessment factors (reference data)."),
         basis=B.REFERENCE, retention=R.REFERENCE,
-        operational=("code", "title", "guidance", "order"),
+        operational=("code", "title", "guidance", "order", "service_category"),
         reference=("id", "domain"),
     ),
     "casework.Assessment": Record(
@@ -471,7 +471,7 @@ INVENTORY: dict[str, Record] = {
         ),
         operational=(
             "channel", "source", "pathway", "urgency", "awareness", "received_at", "due_at",
-            "decided_at", "acknowledged_at", "status", "screening_escalated_at",
+            "decided_at", "acknowledged_at", "status", "screening_escalated_at", "language",
         ),
         reference=(
             "id", "reference", "referrer_organization", "entered_by", "person", "case",
