@@ -291,7 +291,7 @@ def _covered_at_sending(consent, referral, service) -> bool:
 
 
 def _disclosures(records: dict[str, list], known: dict) -> list[dict]:
-    """Every provider referral sent: to whom, when, by whom, what was shared, under which consent."""
+    """Every provider referral sent: to whom, when, by whom, what, under which consent."""
     consents = records.get("casework.Consent", [])
     health = INVENTORY["referrals.ProviderReferral"].health
     found = []
