@@ -81,6 +81,14 @@ def subject_access_new(request, person_reference):
                   status=400 if form.is_bound else 200)
 
 
+def _again(form_class, request, sar):
+    """The form as posted (what was typed kept) with the revision now saved, so sending it
+    again after reading the changes is a deliberate save, not another 409."""
+    data = request.POST.copy()
+    data[revisions.FIELD] = str(sar.revision)
+    return form_class(data)
+
+
 def _detail_page(request, sar, *, status=200, errors=(), edit_form=None, decision_form=None):
     context = {
         "sar": sar,
@@ -119,7 +127,8 @@ def subject_access_edit(request, reference):
                                 **details)
     except refusals.Refused as refusal:
         sar = access.access_request(request.user, reference)
-        return refusals.page_again(_detail_page, refusal, request, sar, edit_form=form)
+        return refusals.page_again(_detail_page, refusal, request, sar,
+                                   edit_form=_again(RequestForm, request, sar))
     messages.success(request, _("Request corrected."))
     return redirect("subject-access-detail", sar.reference)
 
@@ -140,7 +149,8 @@ def subject_access_decide(request, reference):
         )
     except refusals.Refused as refusal:
         sar = access.access_request(request.user, reference)
-        return refusals.page_again(_detail_page, refusal, request, sar, decision_form=form)
+        return refusals.page_again(_detail_page, refusal, request, sar,
+                                   decision_form=_again(DecisionForm, request, sar))
     messages.success(request, _("Decision recorded."))
     return redirect("subject-access-detail", sar.reference)
 

@@ -4,7 +4,9 @@ export (PDF and JSON) of everything held about the person, and every step is on 
 priya opens requests; percy is the second privacy officer.
 """
 
+import dataclasses
 import datetime
+import hashlib
 import json
 
 import pytest
@@ -212,8 +214,6 @@ def test_every_record_type_the_inventory_links_to_a_person_is_walked():
     assert order.index("casework.Case") < order.index("casework.CaseNote")
     assert order.index("casework.Assessment") < order.index("casework.AssessmentRating")
 
-    import dataclasses
-
     unlinked = dict(INVENTORY)
     unlinked["casework.PersonAlias"] = dataclasses.replace(
         INVENTORY["casework.PersonAlias"], reference=("id",), operational=("person",))
@@ -309,6 +309,11 @@ def test_no_download_before_approval_nor_after_a_decline(history, priya, percy, 
     assert sar.status == SubjectAccessRequest.Status.DECLINED
     assert download(client, priya, sar, "json").status_code == 403
     assert not LogEntry.objects.filter(additional_data__event=workflow.EXPORTED).exists()
+    # Each refused download is on the record (audit.middleware, after the rollback).
+    refused = LogEntry.objects.filter(additional_data__event="refused",
+                                      additional_data__route="subject-access-export-pdf")
+    assert refused.count() == 2 and set(refused.values_list("object_repr", flat=True)) == {
+        sar.reference}
 
 
 @pytest.mark.django_db
@@ -344,6 +349,14 @@ def test_a_decision_on_a_page_older_than_a_correction_is_a_409(history, priya, p
     sar.refresh_from_db()
     assert sar.is_pending and sar.reason == "By email, and in person."
     assert sar.identity_check == "photo_id"
+    body = stale.content.decode()
+    assert "Someone else changed this" in body or "Someone else saved this" in body
+    assert f'name="revision" value="{sar.revision}"' in body  # read it, then decide again
+    again = client.post(reverse("subject-access-decide", args=[sar.reference]),
+                        {"decision": "approve", "revision": sar.revision})
+    assert again.status_code == 302
+    sar.refresh_from_db()
+    assert sar.is_approved and sar.decided_by == percy
 
 
 @pytest.mark.django_db
@@ -391,8 +404,6 @@ def test_every_step_is_on_the_audit_record(history, priya, percy, client):
     downloads = reads.filter(additional_data__event=workflow.EXPORTED).order_by("pk")
     assert [(d.actor, d.additional_data["format"]) for d in downloads] == [
         (priya, "pdf"), (percy, "json")]
-    import hashlib
-
     assert downloads[0].additional_data["sha256"] == hashlib.sha256(pdf.content).hexdigest()
     assert downloads[0].additional_data["request"] == sar.reference
     # Nothing typed into the search, and no name, is on the record.
