@@ -330,6 +330,13 @@ if OIDC_ENABLED and not (OIDC_ISSUER and OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SE
         "OIDC_ENABLED needs OIDC_ISSUER, OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET.")
 # --- end of accounts ---------------------------------------------------------------------------
 
+# --- Subject access (privacy/subject_access/, docs/privacy.md) ---------------------------------
+# An approved export may be downloaded for this many days after its approval; after that a new
+# request is needed. The export is generated at each download and never stored.
+SUBJECT_ACCESS_DOWNLOAD_DAYS = int(os.environ.get("SUBJECT_ACCESS_DOWNLOAD_DAYS", "30"))
+# The answer is due this many days after the request is received (Art. 12(3): one month).
+SUBJECT_ACCESS_DUE_DAYS = int(os.environ.get("SUBJECT_ACCESS_DUE_DAYS", "30"))
+
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
 

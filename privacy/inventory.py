@@ -234,6 +234,16 @@ INVENTORY: dict[str, Record] = {
         operational=("purpose", "version", "text", "published_at"),
         reference=("id", "published_by"),
     ),
+    "privacy.SubjectAccessRequest": Record(
+        purpose=_("A person's request for a copy of their data (Art. 15): the identity check, "
+                  "the two privacy officers' decision, downloads counted (the export itself is "
+                  "never stored)."),
+        basis=B.AUDIT_BASIS, retention=R.AUDIT,
+        narrative=("identity_note", "reason", "decision_note"),
+        operational=("revision", "received_on", "identity_check", "status", "requested_at",
+                     "decided_at", "downloads"),
+        reference=("id", "reference", "person", "requested_by", "decided_by"),
+    ),
     "casework.Instrument": Record(
         purpose=_("Assessment instruments (reference data)."),
         basis=B.REFERENCE, retention=R.REFERENCE,

@@ -28,3 +28,8 @@ class ConsentWording(models.Model):
 
     def __str__(self):
         return f"{self.get_purpose_display()} v{self.version}"
+
+
+# Subject access keeps its models in its own package; importing them here registers them with
+# the privacy app.
+from privacy.subject_access.models import SubjectAccessRequest  # noqa: E402, F401

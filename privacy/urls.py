@@ -1,7 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
 from privacy import views
 
 urlpatterns = [
     path("inventory/", views.privacy_inventory, name="privacy-inventory"),
+    path("subject-access/", include("privacy.subject_access.urls")),
 ]

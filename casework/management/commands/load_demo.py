@@ -37,6 +37,8 @@ USERS = [
     ("admin", roles.ADMIN),
     ("lead", roles.LEAD),
     ("privacy", roles.PRIVACY_OFFICER),
+    # A second privacy officer: subject access, erasure and legal holds need two people.
+    ("privacy2", roles.PRIVACY_OFFICER),
 ]
 # Fictional staff names: lists show people by name, not by user name.
 STAFF_NAMES = {
@@ -50,6 +52,7 @@ STAFF_NAMES = {
     "admin": ("Ada", "Strand"),
     "lead": ("Leona", "Fairbrook"),
     "privacy": ("Noor", "Castellan"),
+    "privacy2": ("Tomas", "Ferrand"),
 }
 
 # Fictional people: (first, last, date of birth, pathway, target stage, caseworker)
