@@ -28,3 +28,7 @@ class ConsentWording(models.Model):
 
     def __str__(self):
         return f"{self.get_purpose_display()} v{self.version}"
+
+
+# Retention, legal holds and erasure live in their own module (privacy/retention_models.py).
+from privacy.retention_models import Anonymisation, ErasureRequest, LegalHold  # noqa: E402, F401

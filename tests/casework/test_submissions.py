@@ -172,6 +172,8 @@ CREATE_VIEWS = {
     "directory-import", "directory-import-again", "directory-staff-add",
     # measures
     "measures-activities", "measures-publish",
+    # privacy: retention, legal holds, erasure
+    "privacy-holds", "privacy-erasures",
 }
 
 
