@@ -77,13 +77,16 @@ def decide_erasure(erasure: ErasureRequest, *, actor, decision: str, exception: 
     Person = apps.get_model("casework", "Person")
     # The person's row first: the retention job and a hold's confirmation lock it too.
     person = Person.objects.select_for_update().get(pk=erasure.person_id)
-    revisions.check_row(erasure, seen_revision)
-    erasure.refresh_from_db(fields=["status", "requested_by"])
-    if erasure.status != ErasureRequest.Status.PENDING:
-        raise revisions.StaleEdit(erasure)
-    if erasure.requested_by_id == actor.pk:
+    stored = ErasureRequest.objects.select_for_update().get(pk=erasure.pk)
+    if seen_revision is not None and seen_revision != stored.revision:
+        raise revisions.StaleEdit(stored)
+    if stored.status != ErasureRequest.Status.PENDING:
+        raise revisions.StaleEdit(stored)
+    if stored.requested_by_id == actor.pk:
         raise ErasureRefused([_("A second privacy officer must decide: you recorded this "
                                 "request yourself.")])
+    erasure = stored
+    erasure.revision += 1
     if decision == ERASE:
         return _erase(erasure, person, actor=actor)
     if decision != REFUSE or exception not in ErasureRequest.ExceptionCode.values:
@@ -103,7 +106,7 @@ def _erase(erasure: ErasureRequest, person, *, actor) -> ErasureRequest:
     if schedule.is_person_held(person):
         raise ErasureRefused([_("A legal hold is in force on this person or one of their "
                                 "cases, so nothing can be erased. Refuse the request with the "
-                                "exception \u201cA legal hold is in force\u201d.")])
+                                "exception “A legal hold is in force”.")])
     still_open = open_case_references(person)
     if still_open:
         raise ErasureRefused([_("%(cases)s is still open. Refuse the request with the "

@@ -71,14 +71,18 @@ def propose_hold(*, actor, reference: str, reason: str) -> LegalHold:
 
 
 def _step(hold: LegalHold, *, actor, seen_revision, allowed: tuple, previous_by) -> None:
+    """Lock the subject and the hold, then refuse a stale page, a step the hold's status does
+    not allow, or the person who took the previous step; count the step (hold.revision)."""
     _require_officer(actor)
     _lock_subject(hold)
-    revisions.check_row(hold, seen_revision)
-    hold.refresh_from_db(fields=["status", "placed_by", "lift_proposed_by"])
-    if hold.status not in allowed:
-        raise revisions.StaleEdit(hold)
-    if previous_by is not None and getattr(hold, previous_by) == actor.pk:
+    stored = LegalHold.objects.select_for_update().get(pk=hold.pk)
+    if seen_revision is not None and seen_revision != stored.revision:
+        raise revisions.StaleEdit(stored)
+    if stored.status not in allowed:
+        raise revisions.StaleEdit(stored)
+    if previous_by is not None and getattr(stored, previous_by) == actor.pk:
         raise HoldRefused([SECOND_PERSON])
+    hold.status, hold.revision = stored.status, stored.revision + 1
 
 
 @transaction.atomic
