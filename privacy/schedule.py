@@ -5,8 +5,7 @@ reads the same RETENTION_* settings to word them, so the record of processing an
 agree):
 
     closed-cases        Case closed more than RETENTION_CLOSED_CASE_YEARS ago   anonymised
-    people              Person whose every case is anonymised (and no referral
-                        of theirs waits on its own schedule)                     anonymised
+    people              Person whose every case and referral is anonymised      anonymised
     screened-out        Referral declined, signposted or merged without a case,
                         decided more than RETENTION_SCREENED_OUT_MONTHS ago      anonymised
     bias-reports        BiasIncident received more than RETENTION_BIAS_REPORT_YEARS
@@ -102,7 +101,9 @@ def _people(now) -> tuple[QuerySet, QuerySet]:
     # A referral of theirs without a case follows the screened-out rule (or is still open).
     waiting_referral = (Referral.objects.filter(person=OuterRef("pk"), case__isnull=True)
                         .exclude(pk__in=_ledger("referrals.Referral")))
-    due = (Person.objects.filter(Exists(cases)).exclude(Exists(waiting_case))
+    # Someone known only from referrals (never a case) is due once those are anonymised.
+    referrals = Referral.objects.filter(Q(person=OuterRef("pk")) | Q(case__person=OuterRef("pk")))
+    due = (Person.objects.filter(Exists(cases) | Exists(referrals)).exclude(Exists(waiting_case))
            .exclude(Exists(waiting_referral)).exclude(pk__in=_ledger("casework.Person")))
     return due.exclude(pk__in=held_person_ids()), due.filter(pk__in=held_person_ids())
 

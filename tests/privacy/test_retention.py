@@ -224,3 +224,14 @@ def test_months_before_keeps_the_day_or_takes_the_months_last():
     assert schedule.months_before(moment, 1) == moment.replace(month=2, day=29)
     assert schedule.months_before(moment, 12 * 6) == moment.replace(year=2018)
     assert LegalHold.Status.IN_FORCE in LegalHold.APPLIES
+
+
+@pytest.mark.django_db
+def test_someone_known_only_from_a_screened_out_referral_is_anonymised_after_it():
+    person = PersonFactory(first_name="Leopoldine")
+    with freeze_time("2023-01-10"):
+        ReferralFactory(person=person, status=Referral.Status.DECLINED, decided_at=timezone.now())
+    with freeze_time("2024-03-01"):
+        outcomes = {o.key: o for o in schedule.apply()}
+    assert outcomes["screened-out"].done == 1 and outcomes["people"].done == 1
+    assert Person.objects.get(pk=person.pk).first_name == ""
