@@ -235,3 +235,31 @@ def test_someone_known_only_from_a_screened_out_referral_is_anonymised_after_it(
         outcomes = {o.key: o for o in schedule.apply()}
     assert outcomes["screened-out"].done == 1 and outcomes["people"].done == 1
     assert Person.objects.get(pk=person.pk).first_name == ""
+
+
+@pytest.mark.django_db
+def test_every_measure_counts_the_same_after_anonymising(alice, north):
+    """The skeleton the anonymiser keeps is what the measures count."""
+    from measures.periods import Filters, Period
+    from measures.scopes import LiveScope
+    from measures.selectors import MEASURES
+
+    cases = []
+    for reason in ("goals_met", "moved"):
+        case = CaseFactory(team=north, pathway="reentry", stage=Case.Stage.CLOSED,
+                           closed_at=timezone.now(), closure_reason=reason)
+        ReferralFactory(case=case, person=case.person, pathway="reentry", source="probation")
+        CaseNote.objects.create(case=case, author=alice, text="A note.")
+        cases.append(case)
+    period = Period.last_months(12)
+
+    def counts():
+        return {m.slug: m.count(LiveScope(period, Filters())).counts for m in MEASURES}
+
+    before = counts()
+    for case in cases:
+        schedule.record_anonymisation(case, cause=Anonymisation.Cause.RETENTION, rule="test")
+        schedule.record_anonymisation(case.person, cause=Anonymisation.Cause.RETENTION,
+                                      rule="test")
+    assert counts() == before
+    assert {r.first_name for r in Referral.objects.all()} == {""}
