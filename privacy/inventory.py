@@ -244,6 +244,28 @@ INVENTORY: dict[str, Record] = {
                      "decided_at", "downloads"),
         reference=("id", "reference", "person", "requested_by", "decided_by"),
     ),
+    "privacy.LegalHold": Record(
+        purpose=_("Legal holds on a person or a case, placed and lifted by two privacy officers."),
+        basis=B.AUDIT_BASIS, retention=R.AUDIT,
+        narrative=("reason", "lift_reason"),
+        operational=("revision", "status", "placed_at", "confirmed_at", "lift_proposed_at",
+                     "lifted_at"),
+        reference=("id", "person", "case", "placed_by", "confirmed_by", "lift_proposed_by",
+                   "lifted_by"),
+    ),
+    "privacy.ErasureRequest": Record(
+        purpose=_("Requests to erase a person's data, and the second privacy officer's decision."),
+        basis=B.AUDIT_BASIS, retention=R.AUDIT,
+        narrative=("reason", "exception_reason"),
+        operational=("revision", "status", "requested_at", "decided_at", "exception", "counts"),
+        reference=("id", "person", "requested_by", "decided_by"),
+    ),
+    "privacy.Anonymisation": Record(
+        purpose=_("What retention or erasure anonymised, when and why (references and counts)."),
+        basis=B.AUDIT_BASIS, retention=R.AUDIT,
+        operational=("record_type", "cause", "rule", "at", "counts"),
+        reference=("id", "object_id", "reference", "erasure"),
+    ),
     "casework.Instrument": Record(
         purpose=_("Assessment instruments (reference data)."),
         basis=B.REFERENCE, retention=R.REFERENCE,
@@ -361,7 +383,7 @@ INVENTORY: dict[str, Record] = {
     ),
     "casework.Reminder": Record(
         purpose=_("Which reminders were sent, so none is sent twice."),
-        basis=B.STAFF, retention=R.WORKING,
+        basis=B.STAFF, retention=R.WORKING_KEPT,
         operational=("kind", "stage_entered_at", "created_at"),
         reference=("id", "recipient", "case", "task", "notification"),
     ),
@@ -379,7 +401,7 @@ INVENTORY: dict[str, Record] = {
     ),
     "casework.OutboxMessage": Record(
         purpose=_("Background work to deliver after a commit (ids only)."),
-        basis=B.OPS, retention=R.WORKING,
+        basis=B.OPS, retention=R.WORKING_KEPT,
         operational=(
             "task", "kwargs", "key", "status", "attempts", "created_at", "next_attempt_at",
             "done_at", "last_error",

@@ -33,3 +33,5 @@ class ConsentWording(models.Model):
 # Subject access keeps its models in its own package; importing them here registers them with
 # the privacy app.
 from privacy.subject_access.models import SubjectAccessRequest  # noqa: E402, F401
+# Retention, legal holds and erasure live in their own module (privacy/retention_models.py).
+from privacy.retention_models import Anonymisation, ErasureRequest, LegalHold  # noqa: E402, F401

@@ -174,6 +174,8 @@ CREATE_VIEWS = {
     "measures-activities", "measures-publish",
     # privacy
     "subject-access-new",
+    # privacy: retention, legal holds, erasure
+    "privacy-holds", "privacy-erasures",
 }
 
 
