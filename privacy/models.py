@@ -30,8 +30,7 @@ class ConsentWording(models.Model):
         return f"{self.get_purpose_display()} v{self.version}"
 
 
-# Subject access keeps its models in its own package; importing them here registers them with
-# the privacy app.
-from privacy.subject_access.models import SubjectAccessRequest  # noqa: E402, F401
-# Retention, legal holds and erasure live in their own module (privacy/retention_models.py).
+# Retention, legal holds and erasure (privacy/retention_models.py) and subject access (its own
+# package) keep their models apart; importing them here registers them with the privacy app.
 from privacy.retention_models import Anonymisation, ErasureRequest, LegalHold  # noqa: E402, F401
+from privacy.subject_access.models import SubjectAccessRequest  # noqa: E402, F401
