@@ -66,3 +66,16 @@ API_CLIENT_REFUSED = "api_client_refused"
 API_CREDENTIAL_REVOKED = "api_credential_revoked"
 API_TOKEN_CREATED = "api_token_created"
 API_REQUEST = "api_request"  # one per authenticated API request: route, method, status
+
+# Retention of case data, legal holds and erasure (privacy/): references and counts only.
+RETENTION_ANONYMISED = "retention_anonymised"  # one per case, person, referral or bias report
+RETENTION_DELETED = "retention_deleted"  # one per batch of working records deleted
+RETENTION_HELD = "retention_held"  # due, but a legal hold is in force: skipped
+LEGAL_HOLD_PROPOSED = "legal_hold_proposed"
+LEGAL_HOLD_CONFIRMED = "legal_hold_confirmed"
+LEGAL_HOLD_WITHDRAWN = "legal_hold_withdrawn"
+LEGAL_HOLD_LIFT_PROPOSED = "legal_hold_lift_proposed"
+LEGAL_HOLD_LIFTED = "legal_hold_lifted"
+ERASURE_REQUESTED = "erasure_requested"
+ERASURE_DONE = "erasure_done"
+ERASURE_REFUSED = "erasure_refused"

@@ -672,3 +672,16 @@ def _may_move_provider_referral(user, referral, name: str) -> bool:
 
 def can_use_mdt(user) -> bool:
     return roles.has(user, roles.MDT, roles.SUPERVISOR)
+
+
+# Retention, legal holds and erasure (privacy/holds.py, privacy/erasure.py) ---------------------
+
+
+def can_handle_legal_holds(user) -> bool:
+    """Privacy officers place, confirm and lift holds; each step needs a second one."""
+    return roles.has(user, roles.PRIVACY_OFFICER)
+
+
+def can_handle_erasure(user) -> bool:
+    """Privacy officers record erasure requests and, a second one, decide them."""
+    return roles.has(user, roles.PRIVACY_OFFICER)

@@ -5,6 +5,7 @@ point at its factors. To change the framework, copy the current version to a new
 action below), edit the draft's domains and factors, and publish it.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,7 @@ from django.utils.translation import ngettext
 from casework.accounts.admin import NoSelfChangeInline, save_team_memberships
 from casework.models import Domain, Factor, Instrument, Team, TeamMembership
 from casework.workflow import copy_instrument
+from providers.models import Service
 
 
 class TeamMembershipInline(NoSelfChangeInline):
@@ -115,7 +117,15 @@ class InstrumentAdmin(FrozenWhenPublished, admin.ModelAdmin):
 class FactorInline(admin.TabularInline):
     model = Factor
     extra = 0
-    fields = ["order", "code", "title", "guidance"]
+    fields = ["order", "code", "title", "guidance", "service_category"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "service_category":  # one of the directory's categories
+            return forms.ChoiceField(
+                label=db_field.verbose_name, help_text=db_field.help_text, required=False,
+                choices=[("", "---------")] + list(Service.Category.choices),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def _frozen(self, obj):
         return obj is not None and obj.instrument.is_published

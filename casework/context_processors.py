@@ -26,6 +26,8 @@ NAVIGATION = [
     ("emergency-list", _("Emergency access reviews"), breakglass.may_review),
     ("emergency-request", _("Emergency access"), breakglass.may_break_glass),
     ("mdt-list", _("MDT meetings"), access.can_use_mdt),
+    ("subject-access-list", _("Subject access"),
+     lambda u: roles.has(u, roles.PRIVACY_OFFICER)),
     ("account-lockouts", _("Sign-in locks"), lambda u: roles.has(u, roles.ADMIN)),
     ("account-security", _("Your sign-in"), lambda u: True),
 ]

@@ -744,6 +744,13 @@ class Factor(models.Model):
     title = models.CharField(_("title"), max_length=200)
     guidance = models.TextField(_("guidance"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # The kind of service that meets this need (a providers.Service.Category code, or empty):
+    # the send-to-provider form offers first the services of the case's assessed and planned
+    # needs. A code, not a choice list here: casework's models do not import the directory's.
+    service_category = models.CharField(
+        _("service category that meets it"), max_length=30, blank=True, default="",
+        help_text=_("For needs: the directory's category of service that meets this need."),
+    )
 
     class Meta:
         ordering = ["domain__order", "domain_id", "order", "pk"]

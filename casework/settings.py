@@ -330,6 +330,13 @@ if OIDC_ENABLED and not (OIDC_ISSUER and OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SE
         "OIDC_ENABLED needs OIDC_ISSUER, OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET.")
 # --- end of accounts ---------------------------------------------------------------------------
 
+# --- Subject access (privacy/subject_access/, docs/privacy.md) ---------------------------------
+# An approved export may be downloaded for this many days after its approval; after that a new
+# request is needed. The export is generated at each download and never stored.
+SUBJECT_ACCESS_DOWNLOAD_DAYS = int(os.environ.get("SUBJECT_ACCESS_DOWNLOAD_DAYS", "30"))
+# The answer is due this many days after the request is received (Art. 12(3): one month).
+SUBJECT_ACCESS_DUE_DAYS = int(os.environ.get("SUBJECT_ACCESS_DUE_DAYS", "30"))
+
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
 
@@ -695,4 +702,29 @@ MEASURES_ROLLUP_MINUTES = int(os.environ.get("MEASURES_ROLLUP_MINUTES", "30"))
 CELERY_BEAT_SCHEDULE["measures-refresh-rollup"] = {
     "task": "measures.tasks.refresh_measures",
     "schedule": MEASURES_ROLLUP_MINUTES * 60,
+}
+
+# --- Retention of case data, legal holds, erasure (privacy/, docs/privacy.md) ----------------
+# The schedule privacy/schedule.py applies every night (and `manage.py apply_retention`): what
+# is due is anonymised (or, for working records, deleted) unless a legal hold is in force.
+# Closed cases (and the person, once all their cases are anonymised), this many years after
+# closure.
+RETENTION_CLOSED_CASE_YEARS = int(os.environ.get("RETENTION_CLOSED_CASE_YEARS", "6"))
+# Referrals screened out (declined, signposted, merged) without opening a case, in months.
+RETENTION_SCREENED_OUT_MONTHS = int(os.environ.get("RETENTION_SCREENED_OUT_MONTHS", "12"))
+# Bias-incident reports: anonymised this many years after they were received.
+RETENTION_BIAS_REPORT_YEARS = int(os.environ.get("RETENTION_BIAS_REPORT_YEARS", "3"))
+# Working records (form tokens, read notifications, delivered webhooks, roll-up runs): deleted.
+RETENTION_WORKING_DAYS = int(os.environ.get("RETENTION_WORKING_DAYS", "90"))
+# Each batch is its own transaction; the nightly job stops after this many batches per rule.
+RETENTION_BATCH_SIZE = int(os.environ.get("RETENTION_BATCH_SIZE", "200"))
+RETENTION_MAX_BATCHES = int(os.environ.get("RETENTION_MAX_BATCHES", "50"))
+for _name in ("RETENTION_CLOSED_CASE_YEARS", "RETENTION_SCREENED_OUT_MONTHS",
+              "RETENTION_BIAS_REPORT_YEARS", "RETENTION_WORKING_DAYS", "RETENTION_BATCH_SIZE",
+              "RETENTION_MAX_BATCHES"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+CELERY_BEAT_SCHEDULE["privacy-apply-retention"] = {
+    "task": "privacy.tasks.apply_retention",
+    "schedule": crontab(hour=2, minute=40),  # nightly, before the audit verification at 03:20
 }

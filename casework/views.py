@@ -53,8 +53,8 @@ def _dashboard_context(request, *, search_form=None, results=None):
         "filtered": bool(set(request.GET) - PAGE_PARAMS),
         "search_form": search_form or forms.CaseSearchForm(),
         "results": results,
-        "tasks": paginate(request, selectors.open_tasks_for(user), param="tasks_page",
-                          per_page=DASHBOARD_TASKS),
+        "tasks": selectors.name_tasks(paginate(request, selectors.open_tasks_for(user),
+                                               param="tasks_page", per_page=DASHBOARD_TASKS)),
         "today": timezone.localdate(),
         "notifications": Notification.objects.filter(user=user, read_at__isnull=True)[:5],
         "inbox": paginate(request, referral_selectors.intake_queue(user), param="inbox_page",
@@ -79,6 +79,8 @@ def _record_names_shown(request, context) -> None:
     record_list_read([row.case for row in context["caseload"]], part="caseload names",
                      actor=request.user)
     record_list_read(context["inbox"] or (), part="inbox names", actor=request.user)
+    record_list_read([task.case for task in context["tasks"]], part="task names",
+                     actor=request.user)
 
 
 @require_GET

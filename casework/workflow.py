@@ -530,6 +530,7 @@ def copy_instrument(instrument: Instrument) -> Instrument:
             Factor.objects.create(
                 domain=new_domain, code=factor.code, title=factor.title,
                 guidance=factor.guidance, order=factor.order,
+                service_category=factor.service_category,
             )
     return copy
 

@@ -140,3 +140,32 @@ def access_agenda_item_to_arrange(user, item_id: int) -> AgendaItem:
 def can_read_minutes(user, meeting: Meeting, now=None) -> bool:
     """The chair and secretary keep the record; other members read it while the window is open."""
     return can_annotate(user, meeting) or mdt_window_open(meeting, now)
+
+
+def may_read_item_minutes(user, item: AgendaItem, *, conflicted: set[int] | None = None,
+                          now=None) -> bool:
+    """Whether `user` reads what was minuted on `item` (its decision, actions and minutes).
+
+    The one rule for the minutes page, the minutes PDF and the item's minutes route: whoever
+    may read the meeting's minutes (can_read_minutes), unless they declared a conflict on the
+    item, whatever their role. `conflicted` is conflicted_item_ids(user, meeting) when the
+    caller has it (a page of items), else one indexed query answers it.
+    """
+    if item.removed or not can_read_minutes(user, item.meeting, now):
+        return False
+    if conflicted is None:
+        return not has_conflict(user, item)
+    return item.pk not in conflicted
+
+
+def access_item_minutes(user, item_id: int, *, now=None) -> AgendaItem:
+    """Return an agenda item whose minutes `user` may read, else raise 404."""
+    item = (
+        AgendaItem.objects.filter(meeting__in=visible_meetings(user), removed=False, pk=item_id)
+        .select_related("meeting__panel", "meeting__minutes", "case", "decision", "minutes")
+        .first()
+    )
+    if item is None or not may_read_item_minutes(user, item, now=now):
+        raise Http404
+    access_log.note_relation(item.case_id, "mdt panel")
+    return item

@@ -71,9 +71,38 @@ class AttendanceForm(forms.Form):
 
 class MinutesForm(forms.Form):
     text = forms.CharField(
-        label=_("Minutes"), required=False, max_length=50000,
-        widget=forms.Textarea(attrs={"rows": 10}),
+        label=_("General notes"), required=False, max_length=50000,
+        help_text=_("What is not about one agenda item: apologies, matters arising, "
+                    "the date of the next meeting."),
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
+
+
+class ItemMinutesForm(forms.Form):
+    """One item's minutes, posted with the rest of the minutes page as item-<id>-text, beside
+    item-<id>-revision (the revision the page showed, casework.revisions)."""
+
+    text = forms.CharField(
+        label=_("Minutes of this item"), required=False, max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, item_id: int, **kwargs):
+        super().__init__(*args, prefix=f"item-{item_id}", **kwargs)
+        self.item_id = item_id
+
+    @property
+    def revision_name(self) -> str:
+        return self.add_prefix("revision")
+
+    def seen_revision(self) -> int | None:
+        try:
+            return int(self.data.get(self.revision_name, "").strip())
+        except ValueError:
+            return None
+
+    def posted(self) -> bool:
+        return self.add_prefix("text") in self.data
 
 
 class AnnotationForm(forms.Form):

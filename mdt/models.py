@@ -215,6 +215,15 @@ class AgendaItem(models.Model):
     def reason_labels(self) -> list[str]:
         return [str(REASONS.get(code, code)) for code in self.reasons]
 
+    @property
+    def written_minutes(self) -> "ItemMinutes | None":
+        """The item's minutes row, or None before anything was minuted on it (no query when
+        the read selected `minutes`)."""
+        try:
+            return self.minutes
+        except models.ObjectDoesNotExist:
+            return None
+
 
 @audited
 class ConflictDeclaration(models.Model):
@@ -316,6 +325,34 @@ class Decision(LockedWithTheMinutes):
 
 
 @audited
+class ItemMinutes(LockedWithTheMinutes):
+    """What was minuted on one agenda item, apart from the meeting's general notes.
+
+    A member who declared a conflict on the item never reads it (mdt.access.may_read_item_minutes).
+    Written on the minutes page as the meeting goes, locked with the minutes when they are
+    finalised. The row is created at the first save, so an item with nothing minuted has none.
+    """
+
+    # Optimistic locking (casework.revisions): bumped by every save of the text.
+    revision = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+
+    item = models.OneToOneField(AgendaItem, on_delete=models.CASCADE, related_name="minutes")
+    text = EncryptedTextField(_("item minutes"), blank=True, default="")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # A table of this app's own (mdt_itemminutes): it never lived in casework.
+        verbose_name = _("item minutes")
+        verbose_name_plural = _("item minutes")
+
+    def __str__(self):
+        return f"item minutes {self.pk}"
+
+
+@audited
 class Action(LockedWithTheMinutes):
     """Something a person must do after the meeting; it is a casework Task in their list."""
 
@@ -354,7 +391,8 @@ class Minutes(models.Model):
     revision = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="minutes")
-    text = EncryptedTextField(_("minutes"), blank=True, default="")
+    # The general notes; what is said on each item is its ItemMinutes.
+    text = EncryptedTextField(_("general notes"), blank=True, default="")
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

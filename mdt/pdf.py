@@ -111,9 +111,11 @@ def conflict_line(declaration) -> str:
     }
 
 
-def minutes_pdf(meeting, items, members, attendance, annotations, *, conflicts=()) -> bytes:
+def minutes_pdf(meeting, sections, members, attendance, annotations, *, conflicts=()) -> bytes:
     """The minutes: attendance, the conflicts of interest declared, each item's decision,
-    rationale and actions, the minutes text, and any annotations added after finalisation."""
+    rationale, actions and minutes, the general notes, and any annotations added after
+    finalisation. `sections` are mdt.selectors.minutes_sections for the reader: an item they
+    declared a conflict on says only that, and nothing of it reaches the file."""
     styles = getSampleStyleSheet()
     body, heading = styles["BodyText"], styles["Heading2"]
     minutes = meeting.minutes
@@ -136,10 +138,17 @@ def minutes_pdf(meeting, items, members, attendance, annotations, *, conflicts=(
         story.append(Paragraph(_text(conflict_line(declaration)), body))
     if not conflicts:
         story.append(Paragraph(_text(_("None declared.")), body))
-    story.append(Paragraph(_text(_("Decisions and actions")), heading))
-    for number, item in enumerate(items, start=1):
+    story.append(Paragraph(_text(_("Items: decisions, actions and minutes")), heading))
+    for section in sections:
+        item = section.item
+        if item is None:
+            story.append(Paragraph(_text(_("%(number)s. You declared a conflict of interest on "
+                                           "this item: it is not shown.") % {
+                "number": section.number}), styles["Heading3"]))
+            continue
         decision = getattr(item, "decision", None)
-        story.append(Paragraph(_text(f"{number}. {item.case.reference}"), styles["Heading3"]))
+        story.append(Paragraph(_text(f"{section.number}. {item.case.reference}"),
+                               styles["Heading3"]))
         if decision is None:
             story.append(Paragraph(_text(_("No decision recorded.")), body))
         else:
@@ -150,7 +159,10 @@ def minutes_pdf(meeting, items, members, attendance, annotations, *, conflicts=(
                 f"{_('Action')}: {action.description} · {action.owner.get_username()} · "
                 f"{action.due_on.isoformat()}"
             ), body))
-    story.append(Paragraph(_text(_("Minutes")), heading))
+        written = item.written_minutes
+        if written is not None and written.text:
+            story.append(Paragraph(_text(f"{_('Minutes')}: {written.text}"), body))
+    story.append(Paragraph(_text(_("General notes")), heading))
     story.append(Paragraph(_text(minutes.text or "-"), body))
     if annotations:
         story.append(Paragraph(_text(_("Annotations after finalisation")), heading))

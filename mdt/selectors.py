@@ -31,7 +31,7 @@ def meetings_for(user) -> QuerySet:
 def _items(meeting: Meeting):
     return (
         AgendaItem.objects.filter(meeting=meeting)
-        .select_related("case", "decision")
+        .select_related("case", "decision", "minutes")
         .prefetch_related(
             Prefetch("actions", queryset=Action.objects.select_related("owner").order_by("pk"))
         )
@@ -180,10 +180,30 @@ def conflicts(meeting: Meeting) -> list[ConflictDeclaration]:
     )
 
 
-def minutes_items(user, meeting: Meeting) -> list[AgendaItem]:
-    """The items the minutes show to `user`: every decided or open item, minus conflicts."""
+@dataclass(frozen=True)
+class MinutesSection:
+    """One agenda item's place in the minutes. `item` is None where the reader declared a
+    conflict on it: the section then says only that, and carries nothing of the item."""
+
+    number: int
+    item: AgendaItem | None
+
+    @property
+    def withheld(self) -> bool:
+        return self.item is None
+
+
+def minutes_sections(user, meeting: Meeting) -> list[MinutesSection]:
+    """The agenda items in the order of the minutes, each with its decision, actions and item
+    minutes where `user` may read them (access.may_read_item_minutes): 4 queries, whatever the
+    number of items."""
     conflicted = access.conflicted_item_ids(user, meeting)
-    return [item for item in _items(meeting).filter(removed=False) if item.pk not in conflicted]
+    sections = []
+    for number, item in enumerate(_items(meeting).filter(removed=False), start=1):
+        item.meeting = meeting  # the rule reads the meeting: no query per item
+        shown = access.may_read_item_minutes(user, item, conflicted=conflicted)
+        sections.append(MinutesSection(number, item if shown else None))
+    return sections
 
 
 def agenda_rows(user, meeting: Meeting) -> list[AgendaItem]:

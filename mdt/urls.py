@@ -22,4 +22,5 @@ urlpatterns = [
     path("item/<int:item_id>/conflict/", views.item_conflict, name="mdt-conflict"),
     path("item/<int:item_id>/decision/", views.item_decision, name="mdt-decision"),
     path("item/<int:item_id>/action/", views.item_action, name="mdt-action"),
+    path("item/<int:item_id>/minutes/", views.item_minutes, name="mdt-item-minutes"),
 ]

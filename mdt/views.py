@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -222,15 +223,55 @@ def item_conflict(request, item_id):
 # The record ---------------------------------------------------------------------------------
 
 
+def _item_forms(sections, data=None) -> dict[int, forms.ItemMinutesForm]:
+    """A form per item whose minutes the reader may see, bound to `data` when posted."""
+    result = {}
+    for section in sections:
+        if section.withheld:
+            continue
+        row = section.item.written_minutes
+        result[section.item.pk] = forms.ItemMinutesForm(
+            data, item_id=section.item.pk, initial={"text": row.text if row else ""})
+    return result
+
+
+def _posted_item_texts(item_forms) -> dict[int, tuple[str, int | None]] | None:
+    """{item id: (text, revision seen)} of the item minutes posted, or None if one is invalid."""
+    posted = [form for form in item_forms.values() if form.posted()]
+    if not all(form.is_valid() for form in posted):
+        return None
+    return {form.item_id: (form.cleaned_data["text"], form.seen_revision()) for form in posted}
+
+
+def _read_details(item, meeting) -> dict:
+    """What a read entry of an item's minutes names besides the case (ids only)."""
+    row = item.written_minutes
+    return {"meeting": meeting.pk, **({"item_minutes": row.pk} if row else {})}
+
+
 def _minutes_page(request, meeting, *, status=200, errors=(), form=None, annotation_form=None,
-                  stale=False):
+                  stale=False, posted=None):
+    """The minutes page; `posted` (a POST that failed) keeps every text typed in the forms."""
     if not access.can_read_minutes(request.user, meeting):
         raise Http404
-    items = mdt_selectors.minutes_items(request.user, meeting)
+    sections = mdt_selectors.minutes_sections(request.user, meeting)
     minutes = meeting.minutes
     can_minute = access.can_minute(request.user, meeting) and not minutes.is_locked
+    item_forms = _item_forms(sections, posted) if can_minute else {}
+    rows = [
+        {"number": section.number, "item": section.item,
+         "form": item_forms.get(section.item.pk) if section.item else None}
+        for section in sections
+    ]
+    for row in rows:  # where a refused save differs from what is stored, show the stored text
+        item_form = row["form"]
+        saved = row["item"].written_minutes if row["item"] else None
+        row["saved_text"] = saved.text if saved else ""
+        row["differs"] = bool(stale and item_form is not None and item_form.posted()
+                              and item_form.data.get(item_form.add_prefix("text"), "").strip()
+                              != row["saved_text"])
     context = {
-        "meeting": meeting, "minutes": minutes, "items": items, "errors": errors,
+        "meeting": meeting, "minutes": minutes, "sections": rows, "errors": errors,
         "conflicts": mdt_selectors.conflicts(meeting),
         "annotations": list(minutes.annotations.select_related("author")),
         "can_minute": can_minute,
@@ -239,9 +280,26 @@ def _minutes_page(request, meeting, *, status=200, errors=(), form=None, annotat
         "form": form or forms.MinutesForm(initial={"text": minutes.text}),
         "annotation_form": annotation_form or forms.AnnotationForm(),
     }
-    for item in items:  # decisions and rationales are case content: one entry per case shown
-        record_read(item, part="mdt minutes", meeting=meeting.pk)
+    for section in sections:  # decisions, rationales, item minutes: one entry per case shown
+        if not section.withheld:
+            record_read(section.item, part="mdt minutes", **_read_details(section.item, meeting))
     return render(request, "mdt/minutes.html", context, status=status)
+
+
+def _minutes_refused(request, meeting, refusal, *, form=None):
+    """400, or 409 for a stale save (the saved versions beside what was typed, all kept)."""
+    stale = isinstance(refusal, revisions.StaleEdit)
+    if stale:
+        meeting.minutes.refresh_from_db()  # show the saved version beside what was typed
+    return _minutes_page(request, meeting, status=409 if stale else 400,
+                         errors=refusal.messages, form=form, stale=stale, posted=request.POST)
+
+
+def _minutes_posted(request, meeting):
+    """The general notes' form (None if not posted) and the items' texts (None: invalid)."""
+    form = forms.MinutesForm(request.POST) if "text" in request.POST else None
+    sections = mdt_selectors.minutes_sections(request.user, meeting)
+    return form, _posted_item_texts(_item_forms(sections, request.POST))
 
 
 @require_http_methods(["GET", "POST"])
@@ -251,45 +309,69 @@ def meeting_minutes(request, meeting_id):
         return _minutes_page(request, meeting)
     if not access.can_minute(request.user, meeting):
         raise PermissionDenied
-    form = forms.MinutesForm(request.POST)
-    if not form.is_valid():
-        return _minutes_page(request, meeting, status=400, form=form)
+    form, item_texts = _minutes_posted(request, meeting)
+    form = form or forms.MinutesForm(request.POST)
+    if not form.is_valid() or item_texts is None:
+        return _minutes_page(request, meeting, status=400, form=form, posted=request.POST)
     try:
         workflow.save_minutes(meeting, actor=request.user, text=form.cleaned_data["text"],
-                              seen_revision=revisions.seen(request))
-    except revisions.StaleEdit as stale:
-        meeting.minutes.refresh_from_db()  # show the saved version beside what was typed
-        return _minutes_page(request, meeting, status=409, errors=stale.messages, form=form,
-                             stale=True)
+                              seen_revision=revisions.seen(request), item_texts=item_texts)
     except Refused as refused:
-        return _minutes_page(request, meeting, status=400, errors=refused.messages, form=form)
+        return _minutes_refused(request, meeting, refused, form=form)
     messages.success(request, _("Draft minutes saved."))
     return redirect("mdt-minutes", meeting_id=meeting.pk)
 
 
 @require_POST
 def meeting_finalise(request, meeting_id):
-    """Finalise, saving the text typed with it (the page's Finalise button posts the form)."""
+    """Finalise, saving the text typed with it (the page's Finalise button posts the form:
+    the general notes and every item's minutes)."""
     meeting = _meeting_or_404(request, meeting_id)
     if not access.can_minute(request.user, meeting):
         raise PermissionDenied
-    form = forms.MinutesForm(request.POST) if "text" in request.POST else None
-    if form is not None and not form.is_valid():
-        return _minutes_page(request, meeting, status=400, form=form)
+    form, item_texts = _minutes_posted(request, meeting)
+    if (form is not None and not form.is_valid()) or item_texts is None:
+        return _minutes_page(request, meeting, status=400, form=form, posted=request.POST)
     try:
         workflow.finalise_minutes(
             meeting, actor=request.user,
             text=form.cleaned_data["text"] if form is not None else None,
-            seen_revision=revisions.seen(request),
+            seen_revision=revisions.seen(request), item_texts=item_texts,
         )
-    except revisions.StaleEdit as stale:
-        meeting.minutes.refresh_from_db()  # show the saved version beside what was typed
-        return _minutes_page(request, meeting, status=409, errors=stale.messages, form=form,
-                             stale=True)
     except Refused as refused:
-        return _minutes_page(request, meeting, status=400, errors=refused.messages, form=form)
+        return _minutes_refused(request, meeting, refused, form=form)
     messages.success(request, _("Minutes finalised. They can no longer change, only be annotated."))
     return redirect("mdt-minutes", meeting_id=meeting.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def item_minutes(request, item_id):
+    """One item's minutes: read by whoever may (404 for a member conflicted on it); saved by
+    the secretary from the minutes page's "Save this item" button."""
+    item = access.access_item_minutes(request.user, item_id)
+    meeting = item.meeting
+    if request.method == "GET":
+        record_read(item, part="mdt item minutes", **_read_details(item, meeting))
+        return render(request, "mdt/item_minutes.html", {
+            "item": item, "meeting": meeting, "minutes": item.written_minutes,
+            "decision": getattr(item, "decision", None),
+            "actions": list(item.actions.select_related("owner")),
+            "can_minute": access.can_minute(request.user, meeting)
+            and not meeting.minutes.is_locked,
+        })
+    if not access.can_minute(request.user, meeting):
+        raise PermissionDenied
+    form = forms.ItemMinutesForm(request.POST, item_id=item.pk)
+    general = forms.MinutesForm(request.POST) if "text" in request.POST else None
+    if not form.is_valid():
+        return _minutes_page(request, meeting, status=400, form=general, posted=request.POST)
+    try:
+        workflow.save_item_minutes(item, actor=request.user, text=form.cleaned_data["text"],
+                                   seen_revision=form.seen_revision())
+    except Refused as refused:
+        return _minutes_refused(request, meeting, refused, form=general)
+    messages.success(request, _("Item minutes saved."))
+    return redirect(reverse("mdt-minutes", args=[meeting.pk]) + f"#item-{item.pk}")
 
 
 @require_POST
@@ -338,11 +420,13 @@ def minutes_pdf(request, meeting_id):
     meeting = _meeting_or_404(request, meeting_id)
     if not access.can_read_minutes(request.user, meeting):
         raise Http404
-    items = mdt_selectors.minutes_items(request.user, meeting)
+    sections = mdt_selectors.minutes_sections(request.user, meeting)
     page = mdt_selectors.meeting_page(request.user, meeting)
-    content = pdf.minutes_pdf(meeting, items, page.members, page.attendance,
+    content = pdf.minutes_pdf(meeting, sections, page.members, page.attendance,
                               list(meeting.minutes.annotations.select_related("author")),
                               conflicts=mdt_selectors.conflicts(meeting))
-    for item in items:
-        record_read(item, part="mdt minutes pdf", meeting=meeting.pk)
+    for section in sections:
+        if not section.withheld:
+            record_read(section.item, part="mdt minutes pdf",
+                        **_read_details(section.item, meeting))
     return _pdf_response(content, f"mdt-minutes-{meeting.pk}.pdf")

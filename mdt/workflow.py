@@ -6,6 +6,7 @@ on) when the meeting's state does not allow it. A refusal changes nothing.
 """
 
 import datetime
+from collections.abc import Mapping
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -28,6 +29,7 @@ from mdt.models import (
     ConflictDeclaration,
     Decision,
     Dropped,
+    ItemMinutes,
     Meeting,
     Minutes,
     Panel,
@@ -388,30 +390,88 @@ def add_action(item: AgendaItem, *, actor, description: str, owner, due_on) -> A
 # The record ----------------------------------------------------------------------------------
 
 
+# What the minutes page posts for each item: {item id: (text, revision the page showed)}.
+ItemTexts = Mapping[int, tuple[str, int | None]]
+
+
+def _write_item_minutes(meeting: Meeting, item_texts: ItemTexts, *, actor,
+                        now: datetime.datetime) -> list[ItemMinutes]:
+    """With the meeting locked: save each item's minutes whose text changed (an unchanged one
+    is left as it is, so saving the page bumps and logs only what was edited).
+
+    StaleEdit if an item's minutes were saved since the page with its revision was shown; a
+    conflicted actor may not write an item they may not read."""
+    if not item_texts:
+        return []
+    items = {
+        item.pk: item
+        for item in meeting.items.filter(removed=False, pk__in=list(item_texts))
+        .select_related("minutes")
+    }
+    conflicted = access.conflicted_item_ids(actor, meeting)
+    saved = []
+    for item_id, (text, seen_revision) in item_texts.items():
+        item = items.get(item_id)
+        if item is None:
+            raise TransitionRefused([_("The minutes form is out of date: reload the page.")])
+        _require(item_id not in conflicted)
+        row = item.written_minutes
+        text = text.strip()
+        if text == (row.text if row is not None else ""):
+            continue
+        _require_published(meeting)
+        revisions.check(row, seen_revision)
+        if row is None:
+            row = ItemMinutes(item=item)
+        row.text, row.updated_by, row.updated_at = text, actor, now
+        row.save()
+        saved.append(row)
+    return saved
+
+
 @transaction.atomic
-def save_minutes(meeting: Meeting, *, actor, text: str,
-                 seen_revision: int | None = None) -> Minutes:
-    """Save the draft minutes as the meeting goes; StaleEdit if someone saved them since the
-    page with `seen_revision` was shown."""
+def save_item_minutes(item: AgendaItem, *, actor, text: str,
+                      seen_revision: int | None = None) -> ItemMinutes | None:
+    """Save what was minuted on one item (None if its text was unchanged); StaleEdit if someone
+    saved it since the page with `seen_revision` was shown."""
+    meeting = item.meeting
+    _require(access.can_minute(actor, meeting))
+    _lock_meeting(meeting)
+    _require_not_finalised(meeting)
+    saved = _write_item_minutes(meeting, {item.pk: (text, seen_revision)}, actor=actor,
+                                now=timezone.now())
+    return saved[0] if saved else None
+
+
+@transaction.atomic
+def save_minutes(meeting: Meeting, *, actor, text: str, seen_revision: int | None = None,
+                 item_texts: ItemTexts | None = None) -> Minutes:
+    """Save the draft minutes as the meeting goes: the general notes and, in `item_texts`,
+    each item's minutes. StaleEdit (and nothing saved) if someone saved the general notes or
+    an edited item since the page that showed their revisions."""
     _require(access.can_minute(actor, meeting))
     _lock_meeting(meeting)
     _require_not_finalised(meeting)
     minutes = Minutes.objects.get(pk=meeting.minutes.pk)  # as stored, now the meeting is locked
     revisions.check(minutes, seen_revision)
+    now = timezone.now()
     minutes.text = text.strip()
-    minutes.updated_by, minutes.updated_at = actor, timezone.now()
+    minutes.updated_by, minutes.updated_at = actor, now
     minutes.save(update_fields=["text", "updated_by", "updated_at", "revision"])
+    _write_item_minutes(meeting, item_texts or {}, actor=actor, now=now)
     return minutes
 
 
 @transaction.atomic
 def finalise_minutes(meeting: Meeting, *, actor, now=None, text: str | None = None,
-                     seen_revision: int | None = None) -> Minutes:
+                     seen_revision: int | None = None,
+                     item_texts: ItemTexts | None = None) -> Minutes:
     """Finalise and lock the minutes, once the meeting has started and every item is decided.
 
-    `text`, when given, is what the secretary has typed and is saved with the finalisation, so
-    pressing Finalise never loses it (StaleEdit if someone saved the minutes since the page with
-    `seen_revision`). A refusal saves nothing; the page shows the text again.
+    `text` (the general notes) and `item_texts` (each item's minutes), when given, are what the
+    secretary has typed and are saved with the finalisation, so pressing Finalise never loses
+    them (StaleEdit if someone saved them since the page with those revisions). A refusal saves
+    nothing; the page shows the text again. From then on item minutes are locked too.
     """
     _require(access.can_minute(actor, meeting))
     _lock_meeting(meeting)
@@ -423,6 +483,8 @@ def finalise_minutes(meeting: Meeting, *, actor, now=None, text: str | None = No
         revisions.check(minutes, seen_revision)
         minutes.text = text.strip()
         minutes.updated_by, minutes.updated_at = actor, now
+    # Saved before the lock below, which would refuse them; a refusal rolls them back.
+    _write_item_minutes(meeting, item_texts or {}, actor=actor, now=now)
     problems = []
     if now < meeting.scheduled_for:
         problems.append(_(
@@ -435,7 +497,7 @@ def finalise_minutes(meeting: Meeting, *, actor, now=None, text: str | None = No
             "Record a decision on every agenda item before finalising (%(n)s without one)."
         ) % {"n": undecided})
     if not minutes.text.strip():
-        problems.append(_("Write the minutes before finalising them."))
+        problems.append(_("Write the general notes before finalising the minutes."))
     if problems:
         raise TransitionRefused(problems)
     minutes.finalised_at = now

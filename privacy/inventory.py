@@ -234,6 +234,38 @@ INVENTORY: dict[str, Record] = {
         operational=("purpose", "version", "text", "published_at"),
         reference=("id", "published_by"),
     ),
+    "privacy.SubjectAccessRequest": Record(
+        purpose=_("A person's request for a copy of their data (Art. 15): the identity check, "
+                  "the two privacy officers' decision, downloads counted (the export itself is "
+                  "never stored)."),
+        basis=B.AUDIT_BASIS, retention=R.AUDIT,
+        narrative=("identity_note", "reason", "decision_note"),
+        operational=("revision", "received_on", "identity_check", "status", "requested_at",
+                     "decided_at", "downloads"),
+        reference=("id", "reference", "person", "requested_by", "decided_by"),
+    ),
+    "privacy.LegalHold": Record(
+        purpose=_("Legal holds on a person or a case, placed and lifted by two privacy officers."),
+        basis=B.AUDIT_BASIS, retention=R.AUDIT,
+        narrative=("reason", "lift_reason"),
+        operational=("revision", "status", "placed_at", "confirmed_at", "lift_proposed_at",
+                     "lifted_at"),
+        reference=("id", "person", "case", "placed_by", "confirmed_by", "lift_proposed_by",
+                   "lifted_by"),
+    ),
+    "privacy.ErasureRequest": Record(
+        purpose=_("Requests to erase a person's data, and the second privacy officer's decision."),
+        basis=B.AUDIT_BASIS, retention=R.AUDIT,
+        narrative=("reason", "exception_reason"),
+        operational=("revision", "status", "requested_at", "decided_at", "exception", "counts"),
+        reference=("id", "person", "requested_by", "decided_by"),
+    ),
+    "privacy.Anonymisation": Record(
+        purpose=_("What retention or erasure anonymised, when and why (references and counts)."),
+        basis=B.AUDIT_BASIS, retention=R.AUDIT,
+        operational=("record_type", "cause", "rule", "at", "counts"),
+        reference=("id", "object_id", "reference", "erasure"),
+    ),
     "casework.Instrument": Record(
         purpose=_("Assessment instruments (reference data)."),
         basis=B.REFERENCE, retention=R.REFERENCE,
@@ -251,7 +283,7 @@ INVENTORY: dict[str, Record] = {
     "casework.Factor": Record(
         purpose=_("Assessment factors (reference data)."),
         basis=B.REFERENCE, retention=R.REFERENCE,
-        operational=("code", "title", "guidance", "order"),
+        operational=("code", "title", "guidance", "order", "service_category"),
         reference=("id", "domain"),
     ),
     "casework.Assessment": Record(
@@ -351,7 +383,7 @@ INVENTORY: dict[str, Record] = {
     ),
     "casework.Reminder": Record(
         purpose=_("Which reminders were sent, so none is sent twice."),
-        basis=B.STAFF, retention=R.WORKING,
+        basis=B.STAFF, retention=R.WORKING_KEPT,
         operational=("kind", "stage_entered_at", "created_at"),
         reference=("id", "recipient", "case", "task", "notification"),
     ),
@@ -369,7 +401,7 @@ INVENTORY: dict[str, Record] = {
     ),
     "casework.OutboxMessage": Record(
         purpose=_("Background work to deliver after a commit (ids only)."),
-        basis=B.OPS, retention=R.WORKING,
+        basis=B.OPS, retention=R.WORKING_KEPT,
         operational=(
             "task", "kwargs", "key", "status", "attempts", "created_at", "next_attempt_at",
             "done_at", "last_error",
@@ -430,8 +462,15 @@ INVENTORY: dict[str, Record] = {
         operational=("due_on", "created_at"),
         reference=("id", "item", "owner", "task", "created_by"),
     ),
+    "mdt.ItemMinutes": Record(
+        purpose=_("What was minuted on one agenda item; withheld from members conflicted on it."),
+        basis=B.CASE_BASIS, retention=R.CASE,
+        narrative=("text",),
+        operational=("revision", "updated_at"),
+        reference=("id", "item", "updated_by"),
+    ),
     "mdt.Minutes": Record(
-        purpose=_("Meeting minutes."),
+        purpose=_("Meeting minutes: the general notes, and when they were finalised."),
         basis=B.CASE_BASIS, retention=R.CASE,
         narrative=("text",),
         operational=("revision", "updated_at", "finalised_at"),
@@ -464,7 +503,7 @@ INVENTORY: dict[str, Record] = {
         ),
         operational=(
             "channel", "source", "pathway", "urgency", "awareness", "received_at", "due_at",
-            "decided_at", "acknowledged_at", "status", "screening_escalated_at",
+            "decided_at", "acknowledged_at", "status", "screening_escalated_at", "language",
         ),
         reference=(
             "id", "reference", "referrer_organization", "entered_by", "person", "case",

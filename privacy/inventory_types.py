@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 CATEGORIES = ("personal", "special", "narrative", "operational", "reference")
@@ -32,16 +35,52 @@ class Basis:
     REFERENCE = _("Not personal data: reference and directory data")
 
 
-class Retention:
-    """Retention rules per record type (defaults for a deployment to confirm; docs/privacy.md)."""
+def _case_rule() -> str:
+    years = settings.RETENTION_CLOSED_CASE_YEARS
+    return ngettext("%(years)s year after the case closes, then anonymised",
+                    "%(years)s years after the case closes, then anonymised", years) % {
+        "years": years}
 
-    CASE = _("6 years after the case closes, then anonymised")
-    REFERRAL = _("12 months after a referral is screened out; with its case when it opened one")
-    BIAS = _("Anonymised 3 years after the report was received")
+
+def _referral_rule() -> str:
+    months = settings.RETENTION_SCREENED_OUT_MONTHS
+    return ngettext("%(months)s month after a referral is screened out, then anonymised; with "
+                    "its case when it opened one",
+                    "%(months)s months after a referral is screened out, then anonymised; with "
+                    "its case when it opened one", months) % {"months": months}
+
+
+def _bias_rule() -> str:
+    years = settings.RETENTION_BIAS_REPORT_YEARS
+    return ngettext("Anonymised %(years)s year after the report was received",
+                    "Anonymised %(years)s years after the report was received", years) % {
+        "years": years}
+
+
+def _working_rule() -> str:
+    days = settings.RETENTION_WORKING_DAYS
+    return ngettext("%(days)s day after the work is done", "%(days)s days after the work is done",
+                    days) % {"days": days}
+
+
+def _working_kept_rule() -> str:
+    return gettext("While the work is current (kept so nothing is sent twice)")
+
+
+class Retention:
+    """Retention rules per record type. The rules with a number in them read it from the
+    settings privacy/schedule.py applies (RETENTION_*), so the record of processing and the
+    nightly job cannot disagree; docs/privacy.md has the defaults."""
+
+    CASE = lazy(_case_rule, str)()
+    REFERRAL = lazy(_referral_rule, str)()
+    BIAS = lazy(_bias_rule, str)()
     AUDIT = _("7 years; older entries purged only with two auditors' approval "
               "(audit.RetentionPurge)")
     STAFF = _("While the account is active, then 1 year")
-    WORKING = _("90 days after the work is done")
+    WORKING = lazy(_working_rule, str)()
+    # Working records whose rows stop work happening twice (reminders sent, outbox keys).
+    WORKING_KEPT = lazy(_working_kept_rule, str)()
     REFERENCE = _("While current; no personal data")
     SESSION = _("Until it expires (SESSION_COOKIE_AGE)")
     SECURITY = _("Until the lock-out expires (AXES_COOLOFF_TIME); access logs 1 year")

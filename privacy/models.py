@@ -28,3 +28,9 @@ class ConsentWording(models.Model):
 
     def __str__(self):
         return f"{self.get_purpose_display()} v{self.version}"
+
+
+# Retention, legal holds and erasure (privacy/retention_models.py) and subject access (its own
+# package) keep their models apart; importing them here registers them with the privacy app.
+from privacy.retention_models import Anonymisation, ErasureRequest, LegalHold  # noqa: E402, F401
+from privacy.subject_access.models import SubjectAccessRequest  # noqa: E402, F401

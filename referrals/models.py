@@ -164,6 +164,11 @@ class Referral(ConcurrentTransitionMixin, crypto.BlindIndexed, models.Model):
     acknowledged_at = models.DateTimeField(
         _("acknowledgement sent"), null=True, blank=True, editable=False
     )
+    # The language the referrer used the form in (a LANGUAGES code; empty: the site's default),
+    # so the acknowledgement emailed at screening is written in it.
+    language = models.CharField(
+        _("referrer's language"), max_length=10, blank=True, default="", editable=False
+    )
     # When its overdue screening went to the intake lead and the duty supervisor (once).
     screening_escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
     entered_by = models.ForeignKey(

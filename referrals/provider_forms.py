@@ -17,15 +17,38 @@ class GoalChoiceField(forms.ModelChoiceField):
         return goal.description  # the caseworker sees the case: the goal's own words
 
 
-class ServiceChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, service):
-        return f"{service.name} · {service.organization.name} · {service.get_category_display()}"
+class ServiceFilterForm(forms.Form):
+    """Which services the send form lists: those meeting the case's needs, or every one."""
+
+    q = forms.CharField(
+        label=_("Search services"), max_length=100, required=False,
+        help_text=_("Part of the name of the service or of its organisation."),
+    )
+    all = forms.BooleanField(
+        label=_("Show every service, not only those for this case's needs"), required=False,
+    )
+
+    def values(self) -> tuple[str, bool]:
+        if not self.is_valid():
+            return "", False
+        return self.cleaned_data["q"].strip(), self.cleaned_data["all"]
 
 
 class SendForm(forms.Form):
-    """What to send, and to whom. By default only the minimum-necessary summary is shared."""
+    """What to send, and to whom. By default only the minimum-necessary summary is shared.
 
-    service = ServiceChoiceField(label=_("Service"), queryset=Service.objects.none())
+    The page draws the service choice itself, as radio buttons showing consent, agreement and
+    capacity (referrals.provider_selectors.send_choices); any active service parses here, and
+    referrals.outgoing refuses one the person's consent or the agreement does not cover.
+    """
+
+    service = forms.ModelChoiceField(
+        label=_("Service"), queryset=Service.objects.none(),
+        error_messages={
+            "required": _("Choose the service to refer the person to."),
+            "invalid_choice": _("That service is not in the directory any more: choose another."),
+        },
+    )
     goal = GoalChoiceField(
         label=_("The goal it serves"), queryset=PlanGoal.objects.none(), required=False,
         empty_label=_("No goal"),
@@ -53,10 +76,7 @@ class SendForm(forms.Form):
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = (
-            Service.objects.filter(is_active=True, organization__is_active=True)
-            .select_related("organization").order_by("organization__name", "name")
-        )
+        self.fields["service"].queryset = Service.objects.active().select_related("organization")
         plan = case_selectors.current_plan(case) or case_selectors.plan_awaiting_approval(case)
         goals = PlanGoal.objects.filter(plan=plan) if plan else PlanGoal.objects.none()
         self.fields["goal"].queryset = goals

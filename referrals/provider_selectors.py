@@ -4,16 +4,20 @@ Lists load only plain columns (reference, status, dates, service): the encrypted
 decrypted only on a referral's own page, where each provider read is logged.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Case as SqlCase
-from django.db.models import IntegerField, QuerySet, Value, When
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from casework import access
+from casework import selectors as case_selectors
 from casework.compiled import CompiledQuery
+from casework.models import Domain, PlanGoal
 from casework.selectors import TimelineEntry
-from referrals.models import ProviderReferral, ProviderReferralEvent
+from providers.models import Organization, Service
+from referrals.models import ProviderReferral, ProviderReferralEvent, covering_consents
 
 LIST_COLUMNS = (
     "reference", "status", "status_reason", "outcome", "status_changed_at", "sent_at",
@@ -151,3 +155,92 @@ def provider_referral_timeline(case, viewer, limit=None) -> list:
         entry.template = event.timeline_template
         entries.append(entry)
     return entries
+
+
+# Choosing the service to send to ---------------------------------------------------------------
+
+# The send form lists this many services a page, those that can be sent to first.
+SEND_CHOICES_SHOWN = 25
+
+
+def case_need_categories(case) -> list[str]:
+    """The directory categories of the case's needs, in a fixed number of queries.
+
+    A need is a factor of a "needs" domain rated moderate or high at the latest assessment, or
+    the need a goal of the plan (in force, else awaiting approval) addresses; each factor names
+    the category of service that meets it (Factor.service_category). The categories of the
+    services the plan's interventions already use count too.
+    """
+    categories = {
+        rating.factor.service_category for rating in case_selectors.assessed_needs(case)
+        if rating.factor.domain.kind == Domain.Kind.NEED
+    }
+    plan = case_selectors.current_plan(case) or case_selectors.plan_awaiting_approval(case)
+    if plan is not None:
+        categories.update(
+            PlanGoal.objects.filter(plan=plan, need__isnull=False)
+            .values_list("need__service_category", flat=True)
+        )
+        categories.update(plan.services.values_list("category", flat=True))
+    categories.discard("")
+    return sorted(categories)
+
+
+def send_choices(case, *, categories=(), query: str = "",
+                 on: datetime.date | None = None) -> QuerySet:
+    """The active services a referral from `case` could go to, those that can be sent to first.
+
+    Each service carries `consented` (a sharing consent in force covers its organisation or its
+    category: the one sharing rule, referrals.models.covering_consents) and `agreed` (its
+    organisation's data-sharing agreement is in force: Organization.with_active_agreement),
+    worked out in the query itself, so a page of them is one query however many there are.
+    Only `categories` when given; `query` matches the service's or the organisation's name.
+    Then open places before a waitlist before closed, then by organisation and name.
+    """
+    on = on or timezone.localdate()
+    services = Service.objects.active().select_related("organization").annotate(
+        consented=Exists(covering_consents(
+            case=case, organization=OuterRef("organization_id"), category=OuterRef("category"),
+            on=on,
+        )),
+        agreed=Exists(
+            Organization.objects.with_active_agreement(on=on).filter(pk=OuterRef("organization_id"))
+        ),
+        capacity_rank=SqlCase(
+            When(Q(capacity_status=Service.Capacity.OPEN) & ~Q(open_places=0), then=Value(0)),
+            When(capacity_status=Service.Capacity.WAITLIST, then=Value(1)),
+            default=Value(2), output_field=IntegerField(),
+        ),
+    )
+    if categories:
+        services = services.filter(category__in=categories)
+    if query:
+        services = services.filter(
+            Q(name__icontains=query) | Q(organization__name__icontains=query)
+        )
+    return services.order_by(
+        F("agreed").desc(), F("consented").desc(), "capacity_rank", "organization__name", "name",
+        "pk",
+    )
+
+
+@dataclass(frozen=True)
+class ServiceChoice:
+    """One service on the send form: can it be sent to, and if not, why not."""
+
+    service: Service
+    consented: bool
+    agreed: bool
+
+    @property
+    def available(self) -> bool:
+        return self.consented and self.agreed
+
+
+def choice_rows(page):
+    """Turn a page of send_choices into ServiceChoice rows (no query beyond the page's own)."""
+    page.object_list = [
+        ServiceChoice(service=service, consented=service.consented, agreed=service.agreed)
+        for service in page.object_list
+    ]
+    return page

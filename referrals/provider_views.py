@@ -18,6 +18,7 @@ from audit.access_log import record_read
 from casework import access, revisions, submissions
 from casework.pagination import paginate
 from casework.refusals import Refused, page_again
+from providers.models import Service
 from referrals import outgoing, provider_forms, provider_selectors
 
 STALE = gettext_lazy(
@@ -80,8 +81,25 @@ def new(request, case_reference):
             return redirect(referral)
     record_read(case, part="provider referral form")  # the form shows the plan's goals
     status = 400 if request.method == "POST" else 200
-    context = {"case": case, "form": form, "errors": errors}
+    context = {"case": case, "form": form, "errors": errors, **_service_choices(request, case)}
     return render(request, "referrals/provider/send.html", context, status=status)
+
+
+def _service_choices(request, case) -> dict:
+    """The send form's list of services: the case's needs first (or all), searched, paged."""
+    filters = provider_forms.ServiceFilterForm(request.GET)
+    query, show_all = filters.values()
+    needs = provider_selectors.case_need_categories(case)
+    services = provider_selectors.send_choices(
+        case, categories=() if show_all else needs, query=query)
+    page = paginate(request, services, per_page=provider_selectors.SEND_CHOICES_SHOWN)
+    chosen = request.POST.get("service", "") if request.method == "POST" else ""
+    return {
+        "filters": filters, "needs": [Service.Category(code).label for code in needs
+                                      if code in Service.Category.values],
+        "showing_all": show_all or not needs, "choices": provider_selectors.choice_rows(page),
+        "chosen": chosen,
+    }
 
 
 def _page(request, referral, *, status=200, errors=(), action_form=None, attendance_form=None,

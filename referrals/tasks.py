@@ -7,10 +7,11 @@ by email, where personal data must not go.
 import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from casework import notify, roles
@@ -130,12 +131,11 @@ def send_referral_acknowledgement(referral_id: int) -> None:
     address = workflow.referrer_email(referral)
     if not address or not workflow.can_acknowledge(referral):
         return
-    send_mail(
-        subject=_("Your referral %(reference)s") % {"reference": referral.reference},
-        message=workflow.acknowledgement_text(referral),
-        from_email=None,
-        recipient_list=[address],
-    )
+    # In the language the referrer used the form in (the site's default for older referrals).
+    with translation.override(referral.language or settings.LANGUAGE_CODE):
+        subject = _("Your referral %(reference)s") % {"reference": referral.reference}
+        message = workflow.acknowledgement_text(referral)
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=[address])
     referral.acknowledged_at = timezone.now()
     referral.save(update_fields=["acknowledged_at"])
 

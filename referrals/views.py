@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -92,7 +93,8 @@ def referral_public(request):
     form = forms.PublicReferralForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         referral = workflow.receive_referral(
-            form.save(commit=False), channel=Referral.Channel.PUBLIC
+            form.save(commit=False), channel=Referral.Channel.PUBLIC,
+            language=translation.get_language() or "",
         )
         # The reference travels in the session, not the URL; the page shows it once.
         request.session[SENT_REFERRAL] = request.submitted_reference = referral.reference

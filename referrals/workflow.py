@@ -12,6 +12,7 @@ referrals.selectors.screening_timeline (registered in casework.selectors.TIMELIN
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
@@ -53,8 +54,14 @@ def _require(allowed: bool) -> None:
 # Receiving ---------------------------------------------------------------------------------
 
 
-def receive_referral(referral: Referral, *, channel: str, actor=None) -> Referral:
-    """Save a new referral from any channel. An immediate risk is flagged to intake at once."""
+def receive_referral(
+    referral: Referral, *, channel: str, actor=None, language: str = ""
+) -> Referral:
+    """Save a new referral from any channel. An immediate risk is flagged to intake at once.
+
+    `language` is the one the form was used in (the request's active language): the referrer's
+    acknowledgement is written in it. One the site does not offer is not kept.
+    """
     if channel == Referral.Channel.STAFF:
         _require(actor is not None and access.can_enter_referral(actor))
     elif channel == Referral.Channel.PARTNER:
@@ -62,6 +69,9 @@ def receive_referral(referral: Referral, *, channel: str, actor=None) -> Referra
     referral.channel = channel
     referral.entered_by = actor if channel != Referral.Channel.PUBLIC else None
     referral.status = Referral.Status.NEW
+    offered = {code for code, _name in settings.LANGUAGES}
+    language = language if language in offered else language.split("-")[0]
+    referral.language = language if language in offered else ""
     with transaction.atomic():
         referral.save()
         if referral.is_immediate:

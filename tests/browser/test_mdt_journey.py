@@ -67,10 +67,11 @@ def test_the_chair_publishes_and_the_secretary_decides_and_finalises(page: Page,
     expect(page.locator("#actions li")).to_have_count(1)
     screenshot(page, "item")
 
-    # Minutes: drafted, then finalised and locked.
+    # Minutes: the item's and the general notes, drafted, then finalised and locked.
     page.get_by_role("link", name="Back to the agenda").click()
     page.get_by_role("link", name="Minutes", exact=True).click()
-    page.get_by_label("Minutes").fill("Fictional: one case reviewed; the plan continues.")
+    page.get_by_label("Minutes of this item").fill("Fictional: the school reports good attendance.")
+    page.get_by_label("General notes").fill("Fictional: one case reviewed; the plan continues.")
     page.get_by_role("button", name="Save draft").click()
     expect_message(page, "Draft minutes saved.")
     # Minutes are finalised once the meeting has started: say it began an hour ago.
@@ -80,6 +81,7 @@ def test_the_chair_publishes_and_the_secretary_decides_and_finalises(page: Page,
     expect_message(page, "Minutes finalised.")
     expect(page.locator("#minutes-status")).to_contain_text("Finalised")
     expect(page.get_by_role("button", name="Save draft")).to_have_count(0)
+    expect(page.locator("#minutes-items")).to_contain_text("the school reports good attendance")
     screenshot(page, "minutes")
 
     meeting.refresh_from_db()

@@ -45,7 +45,17 @@ def test_a_caseworker_refers_and_the_provider_closes_the_loop(page: Page, demo):
     expect_message(page, "Consent recorded.")
 
     page.locator("#refer-to-provider").click()
-    page.get_by_label("Service", exact=True).select_option(value=str(service.pk))
+    # Find the service by name among every service, then choose it by its label, as a person
+    # does (the radio itself is drawn off-screen); the option says consent now covers it.
+    page.get_by_label("Search services").fill(service.name)
+    widen = page.locator("label[for='id_all']")  # "Show every service", when needs are known
+    if widen.count():
+        widen.click()
+    page.locator("#service-filter").get_by_role("button", name="Search services").click()
+    option = page.locator(f"label[for='service-{service.pk}']")
+    expect(option).to_contain_text("consent covers it")
+    option.click()
+    expect(page.locator(f"#service-{service.pk}")).to_be_checked()
     page.get_by_label("What the person needs").fill("Fictional: someone to talk to every week.")
     page.get_by_role("button", name="Send the referral").click()
     expect_message(page, "sent to " + PROVIDER_ORGANIZATION)

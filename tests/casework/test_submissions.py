@@ -172,6 +172,10 @@ CREATE_VIEWS = {
     "directory-import", "directory-import-again", "directory-staff-add",
     # measures
     "measures-activities", "measures-publish",
+    # privacy
+    "subject-access-new",
+    # privacy: retention, legal holds, erasure
+    "privacy-holds", "privacy-erasures",
 }
 
 

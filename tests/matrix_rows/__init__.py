@@ -17,6 +17,6 @@ like its own:
 import importlib
 
 MODULES = ("providers", "provider_referrals", "mdt", "accounts", "measures", "transfers",
-           "privacy", "closure", "pages")
+           "privacy", "closure", "pages", "subject_access", "retention")
 
 EXTENSIONS = tuple(importlib.import_module(f"{__name__}.{name}") for name in MODULES)

@@ -33,6 +33,9 @@ MATRIX: dict = {
     "mdt-meeting": {"GET": signed_in(404, **_READ), "POST": signed_in(405)},
     "mdt-item": {"GET": signed_in(404, **_READ), "POST": signed_in(405)},
     "mdt-minutes": {"GET": signed_in(404, **_READ), "POST": signed_in(404, **_MINUTE)},
+    # One item's minutes: read as the minutes are (and never by a member conflicted on it,
+    # tests/mdt/test_item_minutes.py), saved by the secretary's work.
+    "mdt-item-minutes": {"GET": signed_in(404, **_READ), "POST": signed_in(404, **_MINUTE)},
     "mdt-agenda-pdf": {"GET": signed_in(404, **_READ), "POST": signed_in(405)},
     "mdt-minutes-pdf": {"GET": signed_in(404, **_READ), "POST": signed_in(405)},
     "mdt-draft": _post(_CHAIR),
@@ -55,12 +58,14 @@ OBJECT_ROUTES: tuple = tuple(route for route in MATRIX if route != "mdt-list")
 MAIN_PAGES: tuple = ("mdt-list", "mdt-meeting", "mdt-item")
 # Summaries, minutes (decisions and rationales) and the PDFs: one read entry per case shown
 # (the arranged agenda has one case, so one entry).
-CASE_CONTENT: set = {"mdt-item", "mdt-minutes", "mdt-agenda-pdf", "mdt-minutes-pdf"}
+CASE_CONTENT: set = {"mdt-item", "mdt-minutes", "mdt-item-minutes", "mdt-agenda-pdf",
+                     "mdt-minutes-pdf"}
 # The list and the meeting page show references, stages and reasons only, like the caseload.
 NO_CASE_CONTENT: set = {"mdt-list", "mdt-meeting"}
 
 DRAFT_ROUTES = {"mdt-draft", "mdt-item-add", "mdt-item-remove", "mdt-publish"}
-ITEM_ROUTES = {"mdt-item", "mdt-item-remove", "mdt-conflict", "mdt-decision", "mdt-action"}
+ITEM_ROUTES = {"mdt-item", "mdt-item-remove", "mdt-conflict", "mdt-decision", "mdt-action",
+               "mdt-item-minutes"}
 
 
 def arrange(route, people, north) -> Target:
@@ -88,6 +93,7 @@ def arrange(route, people, north) -> Target:
     data = {
         "mdt-item-add": lambda: {"reference": CaseFactory(team=north, caseworker=alice).reference},
         "mdt-minutes": lambda: {"text": "Test minutes."},
+        "mdt-item-minutes": lambda: {f"item-{item.pk}-text": "Test item minutes."},
         "mdt-attendance": lambda: {f"member-{m.pk}": "present" for m in panel.members.all()},
         "mdt-decision": lambda: {"kind": "continue", "rationale": "Test rationale."},
         "mdt-action": lambda: {"description": "Test action.", "owner": alice.pk,
@@ -106,6 +112,7 @@ def state() -> dict:
         Attendance,
         ConflictDeclaration,
         Decision,
+        ItemMinutes,
         Meeting,
         Minutes,
     )
@@ -122,4 +129,6 @@ def state() -> dict:
         "mdt_minutes": list(Minutes.objects.order_by("pk").values_list(
             "pk", "text", "finalised_at")),
         "mdt_annotations": Annotation.objects.count(),
+        "mdt_item_minutes": list(ItemMinutes.objects.order_by("pk").values_list(
+            "pk", "text", "revision")),
     }

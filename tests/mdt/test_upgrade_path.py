@@ -107,7 +107,9 @@ def test_a_database_from_before_the_move_keeps_every_row_and_audit_entry(mdt_rec
     # Back to the layout of today's main: the models are casework's, and so are their types.
     executor = migrate([("mdt", None)])
     assert labels(type_ids.values()) == {("casework", m._meta.model_name) for m in MDT_MODELS}
-    assert not ContentType.objects.filter(app_label="mdt").exists()
+    # Models born in mdt (ItemMinutes) leave a stale type behind, as any removed model does.
+    assert not ContentType.objects.filter(
+        app_label="mdt", model__in=[m._meta.model_name for m in MDT_MODELS]).exists()
     assert "OK:" in verify_audit_log()
 
     # The old code writes a meeting and its audit entry under the casework label.

@@ -19,6 +19,7 @@ from casework.models import Case, Instrument, Task, Team, TeamMembership
 from casework.tasks import send_due_reminders
 from casework.transitions import CASE_TRANSITIONS
 from measures.demo import load_demo_measures
+from privacy.demo import load_demo_legal_hold
 from providers import demo as demo_directory
 from referrals import workflow as referral_workflow
 from referrals.demo import load_demo_provider_referrals
@@ -37,6 +38,8 @@ USERS = [
     ("admin", roles.ADMIN),
     ("lead", roles.LEAD),
     ("privacy", roles.PRIVACY_OFFICER),
+    # A second privacy officer: subject access, erasure and legal holds need two people.
+    ("privacy2", roles.PRIVACY_OFFICER),
 ]
 # Fictional staff names: lists show people by name, not by user name.
 STAFF_NAMES = {
@@ -50,6 +53,7 @@ STAFF_NAMES = {
     "admin": ("Ada", "Strand"),
     "lead": ("Leona", "Fairbrook"),
     "privacy": ("Noor", "Castellan"),
+    "privacy2": ("Tomas", "Ferrand"),
 }
 
 # Fictional people: (first, last, date of birth, pathway, target stage, caseworker)
@@ -151,6 +155,7 @@ class Command(BaseCommand):
         load_demo_provider_referrals(caseworker=users["caseworker"], provider=users["provider"])
         signals.demo_caseload_loaded.send(sender=type(self), team=team, users=users)
         load_demo_measures(lead=users["lead"])
+        load_demo_legal_hold()
         for first, last, dob, pathway, urgency in NEW_REFERRALS:
             Referral.objects.create(
                 source=Referral.Source.FAMILY, first_name=first, last_name=last,
