@@ -28,6 +28,9 @@ NAVIGATION = [
     ("mdt-list", _("MDT meetings"), access.can_use_mdt),
     ("subject-access-list", _("Subject access"),
      lambda u: roles.has(u, roles.PRIVACY_OFFICER)),
+    ("privacy-holds", _("Legal holds"), lambda u: roles.has(u, roles.PRIVACY_OFFICER)),
+    ("privacy-erasures", _("Erasure requests"), lambda u: roles.has(u, roles.PRIVACY_OFFICER)),
+    ("privacy-retention", _("Retention"), lambda u: roles.has(u, roles.PRIVACY_OFFICER)),
     ("account-lockouts", _("Sign-in locks"), lambda u: roles.has(u, roles.ADMIN)),
     ("account-security", _("Your sign-in"), lambda u: True),
 ]
