@@ -10,7 +10,7 @@ from auditlog.models import LogEntry
 from audit.access_log import record_read
 from tests.factories import ReferralFactory
 from tests.matrix_rows import EXTENSIONS
-from tests.test_url_access_matrix import MATRIX, arrange, people, sign_in  # noqa: F401
+from tests.test_url_access_matrix import MATRIX, arrange, sign_in
 
 # Pages that show a person's or a case's content: one read entry each.
 CASE_CONTENT = {
