@@ -1,7 +1,8 @@
 """A realistic synthetic data set of N cases, written in bulk, for benchmark_scale.
 
-What it writes per case is what the app writes when people work a case: an encrypted Person
-with its blind indexes, the Case, the caseworker's per-case grant (CaseUserObjectPermission),
+What it writes per case is what the app writes when people work a case: a Person with every
+encrypted field sealed to its row (as save() seals it), its blind indexes, search tokens and
+match keys, the Case, the caseworker's per-case grant (CaseUserObjectPermission),
 the stage history (CaseTransition), consent, assessments, the stage's tasks, notes, provider
 referrals, and audit entries (the creates of person and case, and two case-page reads), which
 are sealed into the tamper-evident chain in the same transaction (casework.scale.sealing).
@@ -22,6 +23,7 @@ PostgreSQL run that at least doubles the data set is one transaction (see `gener
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import itertools
 import json
@@ -50,7 +52,7 @@ from django.utils import timezone
 
 from audit import anchors
 from audit.models import ChainLink
-from casework import crypto, roles
+from casework import crypto, name_keys, roles
 from casework.models import (
     Assessment,
     Case,
@@ -60,12 +62,14 @@ from casework.models import (
     Consent,
     Pathway,
     Person,
+    PersonMatchKey,
+    PersonSearchToken,
     Task,
     Team,
     TeamMembership,
 )
 from casework.scale import indexes, sealing, workers
-from casework.scale.bulk import Table, TokenPool
+from casework.scale.bulk import Sealer, Table
 from casework.transitions import STAGE_TASK_KINDS
 from providers.models import Organization, Service
 from referrals.models import ProviderReferral
@@ -286,7 +290,7 @@ def _load_staff(using: str) -> Staff:
     return staff
 
 
-def _ensure_staff(using: str, total_cases: int, pool: TokenPool, now) -> tuple[Staff, int]:
+def _ensure_staff(using: str, total_cases: int, sealer: Sealer, now) -> tuple[Staff, int]:
     """Top the staff up to what `total_cases` needs; returns the staff and how many users were
     added. Teams, users, group memberships and team memberships, with no password (unusable):
     measurements and the load test sign people in by creating their sessions."""
@@ -294,8 +298,8 @@ def _ensure_staff(using: str, total_cases: int, pool: TokenPool, now) -> tuple[S
     staff = _load_staff(using)
     group = _role_ids(using)
     users, user_groups, memberships, teams = [], [], [], []
-    team_table = Table(Team, using, pool)
-    user_table = Table(User, using, pool)
+    team_table = Table(Team, using, sealer)
+    user_table = Table(User, using, sealer)
     if not staff.teams:
         ids = team_table.reserve_ids(TEAMS)
         teams = [{"id": pk, "name": f"Scale team {n + 1:02d}"} for n, pk in enumerate(ids)]
@@ -341,9 +345,9 @@ def _ensure_staff(using: str, total_cases: int, pool: TokenPool, now) -> tuple[S
 
     team_table.write(teams)
     user_table.write(users)
-    groups_table = Table(User.groups.through, using, pool)
+    groups_table = Table(User.groups.through, using, sealer)
     _write_with_ids(groups_table, user_groups)
-    _write_with_ids(Table(TeamMembership, using, pool), memberships)
+    _write_with_ids(Table(TeamMembership, using, sealer), memberships)
     return staff, count
 
 
@@ -418,13 +422,13 @@ class Built:
 class Generator:
     """Builds the rows of each batch of cases; `generate` writes and seals them."""
 
-    def __init__(self, using: str, *, seed: int = 1, pool: TokenPool | None = None):
+    def __init__(self, using: str, *, seed: int = 1, sealer: Sealer | None = None):
         self.using = using
         self.seed = seed
         self.rng = random.Random(seed)
         # COPY text on PostgreSQL, built in the workers; rows for executemany elsewhere.
         self.as_copy_text = connections[using].vendor == "postgresql"
-        self.pool = pool or TokenPool()
+        self.sealer = sealer or Sealer()
         self.now = timezone.now()
         self.tables: dict = {}
         self.view_case = Permission.objects.using(using).get(
@@ -439,12 +443,14 @@ class Generator:
             "caseworker", "stage_entered_at", "opened_at",
         ))
         self._names: dict[tuple[str, str], tuple[str, str]] = {}
-        self._dates: dict[datetime.date, str] = {}
         self._phones: dict[str, str] = {}
+        self._named: dict[tuple[str, str], tuple] = {}
+        self._years: dict[tuple[str, int], set[str]] = {}
+        self._dob_tokens: dict[datetime.date, str] = {}
 
     def table(self, model) -> Table:
         if model not in self.tables:
-            self.tables[model] = Table(model, self.using, self.pool)
+            self.tables[model] = Table(model, self.using, self.sealer)
         return self.tables[model]
 
     def staff(self, staff: Staff, services) -> None:
@@ -491,7 +497,9 @@ class Generator:
 
     # One case and everything that hangs off it.
 
-    def _person(self, pk: int, opened_at) -> dict:
+    def _person(self, batch: _Batch, ids: dict, pk: int, opened_at) -> None:
+        """The person, sealed field by field to its row, with the blind indexes Person.save()
+        derives and the search tokens and match keys sync_person_keys writes after it."""
         rng = self.rng
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         born = datetime.date(1950, 1, 1) + datetime.timedelta(days=rng.randrange(60 * 365))
@@ -501,18 +509,50 @@ class Generator:
             normalised = crypto.normalise_name(first, last)
             self._names[key] = (normalised, crypto.blind_index("name", normalised))
         normalised, name_index = self._names[key]
-        if born not in self._dates:
-            self._dates[born] = self.pool.token(born.isoformat(), spread=1)
-        return {
+        seal = self.table(Person).seal
+        dob = born.isoformat()
+        batch.add(Person, {
             "id": pk, "reference": reference("P", pk),
-            "first_name": self.pool.token(first), "last_name": self.pool.token(last),
-            "date_of_birth": self._dates[born], "phone": self.pool.token(phone, spread=1),
+            "first_name": seal(first, "first_name", pk), "last_name": seal(last, "last_name", pk),
+            "date_of_birth": seal(dob, "date_of_birth", pk), "phone": seal(phone, "phone", pk),
             # The same keyed hashes Person.save() derives (crypto.name_dob_index and friends).
-            "name_dob_index": crypto.blind_index("name+dob", f"{normalised}|{born.isoformat()}"),
+            "name_dob_index": crypto.blind_index("name+dob", f"{normalised}|{dob}"),
             "name_index": name_index,
             "phone_index": self._phone_index(phone),
             "created_at": opened_at,
-        }
+        })
+        tokens, match = self._person_keys(first, last, born)
+        for token in tokens:  # sorted, as sync_person_keys creates them
+            batch.add(PersonSearchToken, {
+                "id": next(ids["search_token"]), "person_id": pk, "token": token,
+            })
+        batch.add(PersonMatchKey, {
+            "id": next(ids["match_key"]), "person_id": pk, "is_alias": False,
+            "first_bloom": match.first_bloom, "last_bloom": match.last_bloom,
+            "nickname": match.nickname, "dob": match.dob,
+        })
+
+    def _person_keys(self, first: str, last: str, born: datetime.date):
+        """What name_keys.person_key_rows gives a person with these names and no alias: the
+        search tokens, sorted, and the match keys. Put together from parts cached by what
+        each depends on: the names (prefix tokens, name blocking codes, blooms, nickname),
+        the surname and year of birth (the year's blocking code: blocking_tokens of the
+        surname alone), and the date of birth. A test compares them with person_key_rows."""
+        named = self._named.get((first, last))
+        if named is None:
+            named = self._named[(first, last)] = (
+                name_keys.name_tokens(first, last)
+                | name_keys.blocking_tokens(first, last, None),
+                name_keys.match_keys(first, last, None),
+            )
+        year = self._years.get((last, born.year))
+        if year is None:
+            year = self._years[(last, born.year)] = name_keys.blocking_tokens("", last, born)
+        dob = self._dob_tokens.get(born)
+        if dob is None:
+            dob = self._dob_tokens[born] = name_keys.dob_token(born)
+        tokens = sorted(named[0] | year | {dob})
+        return tokens, dataclasses.replace(named[1], dob=dob)
 
     def _phone_index(self, phone: str) -> str:
         if phone not in self._phones:
@@ -529,16 +569,18 @@ class Generator:
         span = (now - opened_at) / (len(path) + 1)
         intake = staff.intake[case_id % len(staff.intake)]
         supervisor = staff.supervisors[team]
-        batch.add(Person, self._person(person_id, opened_at))
+        self._person(batch, ids, person_id, opened_at)
         when = opened_at
         for name, source, target in path:
             when = when + span * rng.uniform(0.5, 1.0)
             actor = supervisor if name == "close" else (intake if name == "screen_out"
                                                         else caseworker)
+            pk = next(ids["transition"])
             batch.add(CaseTransition, {
-                "id": next(ids["transition"]), "case_id": case_id, "name": name,
+                "id": pk, "case_id": case_id, "name": name,
                 "source": source, "target": target, "actor_id": actor,
-                "reason": self.pool.token(REASONED.get(name, "")), "at": when,
+                "reason": self.table(CaseTransition).seal(REASONED.get(name, ""), "reason", pk),
+                "at": when,
             })
         closed = stage in Case.CLOSED_STAGES
         case = {
@@ -562,11 +604,13 @@ class Generator:
             })
         if stage == Case.Stage.ASSESSMENT or stage in ASSESSED:
             done = stage in ASSESSED
+            pk = next(ids["assessment"])
             batch.add(Assessment, {
-                "id": next(ids["assessment"]), "case_id": case_id, "version": 1,
+                "id": pk, "case_id": case_id, "version": 1,
                 "instrument_id": None,
                 "risk_level": rng.choice(RISK_LEVELS) if done else "",
-                "needs_summary": self.pool.token(rng.choice(NEEDS)),
+                "needs_summary": self.table(Assessment).seal(rng.choice(NEEDS), "needs_summary",
+                                                             pk),
                 "completed_by_id": caseworker, "created_at": opened_at,
                 "completed_at": when if done else None,
                 "signed_off_by_id": supervisor if done else None,
@@ -574,9 +618,10 @@ class Generator:
             })
         self._tasks(batch, ids, case, caseworker, intake)
         for _ in range(rng.randrange(4)):
+            pk = next(ids["note"])
             batch.add(CaseNote, {
-                "id": next(ids["note"]), "case_id": case_id, "author_id": caseworker,
-                "text": self.pool.token(rng.choice(NOTE_TEXTS)),
+                "id": pk, "case_id": case_id, "author_id": caseworker,
+                "text": self.table(CaseNote).seal(rng.choice(NOTE_TEXTS), "text", pk),
                 "sensitivity": CaseNote.Sensitivity.STANDARD, "amends_id": None,
                 "written_at": opened_at + (now - opened_at) * rng.random(),
             })
@@ -614,7 +659,8 @@ class Generator:
             "status": status, "status_changed_at": when,
             "outcome": ProviderReferral.Outcome.DELIVERED if status == "completed" else "",
             "shared": ",".join(ProviderReferral.DEFAULT_SHARE),
-            "shared_need": self.pool.token(self.rng.choice(NEEDS)),
+            "shared_need": self.table(ProviderReferral).seal(self.rng.choice(NEEDS),
+                                                             "shared_need", pk),
             "sent_by_id": caseworker, "sent_at": when, "started_at": when,
         })
 
@@ -704,13 +750,15 @@ CASE_PAGE_READ = json.dumps({"part": "case page", "relation": "assigned"})
 # Upper bounds of the rows one case can bring, to reserve ids for a batch.
 PER_CASE = {
     "case": (Case, 1), "person": (Person, 1), "grant": (CaseUserObjectPermission, 1),
+    # The longest names here give 21 search tokens (prefixes, date of birth, blocking codes).
+    "search_token": (PersonSearchToken, 24), "match_key": (PersonMatchKey, 1),
     "transition": (CaseTransition, 4), "consent": (Consent, 1), "assessment": (Assessment, 1),
     "task": (Task, 2), "note": (CaseNote, 3), "provider_referral": (ProviderReferral, 1),
     "entry": (LogEntry, 4),
 }
 # Parents before children, so foreign keys hold at every statement.
-WRITE_ORDER = (Person, Case, CaseUserObjectPermission, CaseTransition, Consent, Assessment, Task,
-               CaseNote, ProviderReferral, LogEntry)
+WRITE_ORDER = (Person, PersonSearchToken, PersonMatchKey, Case, CaseUserObjectPermission,
+               CaseTransition, Consent, Assessment, Task, CaseNote, ProviderReferral, LogEntry)
 
 
 @dataclass
@@ -827,7 +875,7 @@ def generate(cases: int, *, using: str = "default", seed: int = 1, batch_size: i
     with transaction.atomic(using=using):
         _ensure_marker(using)
         services = _ensure_directory(using)
-        staff, result.users = _ensure_staff(using, made["cases"] + cases, generator.pool,
+        staff, result.users = _ensure_staff(using, made["cases"] + cases, generator.sealer,
                                             generator.now)
         _record(using, cases=0, people=0, users=result.users)
     generator.staff(staff, services)

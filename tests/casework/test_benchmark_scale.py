@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from audit.models import ChainLink
-from casework import access, crypto, roles
+from casework import access, crypto, name_keys, roles
 from casework.models import (
     Assessment,
     Case,
@@ -21,6 +21,8 @@ from casework.models import (
     CaseTransition,
     CaseUserObjectPermission,
     Person,
+    PersonMatchKey,
+    PersonSearchToken,
     Task,
     TeamMembership,
 )
@@ -65,7 +67,10 @@ def test_names_are_real_ciphertext_that_decrypts_and_the_blind_indexes_match(gen
     with connection.cursor() as cursor:
         cursor.execute("SELECT first_name, last_name FROM casework_person")
         stored = cursor.fetchall()
-    assert all(first.startswith("gAAAA") and last.startswith("gAAAA") for first, last in stored)
+    # Sealed to their own row, as save() seals them: no two rows share a ciphertext.
+    assert all(crypto.parse(first)[1] == crypto.parse(last)[1] == crypto.ROW
+               for first, last in stored)
+    assert len({first for first, _ in stored}) == len(stored)
     for person in Person.objects.all()[:40]:
         assert person.first_name in generate.FIRST_NAMES
         assert person.last_name in generate.LAST_NAMES
@@ -76,6 +81,29 @@ def test_names_are_real_ciphertext_that_decrypts_and_the_blind_indexes_match(gen
         assert person.phone_index == crypto.phone_index(person.phone)
     note = CaseNote.objects.first()
     assert note.text in generate.NOTE_TEXTS
+    assert CaseTransition.objects.first().reason is not None
+    assert Assessment.objects.first().needs_summary in generate.NEEDS
+    assert ProviderReferral.objects.first().shared_need in generate.NEEDS
+    assert Person.objects.first().email == ""  # the default, sealed to the row like the rest
+
+
+def test_search_tokens_and_match_keys_are_those_the_app_keeps(generated):
+    """Each person has the search tokens and match keys sync_person_keys writes on save(), so
+    search and duplicate detection find generated people as they find real ones."""
+    people = list(Person.objects.all())
+    tokens, keys = {}, {}
+    for person_id, token in PersonSearchToken.objects.values_list("person_id", "token"):
+        tokens.setdefault(person_id, set()).add(token)
+    for key in PersonMatchKey.objects.all():
+        keys.setdefault(key.person_id, []).append(
+            (key.is_alias, name_keys.MatchKeys(bytes(key.first_bloom), bytes(key.last_bloom),
+                                               key.nickname, key.dob)))
+    for person in people:
+        expected_tokens, expected_keys = name_keys.person_key_rows(person, [])
+        assert tokens[person.pk] == expected_tokens
+        assert keys[person.pk] == expected_keys
+    assert generated.rows["casework.PersonSearchToken"] == PersonSearchToken.objects.count()
+    assert generated.rows["casework.PersonMatchKey"] == len(people)
 
 
 def test_grants_give_each_caseworker_exactly_their_cases(generated):
