@@ -396,6 +396,8 @@ def _utc_text(value: datetime.datetime) -> str:
 @dataclass
 class _Batch:
     rows: dict = field(default_factory=dict)
+    # COPY lines written directly, for tables of many narrow rows (model -> lines).
+    lines: dict = field(default_factory=dict)
 
     def add(self, model, row: dict) -> None:
         self.rows.setdefault(model, []).append(row)
@@ -444,7 +446,12 @@ class Generator:
         ))
         self._names: dict[tuple[str, str], tuple[str, str]] = {}
         self._phones: dict[str, str] = {}
+        self._token_lines = self.as_copy_text and (
+            self.table(PersonSearchToken).names == ["id", "person_id", "token"]
+        )
         self._named: dict[tuple[str, str], tuple] = {}
+        self._singles: dict[tuple[str, str], tuple] = {}
+        self._forms: dict[str, sealing.EntryForm] = {}
         self._years: dict[tuple[str, int], set[str]] = {}
         self._dob_tokens: dict[datetime.date, str] = {}
 
@@ -484,16 +491,31 @@ class Generator:
                           self._services)
         built = Built(size=spec.size)
         for model in WRITE_ORDER:
+            if model in batch.lines:
+                lines = batch.lines[model]
+                built.counts[model._meta.label] = len(lines)
+                built.payload[model._meta.label] = "".join(lines)
+                continue
             rows = batch.rows.get(model, [])
             built.counts[model._meta.label] = len(rows)
             built.payload[model._meta.label] = (
                 self.table(model).copy_text(rows) if self.as_copy_text else rows
             )
-        built.entries = [
-            sealing.canonical_parts(row, postgres=self.as_copy_text, changes=row.get(MARKED))
-            for row in batch.rows.get(LogEntry, [])
-        ]
+        built.entries = [self.entry_parts(row) for row in batch.rows.get(LogEntry, [])]
         return built
+
+    def entry_parts(self, row: dict) -> tuple[int, bytes, bytes, bytes]:
+        """sealing.canonical_parts of a generated entry, through its kind's EntryForm (made
+        from the first entry of the kind: the columns outside ENTRY_VARYING are the kind's)."""
+        kind, changes = row[FORM]
+        form = self._forms.get(kind)
+        if form is None:
+            template = {"person": self.person_changes, "case": self.case_changes}.get(kind)
+            form = self._forms[kind] = sealing.EntryForm(
+                row, ENTRY_VARYING, postgres=self.as_copy_text,
+                changes=(template.marked, template.markers) if template else None,
+            )
+        return form.fill(row, changes)
 
     # One case and everything that hangs off it.
 
@@ -522,10 +544,18 @@ class Generator:
             "created_at": opened_at,
         })
         tokens, match = self._person_keys(first, last, born)
-        for token in tokens:  # sorted, as sync_person_keys creates them
-            batch.add(PersonSearchToken, {
-                "id": next(ids["search_token"]), "person_id": pk, "token": token,
-            })
+        # Sorted, as sync_person_keys creates them. Some 13 a person: straight to COPY lines
+        # where the columns are (id, person_id, token), as they are today (a token is hex).
+        if self._token_lines:
+            token_ids = ids["search_token"]
+            batch.lines.setdefault(PersonSearchToken, []).extend(
+                [f"{next(token_ids)}\t{pk}\t{token}\n" for token in tokens]
+            )
+        else:
+            for token in tokens:
+                batch.add(PersonSearchToken, {
+                    "id": next(ids["search_token"]), "person_id": pk, "token": token,
+                })
         batch.add(PersonMatchKey, {
             "id": next(ids["match_key"]), "person_id": pk, "is_alias": False,
             "first_bloom": match.first_bloom, "last_bloom": match.last_bloom,
@@ -540,10 +570,12 @@ class Generator:
         surname alone), and the date of birth. A test compares them with person_key_rows."""
         named = self._named.get((first, last))
         if named is None:
+            # name_tokens and the blooms take each name on its own; the nickname is the first
+            # name's. Cached per name, as a data set of 250,000 people meets each pair often.
+            given, family = self._single(first, ""), self._single("", last)
             named = self._named[(first, last)] = (
-                name_keys.name_tokens(first, last)
-                | name_keys.blocking_tokens(first, last, None),
-                name_keys.match_keys(first, last, None),
+                given[0] | family[0] | name_keys.blocking_tokens(first, last, None),
+                dataclasses.replace(given[1], last_bloom=family[1].last_bloom),
             )
         year = self._years.get((last, born.year))
         if year is None:
@@ -553,6 +585,13 @@ class Generator:
             dob = self._dob_tokens[born] = name_keys.dob_token(born)
         tokens = sorted(named[0] | year | {dob})
         return tokens, dataclasses.replace(named[1], dob=dob)
+
+    def _single(self, first: str, last: str):
+        key = (first, last)
+        if key not in self._singles:
+            self._singles[key] = (name_keys.name_tokens(first or last),
+                                  name_keys.match_keys(first, last, None))
+        return self._singles[key]
 
     def _phone_index(self, phone: str) -> str:
         if phone not in self._phones:
@@ -670,10 +709,10 @@ class Generator:
         person_id, opened_at = case["person_id"], case["opened_at"]
         person_ref = reference("P", person_id)
         opened = _utc_text(opened_at)
-        person_changes, person_marked = self.person_changes.fill_marked(
+        person_changes, person_marked = self.person_changes.fill_json(
             id=str(person_id), reference=person_ref
         )
-        case_changes, case_marked = self.case_changes.fill_marked(
+        case_changes, case_marked = self.case_changes.fill_json(
             id=str(case["id"]), reference=case["reference"], pathway=case["pathway"],
             stage=Case.Stage.INTAKE, closure_reason="",  # as opened; later moves are history
             person=str(person_id), team=str(case["team_id"]),
@@ -688,14 +727,16 @@ class Generator:
             "object_pk": str(person_id), "object_id": person_id,
             "object_repr": person_ref, "action": LogEntry.Action.CREATE,
             "changes": person_changes, "actor_id": intake, "cid": cid,
-            "timestamp": opened_at, "additional_data": None, MARKED: person_marked,
+            "timestamp": opened_at, "additional_data": None,
+            FORM: ("person", person_marked),
         })
         batch.add(LogEntry, {
             **common, "id": next(ids["entry"]), "content_type_id": self.case_type,
             "object_pk": str(case["id"]), "object_id": case["id"],
             "object_repr": case["reference"], "action": LogEntry.Action.CREATE,
             "changes": case_changes, "actor_id": intake, "cid": cid,
-            "timestamp": opened_at, "additional_data": None, MARKED: case_marked,
+            "timestamp": opened_at, "additional_data": None,
+            FORM: ("case", case_marked),
         })
         for _ in range(2):
             batch.add(LogEntry, {
@@ -704,7 +745,7 @@ class Generator:
                 "object_repr": case["reference"], "action": LogEntry.Action.ACCESS,
                 "changes": None, "actor_id": caseworker, "cid": secrets.token_hex(16),
                 "timestamp": opened_at + (self.now - opened_at) * self.rng.random(),
-                "additional_data": CASE_PAGE_READ,
+                "additional_data": CASE_PAGE_READ, FORM: ("read", None),
             })
 
 
@@ -731,6 +772,11 @@ class ChangesTemplate:
     def fill(self, **values: str) -> str:
         return self.text % {name: encode_basestring_ascii(value) for name, value in values.items()}
 
+    def fill_json(self, **values: str) -> tuple[str, dict]:
+        """The filled text, and each value's JSON by name (for sealing.EntryForm.fill)."""
+        encoded = {name: encode_basestring_ascii(value) for name, value in values.items()}
+        return self.text % encoded, encoded
+
     def fill_marked(self, **values: str) -> tuple[str, tuple[str, list]]:
         """The filled text, and (the marked document, [(marker, value's JSON)]) for
         sealing.canonical_parts."""
@@ -741,9 +787,11 @@ class ChangesTemplate:
         )
 
 
-# The key under which a create entry's row carries its changes for the canonical form: not a
-# column, so the writes leave it out.
-MARKED = "_changes_marked"
+# The key under which an entry's row carries its kind and, for a create, its changes' values
+# for the canonical form (Generator.entry_parts): not a column, so the writes leave it out.
+FORM = "_form"
+# What differs from one generated entry of a kind to the next; the rest is the kind's own.
+ENTRY_VARYING = ("id", "object_pk", "object_id", "object_repr", "actor_id", "cid", "timestamp")
 CASE_PAGE_READ = json.dumps({"part": "case page", "relation": "assigned"})
 
 
@@ -845,6 +893,14 @@ def _analyze(using: str, *, sessions: int = 2) -> float:
     return sum(spent)
 
 
+def _commit_without_waiting(using: str) -> None:
+    """Let this transaction's commit return before its WAL reaches the disk. A crash may lose
+    the newest batches of a generated data set, never part of one: an asynchronous commit is
+    still atomic, and each batch commits with its marker row."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+
+
 def _own_cpu() -> float:
     """CPU seconds of this process and of its finished workers."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -892,6 +948,8 @@ def generate(cases: int, *, using: str = "default", seed: int = 1, batch_size: i
         result.indexes_set_aside = len(held or ())
         for built in workers.in_order(generator.build, specs, workers=processes):
             with transaction.atomic(using=using):
+                if postgres:
+                    _commit_without_waiting(using)
                 for model in WRITE_ORDER:
                     label = model._meta.label
                     payload = built.payload[label]

@@ -405,3 +405,34 @@ def test_canonical_forms_made_from_the_marked_changes_equal_the_entries_own(db):
             assert sealing.canonical_parts(entry, postgres=postgres, changes=marked) == (
                 sealing.canonical_parts(entry, postgres=postgres)
             )
+
+
+def test_entry_forms_give_each_entry_the_canonical_form_chain_canonical_gives(db):
+    """Each kind of generated entry (person create, case create, case-page read) is made from
+    one canonical form with its varying values left open: the parts are those of the entry's
+    own canonical form, whatever the values hold."""
+    from casework.scale import sealing
+
+    made = generate.Generator("default")
+    made.staff(generate.Staff([1], {1: 2}, {1: [3]}, [4], [5]), [])
+    opened = made.now.replace(microsecond=0)
+    case = {"id": 11, "person_id": 12, "opened_at": opened, "reference": "C-AB12",
+            "pathway": "prevention", "team_id": 1}
+    batch = generate._Batch()
+    made._audit(batch, {"entry": iter(range(100, 110))}, case, 4, 3)
+    rows = batch.rows[LogEntry]
+    assert [row[generate.FORM][0] for row in rows] == ["person", "case", "read", "read"]
+    for postgres in (True, False):
+        made._forms.clear()
+        made.as_copy_text = postgres
+        for row in rows:
+            assert made.entry_parts(row) == sealing.canonical_parts(row, postgres=postgres)
+        for row in rows:  # the forms now exist: other values, awkward ones, go in the same way
+            odd = {**row, "id": row["id"] + 50, "object_repr": 'C-%s "\\ü', "cid": "%(id)s",
+                   "actor_id": None, "timestamp": opened.replace(microsecond=120)}
+            kind, changes = row[generate.FORM]
+            if kind == "person":
+                odd["changes"], values = made.person_changes.fill_json(
+                    id="12", reference='P-%"ü')
+                odd[generate.FORM] = (kind, values)
+            assert made.entry_parts(odd) == sealing.canonical_parts(odd, postgres=postgres)
