@@ -62,6 +62,11 @@ def _plain(item) -> bool:
     return isinstance(item, int) and str(item) == str(int(item))
 
 
+def is_plain(item) -> bool:
+    """Whether str(item) is item's COPY text once nothing in it needs escaping."""
+    return item is not None and _plain(item)
+
+
 def _exact(row) -> str:
     return "\t".join(map(value, row)) + "\n"
 

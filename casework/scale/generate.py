@@ -68,7 +68,7 @@ from casework.models import (
     Team,
     TeamMembership,
 )
-from casework.scale import indexes, sealing, workers
+from casework.scale import copytext, indexes, sealing, workers
 from casework.scale.bulk import Sealer, Table
 from casework.transitions import STAGE_TASK_KINDS
 from providers.models import Organization, Service
@@ -452,6 +452,7 @@ class Generator:
         self._named: dict[tuple[str, str], tuple] = {}
         self._singles: dict[tuple[str, str], tuple] = {}
         self._forms: dict[str, sealing.EntryForm] = {}
+        self._lines: dict[str, tuple] = {}
         self._years: dict[tuple[str, int], set[str]] = {}
         self._dob_tokens: dict[datetime.date, str] = {}
 
@@ -498,11 +499,57 @@ class Generator:
                 continue
             rows = batch.rows.get(model, [])
             built.counts[model._meta.label] = len(rows)
-            built.payload[model._meta.label] = (
-                self.table(model).copy_text(rows) if self.as_copy_text else rows
-            )
+            if not self.as_copy_text:
+                built.payload[model._meta.label] = rows
+            elif model is LogEntry:
+                built.payload[model._meta.label] = self.entry_lines(rows)
+            else:
+                built.payload[model._meta.label] = self.table(model).copy_text(rows)
         built.entries = [self.entry_parts(row) for row in batch.rows.get(LogEntry, [])]
         return built
+
+    def entry_lines(self, rows: list[dict]) -> str:
+        """The entries' COPY text, each line from its kind's line: the kind's constant columns
+        printed once (copytext.value), the varying ones put in by one format. Checked as
+        copytext.rows checks its fast path: a batch with a value that needed escaping, or a
+        NULL among the varying values, goes through Table.copy_text instead."""
+        table = self.table(LogEntry)
+        parts, backslashes = [], 0
+        for row in rows:
+            kind = row[FORM][0]
+            line = self._lines.get(kind)
+            if line is None:
+                line = self._lines[kind] = self._entry_line(table, row)
+            template, names, escapes = line
+            values = tuple([row[name] for name in names])
+            if None in values:
+                return table.copy_text(rows)
+            parts.append(template % values)
+            backslashes += escapes
+        text = "".join(parts)
+        width = len(table.names)
+        if (
+            "\r" in text or text.count("\\") != backslashes
+            or text.count("\n") != len(rows) or text.count("\t") != len(rows) * (width - 1)
+        ):
+            return table.copy_text(rows)
+        return text
+
+    @staticmethod
+    def _entry_line(table: Table, row: dict) -> tuple[str, list[str], int]:
+        """(the line with %s for each varying column, their names, its backslashes)."""
+        varying = set(ENTRY_VARYING) | ({"changes"} if row[FORM][1] is not None else set())
+        names, cells = [], []
+        for name in table.names:
+            if name in varying:
+                if not copytext.is_plain(row[name]):
+                    raise TypeError(f"no plain COPY text for an entry's {name}")
+                names.append(name)
+                cells.append("%s")
+            else:
+                cells.append(copytext.value(row[name]).replace("%", "%%"))
+        line = "\t".join(cells) + "\n"
+        return line, names, line.count("\\")
 
     def entry_parts(self, row: dict) -> tuple[int, bytes, bytes, bytes]:
         """sealing.canonical_parts of a generated entry, through its kind's EntryForm (made

@@ -436,3 +436,22 @@ def test_entry_forms_give_each_entry_the_canonical_form_chain_canonical_gives(db
                     id="12", reference='P-%"ü')
                 odd[generate.FORM] = (kind, values)
             assert made.entry_parts(odd) == sealing.canonical_parts(odd, postgres=postgres)
+
+
+def test_entry_lines_are_the_copy_text_of_the_entries(db):
+    """The entries' COPY lines, made per kind, are what copytext gives their rows; a batch
+    with a value that needs escaping goes the general way, with the same result."""
+    made = generate.Generator("default")
+    made.staff(generate.Staff([1], {1: 2}, {1: [3]}, [4], [5]), [])
+    batch = generate._Batch()
+    for n in range(3):
+        case = {"id": 11 + n, "person_id": 20 + n, "opened_at": made.now, "reference": "C-AB12",
+                "pathway": "prevention", "team_id": 1}
+        made._audit(batch, {"entry": iter(range(100 + 4 * n, 104 + 4 * n))}, case, 4, 3)
+    rows = batch.rows[LogEntry]
+    table = made.table(LogEntry)
+    assert made.entry_lines(rows) == table.copy_text(rows)
+    assert made.entry_lines(rows).count("\n") == 12
+    rows[5]["object_repr"] = "tab\there \\ and 100%"
+    assert made.entry_lines(rows) == table.copy_text(rows)
+    assert "tab\\there \\\\ and 100%" in made.entry_lines(rows)
