@@ -102,7 +102,6 @@ def seal(entries, links, *, using: str) -> int:
     return len(rows)
 
 
-
 class EntryForm:
     """The canonical form of one kind of entry the generator writes, made once by
     chain.canonical (through canonical_parts) with a stand-in for each value that varies from
@@ -113,7 +112,7 @@ class EntryForm:
     stand-ins stood (`_value` and the timestamp's text are what chain.canonical prints for
     them). `changes`, for a create, is the marked document of its ChangesTemplate: its
     markers become placeholders too, filled with the values' JSON (the `changes` argument of
-    `parts`). A test compares the parts with canonical_parts for each kind."""
+    `fill`). A test compares the parts with canonical_parts for each kind."""
 
     _STAMP = datetime.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
 
