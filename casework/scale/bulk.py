@@ -1,16 +1,17 @@
 """Fast writes of whole tables: COPY on PostgreSQL, executemany elsewhere.
 
 Rows are dicts keyed by field attname holding values already as the database stores them
-(encrypted fields as Fernet tokens, JSON as text). A column the caller leaves out gets the
+(encrypted fields sealed to their row, JSON as text). A column the caller leaves out gets the
 field's default, so a column added to a model later is still written as the app would write it.
 Ids are reserved up front, so child rows can point at parents without reading anything back.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime
-import itertools
 import operator
+import os
 
 from django.db import connections
 from django.db.models import Field
@@ -20,40 +21,39 @@ from casework.crypto import EncryptedField
 from casework.scale import copytext
 
 
-class TokenPool:
-    """Fernet tokens for repeated values, so a data set of millions of fields costs seconds.
+class Sealer:
+    """Field values sealed to their rows, as the app's encrypted fields seal them on save().
 
-    The app encrypts every value afresh; here each distinct clear value gets up to `spread`
-    real tokens (each a full encryption under the current key, decryptable like any other)
-    that its rows share in turn. The bytes stored and the cost of reading them are the same.
+    crypto.seal with the key, the key id and the associated data's layout held ready: AES-GCM
+    under the newest key, bound to table, field and primary key (scope "row"). Every value gets
+    its own nonce, so no two rows share a ciphertext, and each decrypts only in its own row and
+    field, like everything the app writes.
     """
 
-    def __init__(self, spread: int = 8):
-        self.spread = spread
-        self._tokens: dict[str, list[str]] = {}
-        self._turns: dict[str, itertools.cycle] = {}  # values that have all their tokens
+    def __init__(self):
+        key = crypto.keyring().newest
+        self._encrypt = key.aead.encrypt
+        self._prefix = f"{crypto.PREFIX}:{key.id}:{crypto.ROW}:"
 
-    def token(self, value: str, spread: int | None = None) -> str:
-        turns = self._turns.get(value)
-        if turns is not None:
-            return next(turns)
-        tokens = self._tokens.setdefault(value, [])
-        tokens.append(crypto.encrypt(value))
-        if len(tokens) >= (spread or self.spread):
-            self._turns[value] = itertools.cycle(tokens)
-        return tokens[-1]
+    def seal(self, text: str, table: str, field: str, pk) -> str:
+        """crypto.seal(text, table=table, field=field, pk=pk)."""
+        nonce = os.urandom(crypto.NONCE_BYTES)
+        body = self._encrypt(nonce, text.encode(), f"{table}|{field}|{pk}".encode())
+        return self._prefix + base64.urlsafe_b64encode(nonce + body).decode()
 
 
 class Table:
     """One model's table: its column order, and how to fill the columns a row leaves out."""
 
-    def __init__(self, model, using: str, pool: TokenPool):
+    def __init__(self, model, using: str, sealer: Sealer):
         self.model = model
         self.using = using
         self.connection = connections[using]
         self.fields: list[Field] = list(model._meta.concrete_fields)
         self.names = [field.attname for field in self.fields]
-        self.pool = pool
+        self.sealer = sealer
+        self.table_name = model._meta.db_table
+        self.pk_name = model._meta.pk.attname
         self._fill = {field.attname: self._filler(field) for field in self.fields}
         self._datetimes = [
             i for i, field in enumerate(self.fields)
@@ -61,17 +61,23 @@ class Table:
         ]
 
     def _filler(self, field: Field):
-        """A callable giving the stored default of a column the generator does not set."""
+        """A callable giving, for a row, the stored default of a column the generator does not
+        set (an encrypted default is sealed to the row, as save() seals it)."""
         if isinstance(field, EncryptedField):
             default = field.get_default()
             if default is None:
-                return lambda: None
+                return lambda row: None
             text = field.to_text(field.to_python(default))
-            return lambda: self.pool.token(text)
+            seal, table, name, pk = self.sealer.seal, self.table_name, field.name, self.pk_name
+            return lambda row: seal(text, table, name, row[pk])
         if callable(field.default):
-            return lambda: field.get_db_prep_save(field.get_default(), self.connection)
+            return lambda row: field.get_db_prep_save(field.get_default(), self.connection)
         value = field.get_db_prep_save(field.get_default(), self.connection)
-        return lambda: value
+        return lambda row: value
+
+    def seal(self, text: str, field: str, pk) -> str:
+        """`text` sealed to row `pk`'s `field` of this table."""
+        return self.sealer.seal(text, self.table_name, field, pk)
 
     def tuples(self, rows: list[dict]) -> list[tuple]:
         """The rows in column order. The generator gives every row of a table the same keys,
@@ -83,7 +89,7 @@ class Table:
             fill = self._fill
             for row in rows:
                 for name in missing:
-                    row[name] = fill[name]()
+                    row[name] = fill[name](row)
         get = operator.itemgetter(*self.names)
         if len(self.names) == 1:
             return [(get(row),) for row in rows]

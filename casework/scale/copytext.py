@@ -1,7 +1,7 @@
 """Rows as PostgreSQL COPY text, built without a connection (in the generator's workers).
 
 The values are those the generator hands to COPY: str, int, bool, None, date, aware datetime,
-Django's choices and psycopg's integer wrappers. Anything else is refused rather than guessed
+bytes, Django's choices and psycopg's integer wrappers. Anything else is refused rather than guessed
 at, so a new column type shows up as an error, not as a wrong value.
 
 Formatting is most of what a worker spends per row, so `rows` takes a fast path: each row goes
@@ -41,6 +41,8 @@ def value(item) -> str:
         return item.isoformat()
     if kind is datetime.date:
         return item.isoformat()
+    if kind is bytes:  # bytea in hex, its backslash escaped for COPY
+        return "\\\\x" + item.hex()
     if isinstance(item, enum.Enum):  # Django's TextChoices and IntegerChoices
         return value(item.value)
     if isinstance(item, int):  # psycopg's Int2/Int4/Int8, which Django's defaults may give
@@ -58,6 +60,11 @@ def _plain(item) -> bool:
     if isinstance(item, enum.Enum):
         return _plain(item.value)
     return isinstance(item, int) and str(item) == str(int(item))
+
+
+def is_plain(item) -> bool:
+    """Whether str(item) is item's COPY text once nothing in it needs escaping."""
+    return item is not None and _plain(item)
 
 
 def _exact(row) -> str:

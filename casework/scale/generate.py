@@ -1,7 +1,8 @@
 """A realistic synthetic data set of N cases, written in bulk, for benchmark_scale.
 
-What it writes per case is what the app writes when people work a case: an encrypted Person
-with its blind indexes, the Case, the caseworker's per-case grant (CaseUserObjectPermission),
+What it writes per case is what the app writes when people work a case: a Person with every
+encrypted field sealed to its row (as save() seals it), its blind indexes, search tokens and
+match keys, the Case, the caseworker's per-case grant (CaseUserObjectPermission),
 the stage history (CaseTransition), consent, assessments, the stage's tasks, notes, provider
 referrals, and audit entries (the creates of person and case, and two case-page reads), which
 are sealed into the tamper-evident chain in the same transaction (casework.scale.sealing).
@@ -22,6 +23,7 @@ PostgreSQL run that at least doubles the data set is one transaction (see `gener
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import itertools
 import json
@@ -50,7 +52,7 @@ from django.utils import timezone
 
 from audit import anchors
 from audit.models import ChainLink
-from casework import crypto, roles
+from casework import crypto, name_keys, roles
 from casework.models import (
     Assessment,
     Case,
@@ -60,12 +62,14 @@ from casework.models import (
     Consent,
     Pathway,
     Person,
+    PersonMatchKey,
+    PersonSearchToken,
     Task,
     Team,
     TeamMembership,
 )
-from casework.scale import indexes, sealing, workers
-from casework.scale.bulk import Table, TokenPool
+from casework.scale import copytext, indexes, sealing, workers
+from casework.scale.bulk import Sealer, Table
 from casework.transitions import STAGE_TASK_KINDS
 from providers.models import Organization, Service
 from referrals.models import ProviderReferral
@@ -286,7 +290,7 @@ def _load_staff(using: str) -> Staff:
     return staff
 
 
-def _ensure_staff(using: str, total_cases: int, pool: TokenPool, now) -> tuple[Staff, int]:
+def _ensure_staff(using: str, total_cases: int, sealer: Sealer, now) -> tuple[Staff, int]:
     """Top the staff up to what `total_cases` needs; returns the staff and how many users were
     added. Teams, users, group memberships and team memberships, with no password (unusable):
     measurements and the load test sign people in by creating their sessions."""
@@ -294,8 +298,8 @@ def _ensure_staff(using: str, total_cases: int, pool: TokenPool, now) -> tuple[S
     staff = _load_staff(using)
     group = _role_ids(using)
     users, user_groups, memberships, teams = [], [], [], []
-    team_table = Table(Team, using, pool)
-    user_table = Table(User, using, pool)
+    team_table = Table(Team, using, sealer)
+    user_table = Table(User, using, sealer)
     if not staff.teams:
         ids = team_table.reserve_ids(TEAMS)
         teams = [{"id": pk, "name": f"Scale team {n + 1:02d}"} for n, pk in enumerate(ids)]
@@ -341,9 +345,9 @@ def _ensure_staff(using: str, total_cases: int, pool: TokenPool, now) -> tuple[S
 
     team_table.write(teams)
     user_table.write(users)
-    groups_table = Table(User.groups.through, using, pool)
+    groups_table = Table(User.groups.through, using, sealer)
     _write_with_ids(groups_table, user_groups)
-    _write_with_ids(Table(TeamMembership, using, pool), memberships)
+    _write_with_ids(Table(TeamMembership, using, sealer), memberships)
     return staff, count
 
 
@@ -392,6 +396,8 @@ def _utc_text(value: datetime.datetime) -> str:
 @dataclass
 class _Batch:
     rows: dict = field(default_factory=dict)
+    # COPY lines written directly, for tables of many narrow rows (model -> lines).
+    lines: dict = field(default_factory=dict)
 
     def add(self, model, row: dict) -> None:
         self.rows.setdefault(model, []).append(row)
@@ -418,13 +424,13 @@ class Built:
 class Generator:
     """Builds the rows of each batch of cases; `generate` writes and seals them."""
 
-    def __init__(self, using: str, *, seed: int = 1, pool: TokenPool | None = None):
+    def __init__(self, using: str, *, seed: int = 1, sealer: Sealer | None = None):
         self.using = using
         self.seed = seed
         self.rng = random.Random(seed)
         # COPY text on PostgreSQL, built in the workers; rows for executemany elsewhere.
         self.as_copy_text = connections[using].vendor == "postgresql"
-        self.pool = pool or TokenPool()
+        self.sealer = sealer or Sealer()
         self.now = timezone.now()
         self.tables: dict = {}
         self.view_case = Permission.objects.using(using).get(
@@ -439,12 +445,20 @@ class Generator:
             "caseworker", "stage_entered_at", "opened_at",
         ))
         self._names: dict[tuple[str, str], tuple[str, str]] = {}
-        self._dates: dict[datetime.date, str] = {}
         self._phones: dict[str, str] = {}
+        self._token_lines = self.as_copy_text and (
+            self.table(PersonSearchToken).names == ["id", "person_id", "token"]
+        )
+        self._named: dict[tuple[str, str], tuple] = {}
+        self._singles: dict[tuple[str, str], tuple] = {}
+        self._forms: dict[str, sealing.EntryForm] = {}
+        self._lines: dict[str, tuple] = {}
+        self._years: dict[tuple[str, int], set[str]] = {}
+        self._dob_tokens: dict[datetime.date, str] = {}
 
     def table(self, model) -> Table:
         if model not in self.tables:
-            self.tables[model] = Table(model, self.using, self.pool)
+            self.tables[model] = Table(model, self.using, self.sealer)
         return self.tables[model]
 
     def staff(self, staff: Staff, services) -> None:
@@ -478,20 +492,83 @@ class Generator:
                           self._services)
         built = Built(size=spec.size)
         for model in WRITE_ORDER:
+            if model in batch.lines:
+                lines = batch.lines[model]
+                built.counts[model._meta.label] = len(lines)
+                built.payload[model._meta.label] = "".join(lines)
+                continue
             rows = batch.rows.get(model, [])
             built.counts[model._meta.label] = len(rows)
-            built.payload[model._meta.label] = (
-                self.table(model).copy_text(rows) if self.as_copy_text else rows
-            )
-        built.entries = [
-            sealing.canonical_parts(row, postgres=self.as_copy_text, changes=row.get(MARKED))
-            for row in batch.rows.get(LogEntry, [])
-        ]
+            if not self.as_copy_text:
+                built.payload[model._meta.label] = rows
+            elif model is LogEntry:
+                built.payload[model._meta.label] = self.entry_lines(rows)
+            else:
+                built.payload[model._meta.label] = self.table(model).copy_text(rows)
+        built.entries = [self.entry_parts(row) for row in batch.rows.get(LogEntry, [])]
         return built
+
+    def entry_lines(self, rows: list[dict]) -> str:
+        """The entries' COPY text, each line from its kind's line: the kind's constant columns
+        printed once (copytext.value), the varying ones put in by one format. Checked as
+        copytext.rows checks its fast path: a batch with a value that needed escaping, or a
+        NULL among the varying values, goes through Table.copy_text instead."""
+        table = self.table(LogEntry)
+        parts, backslashes = [], 0
+        for row in rows:
+            kind = row[FORM][0]
+            line = self._lines.get(kind)
+            if line is None:
+                line = self._lines[kind] = self._entry_line(table, row)
+            template, names, escapes = line
+            values = tuple([row[name] for name in names])
+            if None in values:
+                return table.copy_text(rows)
+            parts.append(template % values)
+            backslashes += escapes
+        text = "".join(parts)
+        width = len(table.names)
+        if (
+            "\r" in text or text.count("\\") != backslashes
+            or text.count("\n") != len(rows) or text.count("\t") != len(rows) * (width - 1)
+        ):
+            return table.copy_text(rows)
+        return text
+
+    @staticmethod
+    def _entry_line(table: Table, row: dict) -> tuple[str, list[str], int]:
+        """(the line with %s for each varying column, their names, its backslashes)."""
+        varying = set(ENTRY_VARYING) | ({"changes"} if row[FORM][1] is not None else set())
+        names, cells = [], []
+        for name in table.names:
+            if name in varying:
+                if not copytext.is_plain(row[name]):
+                    raise TypeError(f"no plain COPY text for an entry's {name}")
+                names.append(name)
+                cells.append("%s")
+            else:
+                cells.append(copytext.value(row[name]).replace("%", "%%"))
+        line = "\t".join(cells) + "\n"
+        return line, names, line.count("\\")
+
+    def entry_parts(self, row: dict) -> tuple[int, bytes, bytes, bytes]:
+        """sealing.canonical_parts of a generated entry, through its kind's EntryForm (made
+        from the first entry of the kind: the columns outside ENTRY_VARYING are the kind's)."""
+        kind, changes = row[FORM]
+        form = self._forms.get(kind)
+        if form is None:
+            template = {"person": self.person_changes, "case": self.case_changes}.get(kind)
+            form = self._forms[kind] = sealing.EntryForm(
+                row, ENTRY_VARYING, postgres=self.as_copy_text,
+                changes=(template.marked, template.markers) if template else None,
+            )
+        return form.fill(row, changes)
 
     # One case and everything that hangs off it.
 
-    def _person(self, pk: int, opened_at) -> dict:
+    def _person(self, batch: _Batch, ids: dict, pk: int, opened_at) -> None:
+        """The person, sealed field by field to its row, with the blind indexes Person.save()
+        derives and the search tokens and match keys sync_person_keys writes after it."""
         rng = self.rng
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         born = datetime.date(1950, 1, 1) + datetime.timedelta(days=rng.randrange(60 * 365))
@@ -501,18 +578,67 @@ class Generator:
             normalised = crypto.normalise_name(first, last)
             self._names[key] = (normalised, crypto.blind_index("name", normalised))
         normalised, name_index = self._names[key]
-        if born not in self._dates:
-            self._dates[born] = self.pool.token(born.isoformat(), spread=1)
-        return {
+        seal = self.table(Person).seal
+        dob = born.isoformat()
+        batch.add(Person, {
             "id": pk, "reference": reference("P", pk),
-            "first_name": self.pool.token(first), "last_name": self.pool.token(last),
-            "date_of_birth": self._dates[born], "phone": self.pool.token(phone, spread=1),
+            "first_name": seal(first, "first_name", pk), "last_name": seal(last, "last_name", pk),
+            "date_of_birth": seal(dob, "date_of_birth", pk), "phone": seal(phone, "phone", pk),
             # The same keyed hashes Person.save() derives (crypto.name_dob_index and friends).
-            "name_dob_index": crypto.blind_index("name+dob", f"{normalised}|{born.isoformat()}"),
+            "name_dob_index": crypto.blind_index("name+dob", f"{normalised}|{dob}"),
             "name_index": name_index,
             "phone_index": self._phone_index(phone),
             "created_at": opened_at,
-        }
+        })
+        tokens, match = self._person_keys(first, last, born)
+        # Sorted, as sync_person_keys creates them. Some 13 a person: straight to COPY lines
+        # where the columns are (id, person_id, token), as they are today (a token is hex).
+        if self._token_lines:
+            token_ids = ids["search_token"]
+            batch.lines.setdefault(PersonSearchToken, []).extend(
+                [f"{next(token_ids)}\t{pk}\t{token}\n" for token in tokens]
+            )
+        else:
+            for token in tokens:
+                batch.add(PersonSearchToken, {
+                    "id": next(ids["search_token"]), "person_id": pk, "token": token,
+                })
+        batch.add(PersonMatchKey, {
+            "id": next(ids["match_key"]), "person_id": pk, "is_alias": False,
+            "first_bloom": match.first_bloom, "last_bloom": match.last_bloom,
+            "nickname": match.nickname, "dob": match.dob,
+        })
+
+    def _person_keys(self, first: str, last: str, born: datetime.date):
+        """What name_keys.person_key_rows gives a person with these names and no alias: the
+        search tokens, sorted, and the match keys. Put together from parts cached by what
+        each depends on: the names (prefix tokens, name blocking codes, blooms, nickname),
+        the surname and year of birth (the year's blocking code: blocking_tokens of the
+        surname alone), and the date of birth. A test compares them with person_key_rows."""
+        named = self._named.get((first, last))
+        if named is None:
+            # name_tokens and the blooms take each name on its own; the nickname is the first
+            # name's. Cached per name, as a data set of 250,000 people meets each pair often.
+            given, family = self._single(first, ""), self._single("", last)
+            named = self._named[(first, last)] = (
+                given[0] | family[0] | name_keys.blocking_tokens(first, last, None),
+                dataclasses.replace(given[1], last_bloom=family[1].last_bloom),
+            )
+        year = self._years.get((last, born.year))
+        if year is None:
+            year = self._years[(last, born.year)] = name_keys.blocking_tokens("", last, born)
+        dob = self._dob_tokens.get(born)
+        if dob is None:
+            dob = self._dob_tokens[born] = name_keys.dob_token(born)
+        tokens = sorted(named[0] | year | {dob})
+        return tokens, dataclasses.replace(named[1], dob=dob)
+
+    def _single(self, first: str, last: str):
+        key = (first, last)
+        if key not in self._singles:
+            self._singles[key] = (name_keys.name_tokens(first or last),
+                                  name_keys.match_keys(first, last, None))
+        return self._singles[key]
 
     def _phone_index(self, phone: str) -> str:
         if phone not in self._phones:
@@ -529,16 +655,18 @@ class Generator:
         span = (now - opened_at) / (len(path) + 1)
         intake = staff.intake[case_id % len(staff.intake)]
         supervisor = staff.supervisors[team]
-        batch.add(Person, self._person(person_id, opened_at))
+        self._person(batch, ids, person_id, opened_at)
         when = opened_at
         for name, source, target in path:
             when = when + span * rng.uniform(0.5, 1.0)
             actor = supervisor if name == "close" else (intake if name == "screen_out"
                                                         else caseworker)
+            pk = next(ids["transition"])
             batch.add(CaseTransition, {
-                "id": next(ids["transition"]), "case_id": case_id, "name": name,
+                "id": pk, "case_id": case_id, "name": name,
                 "source": source, "target": target, "actor_id": actor,
-                "reason": self.pool.token(REASONED.get(name, "")), "at": when,
+                "reason": self.table(CaseTransition).seal(REASONED.get(name, ""), "reason", pk),
+                "at": when,
             })
         closed = stage in Case.CLOSED_STAGES
         case = {
@@ -562,11 +690,13 @@ class Generator:
             })
         if stage == Case.Stage.ASSESSMENT or stage in ASSESSED:
             done = stage in ASSESSED
+            pk = next(ids["assessment"])
             batch.add(Assessment, {
-                "id": next(ids["assessment"]), "case_id": case_id, "version": 1,
+                "id": pk, "case_id": case_id, "version": 1,
                 "instrument_id": None,
                 "risk_level": rng.choice(RISK_LEVELS) if done else "",
-                "needs_summary": self.pool.token(rng.choice(NEEDS)),
+                "needs_summary": self.table(Assessment).seal(rng.choice(NEEDS), "needs_summary",
+                                                             pk),
                 "completed_by_id": caseworker, "created_at": opened_at,
                 "completed_at": when if done else None,
                 "signed_off_by_id": supervisor if done else None,
@@ -574,9 +704,10 @@ class Generator:
             })
         self._tasks(batch, ids, case, caseworker, intake)
         for _ in range(rng.randrange(4)):
+            pk = next(ids["note"])
             batch.add(CaseNote, {
-                "id": next(ids["note"]), "case_id": case_id, "author_id": caseworker,
-                "text": self.pool.token(rng.choice(NOTE_TEXTS)),
+                "id": pk, "case_id": case_id, "author_id": caseworker,
+                "text": self.table(CaseNote).seal(rng.choice(NOTE_TEXTS), "text", pk),
                 "sensitivity": CaseNote.Sensitivity.STANDARD, "amends_id": None,
                 "written_at": opened_at + (now - opened_at) * rng.random(),
             })
@@ -614,7 +745,8 @@ class Generator:
             "status": status, "status_changed_at": when,
             "outcome": ProviderReferral.Outcome.DELIVERED if status == "completed" else "",
             "shared": ",".join(ProviderReferral.DEFAULT_SHARE),
-            "shared_need": self.pool.token(self.rng.choice(NEEDS)),
+            "shared_need": self.table(ProviderReferral).seal(self.rng.choice(NEEDS),
+                                                             "shared_need", pk),
             "sent_by_id": caseworker, "sent_at": when, "started_at": when,
         })
 
@@ -624,10 +756,10 @@ class Generator:
         person_id, opened_at = case["person_id"], case["opened_at"]
         person_ref = reference("P", person_id)
         opened = _utc_text(opened_at)
-        person_changes, person_marked = self.person_changes.fill_marked(
+        person_changes, person_marked = self.person_changes.fill_json(
             id=str(person_id), reference=person_ref
         )
-        case_changes, case_marked = self.case_changes.fill_marked(
+        case_changes, case_marked = self.case_changes.fill_json(
             id=str(case["id"]), reference=case["reference"], pathway=case["pathway"],
             stage=Case.Stage.INTAKE, closure_reason="",  # as opened; later moves are history
             person=str(person_id), team=str(case["team_id"]),
@@ -642,14 +774,16 @@ class Generator:
             "object_pk": str(person_id), "object_id": person_id,
             "object_repr": person_ref, "action": LogEntry.Action.CREATE,
             "changes": person_changes, "actor_id": intake, "cid": cid,
-            "timestamp": opened_at, "additional_data": None, MARKED: person_marked,
+            "timestamp": opened_at, "additional_data": None,
+            FORM: ("person", person_marked),
         })
         batch.add(LogEntry, {
             **common, "id": next(ids["entry"]), "content_type_id": self.case_type,
             "object_pk": str(case["id"]), "object_id": case["id"],
             "object_repr": case["reference"], "action": LogEntry.Action.CREATE,
             "changes": case_changes, "actor_id": intake, "cid": cid,
-            "timestamp": opened_at, "additional_data": None, MARKED: case_marked,
+            "timestamp": opened_at, "additional_data": None,
+            FORM: ("case", case_marked),
         })
         for _ in range(2):
             batch.add(LogEntry, {
@@ -658,7 +792,7 @@ class Generator:
                 "object_repr": case["reference"], "action": LogEntry.Action.ACCESS,
                 "changes": None, "actor_id": caseworker, "cid": secrets.token_hex(16),
                 "timestamp": opened_at + (self.now - opened_at) * self.rng.random(),
-                "additional_data": CASE_PAGE_READ,
+                "additional_data": CASE_PAGE_READ, FORM: ("read", None),
             })
 
 
@@ -685,6 +819,11 @@ class ChangesTemplate:
     def fill(self, **values: str) -> str:
         return self.text % {name: encode_basestring_ascii(value) for name, value in values.items()}
 
+    def fill_json(self, **values: str) -> tuple[str, dict]:
+        """The filled text, and each value's JSON by name (for sealing.EntryForm.fill)."""
+        encoded = {name: encode_basestring_ascii(value) for name, value in values.items()}
+        return self.text % encoded, encoded
+
     def fill_marked(self, **values: str) -> tuple[str, tuple[str, list]]:
         """The filled text, and (the marked document, [(marker, value's JSON)]) for
         sealing.canonical_parts."""
@@ -695,22 +834,26 @@ class ChangesTemplate:
         )
 
 
-# The key under which a create entry's row carries its changes for the canonical form: not a
-# column, so the writes leave it out.
-MARKED = "_changes_marked"
+# The key under which an entry's row carries its kind and, for a create, its changes' values
+# for the canonical form (Generator.entry_parts): not a column, so the writes leave it out.
+FORM = "_form"
+# What differs from one generated entry of a kind to the next; the rest is the kind's own.
+ENTRY_VARYING = ("id", "object_pk", "object_id", "object_repr", "actor_id", "cid", "timestamp")
 CASE_PAGE_READ = json.dumps({"part": "case page", "relation": "assigned"})
 
 
 # Upper bounds of the rows one case can bring, to reserve ids for a batch.
 PER_CASE = {
     "case": (Case, 1), "person": (Person, 1), "grant": (CaseUserObjectPermission, 1),
+    # The longest names here give 21 search tokens (prefixes, date of birth, blocking codes).
+    "search_token": (PersonSearchToken, 24), "match_key": (PersonMatchKey, 1),
     "transition": (CaseTransition, 4), "consent": (Consent, 1), "assessment": (Assessment, 1),
     "task": (Task, 2), "note": (CaseNote, 3), "provider_referral": (ProviderReferral, 1),
     "entry": (LogEntry, 4),
 }
 # Parents before children, so foreign keys hold at every statement.
-WRITE_ORDER = (Person, Case, CaseUserObjectPermission, CaseTransition, Consent, Assessment, Task,
-               CaseNote, ProviderReferral, LogEntry)
+WRITE_ORDER = (Person, PersonSearchToken, PersonMatchKey, Case, CaseUserObjectPermission,
+               CaseTransition, Consent, Assessment, Task, CaseNote, ProviderReferral, LogEntry)
 
 
 @dataclass
@@ -797,6 +940,14 @@ def _analyze(using: str, *, sessions: int = 2) -> float:
     return sum(spent)
 
 
+def _commit_without_waiting(using: str) -> None:
+    """Let this transaction's commit return before its WAL reaches the disk. A crash may lose
+    the newest batches of a generated data set, never part of one: an asynchronous commit is
+    still atomic, and each batch commits with its marker row."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+
+
 def _own_cpu() -> float:
     """CPU seconds of this process and of its finished workers."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -827,7 +978,7 @@ def generate(cases: int, *, using: str = "default", seed: int = 1, batch_size: i
     with transaction.atomic(using=using):
         _ensure_marker(using)
         services = _ensure_directory(using)
-        staff, result.users = _ensure_staff(using, made["cases"] + cases, generator.pool,
+        staff, result.users = _ensure_staff(using, made["cases"] + cases, generator.sealer,
                                             generator.now)
         _record(using, cases=0, people=0, users=result.users)
     generator.staff(staff, services)
@@ -844,6 +995,8 @@ def generate(cases: int, *, using: str = "default", seed: int = 1, batch_size: i
         result.indexes_set_aside = len(held or ())
         for built in workers.in_order(generator.build, specs, workers=processes):
             with transaction.atomic(using=using):
+                if postgres:
+                    _commit_without_waiting(using)
                 for model in WRITE_ORDER:
                     label = model._meta.label
                     payload = built.payload[label]

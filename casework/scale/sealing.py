@@ -101,3 +101,55 @@ def seal(entries, links, *, using: str) -> int:
     heads.update(seq=seq, hash=prev)
     return len(rows)
 
+
+class EntryForm:
+    """The canonical form of one kind of entry the generator writes, made once by
+    chain.canonical (through canonical_parts) with a stand-in for each value that varies from
+    entry to entry, and filled in for each entry by one format per part.
+
+    `sample` is an entry's columns (LogEntry attnames) holding the values every entry of the
+    kind shares; `varying` names the columns that differ, whose JSON goes where their
+    stand-ins stood (`_value` and the timestamp's text are what chain.canonical prints for
+    them). `changes`, for a create, is the marked document of its ChangesTemplate: its
+    markers become placeholders too, filled with the values' JSON (the `changes` argument of
+    `fill`). A test compares the parts with canonical_parts for each kind."""
+
+    _STAMP = datetime.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
+
+    def __init__(self, sample: dict, varying: tuple[str, ...], *, postgres: bool,
+                 changes: tuple[str, dict] | None = None):
+        self.varying = tuple(name for name in varying if name != "timestamp")
+        self.postgres = postgres
+        stand_ins = {name: f"\x01{name}\x01" for name in self.varying}
+        entry = {**sample, **stand_ins, "timestamp": self._STAMP}
+        marked = None
+        if changes is not None:
+            marked = (changes[0], [])  # the markers stay in the text, to be replaced below
+        _, head, middle, tail = canonical_parts(entry, postgres=postgres, changes=marked)
+        places = {chain._value(stand_in): f"%({name})s" for name, stand_in in stand_ins.items()}
+        places[chain._timestamp(stored_timestamp(self._STAMP, postgres=postgres))] = (
+            "%(timestamp)s"
+        )
+        for name, marker in (changes[1] if changes is not None else {}).items():
+            places[marker] = f"%(changes.{name})s"
+        texts = [part.decode().replace("%", "%%") for part in (head, middle, tail)]
+        for stand_in, place in places.items():
+            # Exactly once, or a constant value holds a stand-in's text: refuse the kind.
+            if sum(text.count(stand_in) for text in texts) != 1:
+                raise ValueError(f"{place} does not occur once in the entry's canonical form")
+            texts = [text.replace(stand_in, place) for text in texts]
+        self.parts = texts
+
+    def fill(self, entry: dict, changes: dict | None = None) -> tuple[int, bytes, bytes, bytes]:
+        """canonical_parts(entry) for an entry of this kind; `changes` maps each marker's
+        name to its value's JSON text (ChangesTemplate.fill_json)."""
+        values = {name: chain._value(entry[name]) for name in self.varying}
+        values["timestamp"] = chain._timestamp(
+            stored_timestamp(entry["timestamp"], postgres=self.postgres)
+        )
+        if changes:
+            for name, text in changes.items():
+                values[f"changes.{name}"] = text
+        head, middle, tail = self.parts
+        return (entry["id"], (head % values).encode(), (middle % values).encode(),
+                (tail % values).encode())

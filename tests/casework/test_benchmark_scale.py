@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from audit.models import ChainLink
-from casework import access, crypto, roles
+from casework import access, crypto, name_keys, roles
 from casework.models import (
     Assessment,
     Case,
@@ -21,6 +21,8 @@ from casework.models import (
     CaseTransition,
     CaseUserObjectPermission,
     Person,
+    PersonMatchKey,
+    PersonSearchToken,
     Task,
     TeamMembership,
 )
@@ -65,7 +67,10 @@ def test_names_are_real_ciphertext_that_decrypts_and_the_blind_indexes_match(gen
     with connection.cursor() as cursor:
         cursor.execute("SELECT first_name, last_name FROM casework_person")
         stored = cursor.fetchall()
-    assert all(first.startswith("gAAAA") and last.startswith("gAAAA") for first, last in stored)
+    # Sealed to their own row, as save() seals them: no two rows share a ciphertext.
+    assert all(crypto.parse(first)[1] == crypto.parse(last)[1] == crypto.ROW
+               for first, last in stored)
+    assert len({first for first, _ in stored}) == len(stored)
     for person in Person.objects.all()[:40]:
         assert person.first_name in generate.FIRST_NAMES
         assert person.last_name in generate.LAST_NAMES
@@ -76,6 +81,29 @@ def test_names_are_real_ciphertext_that_decrypts_and_the_blind_indexes_match(gen
         assert person.phone_index == crypto.phone_index(person.phone)
     note = CaseNote.objects.first()
     assert note.text in generate.NOTE_TEXTS
+    assert CaseTransition.objects.first().reason is not None
+    assert Assessment.objects.first().needs_summary in generate.NEEDS
+    assert ProviderReferral.objects.first().shared_need in generate.NEEDS
+    assert Person.objects.first().email == ""  # the default, sealed to the row like the rest
+
+
+def test_search_tokens_and_match_keys_are_those_the_app_keeps(generated):
+    """Each person has the search tokens and match keys sync_person_keys writes on save(), so
+    search and duplicate detection find generated people as they find real ones."""
+    people = list(Person.objects.all())
+    tokens, keys = {}, {}
+    for person_id, token in PersonSearchToken.objects.values_list("person_id", "token"):
+        tokens.setdefault(person_id, set()).add(token)
+    for key in PersonMatchKey.objects.all():
+        keys.setdefault(key.person_id, []).append(
+            (key.is_alias, name_keys.MatchKeys(bytes(key.first_bloom), bytes(key.last_bloom),
+                                               key.nickname, key.dob)))
+    for person in people:
+        expected_tokens, expected_keys = name_keys.person_key_rows(person, [])
+        assert tokens[person.pk] == expected_tokens
+        assert keys[person.pk] == expected_keys
+    assert generated.rows["casework.PersonSearchToken"] == PersonSearchToken.objects.count()
+    assert generated.rows["casework.PersonMatchKey"] == len(people)
 
 
 def test_grants_give_each_caseworker_exactly_their_cases(generated):
@@ -377,3 +405,53 @@ def test_canonical_forms_made_from_the_marked_changes_equal_the_entries_own(db):
             assert sealing.canonical_parts(entry, postgres=postgres, changes=marked) == (
                 sealing.canonical_parts(entry, postgres=postgres)
             )
+
+
+def test_entry_forms_give_each_entry_the_canonical_form_chain_canonical_gives(db):
+    """Each kind of generated entry (person create, case create, case-page read) is made from
+    one canonical form with its varying values left open: the parts are those of the entry's
+    own canonical form, whatever the values hold."""
+    from casework.scale import sealing
+
+    made = generate.Generator("default")
+    made.staff(generate.Staff([1], {1: 2}, {1: [3]}, [4], [5]), [])
+    opened = made.now.replace(microsecond=0)
+    case = {"id": 11, "person_id": 12, "opened_at": opened, "reference": "C-AB12",
+            "pathway": "prevention", "team_id": 1}
+    batch = generate._Batch()
+    made._audit(batch, {"entry": iter(range(100, 110))}, case, 4, 3)
+    rows = batch.rows[LogEntry]
+    assert [row[generate.FORM][0] for row in rows] == ["person", "case", "read", "read"]
+    for postgres in (True, False):
+        made._forms.clear()
+        made.as_copy_text = postgres
+        for row in rows:
+            assert made.entry_parts(row) == sealing.canonical_parts(row, postgres=postgres)
+        for row in rows:  # the forms now exist: other values, awkward ones, go in the same way
+            odd = {**row, "id": row["id"] + 50, "object_repr": 'C-%s "\\ü', "cid": "%(id)s",
+                   "actor_id": None, "timestamp": opened.replace(microsecond=120)}
+            kind, changes = row[generate.FORM]
+            if kind == "person":
+                odd["changes"], values = made.person_changes.fill_json(
+                    id="12", reference='P-%"ü')
+                odd[generate.FORM] = (kind, values)
+            assert made.entry_parts(odd) == sealing.canonical_parts(odd, postgres=postgres)
+
+
+def test_entry_lines_are_the_copy_text_of_the_entries(db):
+    """The entries' COPY lines, made per kind, are what copytext gives their rows; a batch
+    with a value that needs escaping goes the general way, with the same result."""
+    made = generate.Generator("default")
+    made.staff(generate.Staff([1], {1: 2}, {1: [3]}, [4], [5]), [])
+    batch = generate._Batch()
+    for n in range(3):
+        case = {"id": 11 + n, "person_id": 20 + n, "opened_at": made.now, "reference": "C-AB12",
+                "pathway": "prevention", "team_id": 1}
+        made._audit(batch, {"entry": iter(range(100 + 4 * n, 104 + 4 * n))}, case, 4, 3)
+    rows = batch.rows[LogEntry]
+    table = made.table(LogEntry)
+    assert made.entry_lines(rows) == table.copy_text(rows)
+    assert made.entry_lines(rows).count("\n") == 12
+    rows[5]["object_repr"] = "tab\there \\ and 100%"
+    assert made.entry_lines(rows) == table.copy_text(rows)
+    assert "tab\\there \\\\ and 100%" in made.entry_lines(rows)
