@@ -674,14 +674,10 @@ def can_use_mdt(user) -> bool:
     return roles.has(user, roles.MDT, roles.SUPERVISOR)
 
 
-# Retention, legal holds and erasure (privacy/holds.py, privacy/erasure.py) ---------------------
+# People's requests about their data and legal holds (privacy/) -------------------------------
 
 
-def can_handle_legal_holds(user) -> bool:
-    """Privacy officers place, confirm and lift holds; each step needs a second one."""
-    return roles.has(user, roles.PRIVACY_OFFICER)
-
-
-def can_handle_erasure(user) -> bool:
-    """Privacy officers record erasure requests and, a second one, decide them."""
+def can_handle_privacy_requests(user) -> bool:
+    """Privacy officers: subject access, erasure requests and legal holds, each decision taken
+    by a second one (privacy/holds.py, privacy/erasure.py, privacy/subject_access/)."""
     return roles.has(user, roles.PRIVACY_OFFICER)

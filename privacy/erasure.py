@@ -36,7 +36,7 @@ class ErasureRefused(Refused):
 
 
 def _require_officer(actor) -> None:
-    if not access.can_handle_erasure(actor):
+    if not access.can_handle_privacy_requests(actor):
         raise PermissionDenied
 
 

@@ -33,7 +33,7 @@ SECOND_PERSON = _("A second privacy officer must do this: you took the previous 
 
 
 def _require_officer(actor) -> None:
-    if not access.can_handle_legal_holds(actor):
+    if not access.can_handle_privacy_requests(actor):
         raise PermissionDenied
 
 

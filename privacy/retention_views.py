@@ -21,7 +21,7 @@ from privacy.retention_models import ErasureRequest, LegalHold
 
 
 def _require_officer(request) -> None:
-    if not access.can_handle_legal_holds(request.user):
+    if not access.can_handle_privacy_requests(request.user):
         raise Http404
 
 
@@ -110,7 +110,7 @@ def _erasures_page(request, form=None, *, decision_form=None, errors=(), status=
 @submissions.once
 def privacy_erasures(request):
     """Erasure requests and their decisions, and the form to record one."""
-    if not access.can_handle_erasure(request.user):
+    if not access.can_handle_privacy_requests(request.user):
         raise Http404
     if request.method != "POST":
         return _erasures_page(request)
@@ -131,7 +131,7 @@ def privacy_erasures(request):
 @require_POST
 @require_recent_second_factor
 def privacy_erasure_decide(request, pk):
-    if not access.can_handle_erasure(request.user):
+    if not access.can_handle_privacy_requests(request.user):
         raise Http404
     made = get_object_or_404(ErasureRequest, pk=pk)
     form = ErasureDecisionForm(request.POST)

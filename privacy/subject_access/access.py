@@ -13,13 +13,12 @@ from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
 
-from casework import roles
+from casework import access
 from casework.models import Case
 from privacy.subject_access.models import SubjectAccessRequest
 
-
-def can_handle_subject_access(user) -> bool:
-    return roles.has(user, roles.PRIVACY_OFFICER)
+# The one rule for every privacy officer's page (casework.access).
+can_handle_subject_access = access.can_handle_privacy_requests
 
 
 def require_privacy_officer(user) -> None:

@@ -1,6 +1,6 @@
 """Access-matrix rows for legal holds, erasure requests and the retention schedule (privacy/).
 
-Policy (casework.access.can_handle_legal_holds, can_handle_erasure): these pages are the privacy
+Policy (casework.access.can_handle_privacy_requests): these pages are the privacy
 officer's (priya); everyone else gets 404, anonymous is sent to sign in. The steps a second
 officer takes act on a hold or a request another officer (made here) started. The pages show
 references and the officers' own reasons, never a person's details.
