@@ -634,29 +634,30 @@ def task_owners(case: Case) -> list:
 CASE_PAGE_ROWS = 20
 
 
-def _newest(rows: QuerySet, limit: int | None) -> QuerySet:
+def newest(rows: QuerySet, limit: int | None) -> QuerySet:
+    """The first `limit` of `rows` (already ordered newest first), or all of them."""
     return rows if limit is None else rows[:limit]
 
 
 # The case page's reads, each compiled to SQL once per connection (casework.compiled): they run
 # on every case page, and compiling them cost more than running them. Each takes the case's id.
-_PLANS = CompiledQuery(lambda case_id, *, limit: _newest(
+_PLANS = CompiledQuery(lambda case_id, *, limit: newest(
     ServicePlan.objects.filter(case_id=case_id).select_related("created_by", "approved_by"),
     limit))
-_ASSESSMENTS = CompiledQuery(lambda case_id, *, limit: _newest(
+_ASSESSMENTS = CompiledQuery(lambda case_id, *, limit: newest(
     Assessment.objects.filter(case_id=case_id).select_related("completed_by", "signed_off_by"),
     limit))
-_TRANSITIONS = CompiledQuery(lambda case_id, *, limit: _newest(
+_TRANSITIONS = CompiledQuery(lambda case_id, *, limit: newest(
     CaseTransition.objects.filter(case_id=case_id).select_related("actor").order_by("-at", "-pk"),
     limit))
-_FOLLOW_UPS = CompiledQuery(lambda case_id, *, limit: _newest(
+_FOLLOW_UPS = CompiledQuery(lambda case_id, *, limit: newest(
     FollowUp.objects.filter(case_id=case_id).select_related("recorded_by")
     .annotate(at=Coalesce("recorded_at", "created_at")).order_by("-at", "-pk"), limit))
 # A scheduled contact's task is the contact's own entry: not listed twice.
-_TASKS = CompiledQuery(lambda case_id, *, limit: _newest(
+_TASKS = CompiledQuery(lambda case_id, *, limit: newest(
     Task.objects.filter(case_id=case_id, follow_up__isnull=True).select_related("owner")
     .annotate(at=Coalesce("done_at", "created_at")).order_by("-at", "-pk"), limit))
-_TRANSFERS = CompiledQuery(lambda case_id, *, limit: _newest(
+_TRANSFERS = CompiledQuery(lambda case_id, *, limit: newest(
     Transfer.objects.filter(case_id=case_id).select_related(
         "from_team", "to_team", "requested_by", "decided_by", "assigned_to")
     .order_by("-requested_at", "-pk"), limit))
@@ -771,7 +772,7 @@ def case_timeline(case: Case, viewer, *, limit: int | None = None, plans=None,
     for task in _TASKS(case.pk, limit=limit, known_related=own):
         entries.append(TimelineEntry(at=task.at, kind="task", item=task))
     if assessments is None:
-        assessments = _newest(
+        assessments = newest(
             case.assessments.filter(completed_at__isnull=False)
             .select_related("completed_by", "signed_off_by")
             .order_by("-completed_at", "-pk"), limit,
@@ -872,7 +873,7 @@ def timeline_rows(pages: int) -> int:
 
 def _visible_notes_with_addenda(case_id, *, limit, hide_restricted):
     notes = access.restrict_notes(CaseNote.objects.filter(case_id=case_id), hide_restricted)
-    originals = _newest(notes.filter(amends__isnull=True).order_by("-written_at", "-pk"), limit)
+    originals = newest(notes.filter(amends__isnull=True).order_by("-written_at", "-pk"), limit)
     shown = originals.values("pk")
     return notes.filter(Q(pk__in=shown) | Q(amends_id__in=shown)).select_related("author")
 

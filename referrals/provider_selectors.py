@@ -117,14 +117,10 @@ def case_rows(case, *, now=None, limit: int | None = None) -> list[Row]:
                  provider=False)
 
 
-def _newest_referrals(case_id, *, limit):
-    referrals = ProviderReferral.objects.filter(case_id=case_id).select_related(
-        "service", "organization").only(*LIST_COLUMNS).order_by("-sent_at", "-pk")
-    return referrals if limit is None else referrals[:limit]
-
-
 # Read on every case page: compiled once per connection (casework.compiled).
-_CASE_REFERRALS = CompiledQuery(_newest_referrals)
+_CASE_REFERRALS = CompiledQuery(lambda case_id, *, limit: case_selectors.newest(
+    ProviderReferral.objects.filter(case_id=case_id).select_related("service", "organization")
+    .only(*LIST_COLUMNS).order_by("-sent_at", "-pk"), limit))
 
 
 # The case page lists this many provider referrals, newest first; the rest are on the
@@ -132,14 +128,10 @@ _CASE_REFERRALS = CompiledQuery(_newest_referrals)
 CASE_ROWS_SHOWN = 20
 
 
-def _newest_events(case_id, *, limit):
-    events = ProviderReferralEvent.objects.filter(case_id=case_id).select_related(
-        "actor", "referral__service__organization").order_by("-at", "-pk")
-    return events if limit is None else events[:limit]
-
-
 # Read on every case page: compiled once per connection (casework.compiled).
-_REFERRAL_EVENTS = CompiledQuery(_newest_events)
+_REFERRAL_EVENTS = CompiledQuery(lambda case_id, *, limit: case_selectors.newest(
+    ProviderReferralEvent.objects.filter(case_id=case_id)
+    .select_related("actor", "referral__service__organization").order_by("-at", "-pk"), limit))
 
 
 def provider_referral_timeline(case, viewer, limit=None) -> list:

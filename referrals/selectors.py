@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework import access
 from casework.compiled import CompiledQuery
-from casework.selectors import TimelineEntry
+from casework.selectors import TimelineEntry, newest
 from referrals import conf, matching, workflow
 from referrals.models import BiasIncident, Referral, ScreeningDecision
 
@@ -155,14 +155,10 @@ def referral_page(referral: Referral, user) -> dict:
     }
 
 
-def _newest_decisions(case_id, *, limit):
-    decisions = ScreeningDecision.objects.filter(case_id=case_id).select_related(
-        "actor", "referral").order_by("-at", "-pk")
-    return decisions if limit is None else decisions[:limit]
-
-
 # Read on every case page: compiled once per connection (casework.compiled).
-_SCREENING_DECISIONS = CompiledQuery(_newest_decisions)
+_SCREENING_DECISIONS = CompiledQuery(lambda case_id, *, limit: newest(
+    ScreeningDecision.objects.filter(case_id=case_id).select_related("actor", "referral")
+    .order_by("-at", "-pk"), limit))
 
 
 def screening_timeline(case, viewer, limit=None) -> list:
