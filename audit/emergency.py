@@ -10,8 +10,9 @@ from casework.crypto import EncryptedTextField
 
 
 class EmergencyAccessQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(expires_at__gt=timezone.now())
+    def active(self, at=None):
+        """In force now, or at the instant `at`."""
+        return self.filter(expires_at__gt=at or timezone.now())
 
     def awaiting_review(self):
         return self.filter(reviewed_at__isnull=True)

@@ -21,11 +21,14 @@ Anything out of reach is a 404.
 
 
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
+from django.utils import timezone
 
 from audit import access_log
 from audit.emergency import EmergencyAccess
 from casework import roles
+from casework.compiled import CompiledQuery, CompiledSubquery
 from casework.models import (
     Case,
     CaseNote,
@@ -63,28 +66,31 @@ def supervised_team_ids(user) -> QuerySet:
     ).values("team_id")
 
 
-def granted_case_ids(user) -> QuerySet:
+def granted_case_ids(user_id: int) -> QuerySet:
     return CaseUserObjectPermission.objects.filter(
-        user=user, permission__codename=VIEW_CASE
+        user_id=user_id, permission__codename=VIEW_CASE
     ).values("content_object_id")
 
 
-def visible_case_ids(user) -> QuerySet | None:
+def emergency_case_ids(user_id: int, at) -> QuerySet:
+    """Cases opened through break-glass whose time has not run out at `at` (audit.breakglass)."""
+    return EmergencyAccess.objects.active(at).filter(user_id=user_id).values("case_id")
+
+
+def visible_case_ids(user) -> RawSQL | None:
     """The ids of the cases `user` may see: a UNION of one indexed id set per relationship.
 
     A UNION rather than an OR of `pk IN (...)` filters: PostgreSQL can only answer an OR of
     subqueries by testing every row of the case table (a sequential scan, 31 ms at 250,000
     cases), while each arm of the UNION is an index lookup bounded by its own answer, so the
-    cost follows the caseload, not the table. None when the user has no case role at all.
+    cost follows the caseload, not the table. Its SQL is made once per connection and shape of
+    reach (it is on every case request). None when the user has no case role at all.
     """
     reach = _reach(user)
-    if not reach:
+    if reach is None:
         return None
-    first, *others = [
-        Case.objects.filter(condition).values("pk") if ids is None else ids
-        for condition, ids in reach
-    ]
-    return first.union(*others)
+    values, shape = reach
+    return _VISIBLE_IDS(*values, **shape)
 
 
 def visible_cases(user) -> QuerySet:
@@ -100,34 +106,57 @@ def visible_case_arms(user) -> list[Q]:
     arms first, since they can hold whole teams or the whole intake stage. A long list reads
     its page from each arm's own index and merges them (casework.selectors.caseload_page);
     empty when the user has no case role at all."""
-    return [condition for condition, _ in _reach(user)]
+    reach = _reach(user)
+    if reach is None:
+        return []
+    values, shape = reach
+    return [condition for condition, _ in _arms(*values, **shape)]
 
 
-def _reach(user) -> list[tuple[Q, QuerySet | None]]:
-    """Each relationship through which `user` reaches cases, widest first: as a condition on
-    the case table, and as the id set the UNION reads where one exists without the case table
-    (None: read the case table with the condition). Empty without a case role."""
+def _reach(user) -> tuple[tuple, dict] | None:
+    """What decides `user`'s reach, as the values and the shape _arms takes: their id, the
+    instant (break-glass runs out), the teams they supervise, whether they screen at intake.
+    None without a case role."""
     held = roles.of(user)
     if not held & roles.CASE_STAFF:
-        return []
-    reach = []
-    if roles.SUPERVISOR in held:
-        reach.append((Q(team_id__in=sorted(supervised_team_id_set(user))), None))
-    if roles.INTAKE in held:
-        reach.append((SCREENING, None))
-    for ids in (granted_case_ids(user).order_by(), emergency_case_ids(user).order_by()):
-        reach.append((Q(pk__in=ids), ids))
-    return reach
+        return None
+    teams = sorted(supervised_team_id_set(user)) if roles.SUPERVISOR in held else []
+    return (user.pk, timezone.now(), *teams), {"teams": len(teams),
+                                                "intake": roles.INTAKE in held}
+
+
+def _arms(user_id, now, *teams, intake: bool, **_shape) -> list[tuple[Q, QuerySet | None]]:
+    """Each relationship through which a user reaches cases, widest first: as a condition on
+    the case table, and as the id set the UNION reads where one exists without the case table
+    (None: read the case table with the condition)."""
+    arms = []
+    if teams:
+        arms.append((Q(team_id__in=teams), None))
+    if intake:
+        arms.append((SCREENING, None))
+    for ids in (granted_case_ids(user_id).order_by(), emergency_case_ids(user_id, now).order_by()):
+        arms.append((Q(pk__in=ids), ids))
+    return arms
+
+
+def _union_of_arms(*values, **shape) -> QuerySet:
+    first, *others = [
+        Case.objects.filter(condition).order_by().values("pk") if ids is None else ids
+        for condition, ids in _arms(*values, **shape)
+    ]
+    return first.union(*others)
+
+
+_VISIBLE_IDS = CompiledSubquery(_union_of_arms)
+# The case a request names, if it is in reach: every case request starts here.
+_CASE_IN_REACH = CompiledQuery(lambda reference, *values, **shape: Case.objects.filter(
+    pk__in=_union_of_arms(*values, **shape), reference=reference,
+).select_related("person", "team", "caseworker")[:1])
 
 
 def reaches_widely(user) -> bool:
     """Whether `user`'s reach takes in whole teams or the whole intake stage."""
     return bool(roles.of(user) & {roles.SUPERVISOR, roles.INTAKE})
-
-
-def emergency_case_ids(user) -> QuerySet:
-    """Cases opened through break-glass whose time has not run out (audit.breakglass)."""
-    return EmergencyAccess.objects.active().filter(user=user).values("case_id")
 
 
 def relation_to_case(user, case: Case) -> str:
@@ -144,12 +173,11 @@ def relation_to_case(user, case: Case) -> str:
 
 def access_case(user, reference: str, *, for_write: bool = False) -> Case:
     """Return the case if `user` may see it (and change it, with `for_write`), else raise 404."""
-    case = (
-        visible_cases(user)
-        .select_related("person", "team", "caseworker")
-        .filter(reference=reference)
-        .first()
-    )
+    reach = _reach(user)
+    if reach is None:
+        raise Http404
+    values, shape = reach
+    case = next(iter(_CASE_IN_REACH(reference, *values, **shape)), None)
     if case is None:
         raise Http404
     if for_write and not can_edit_case(user, case):

@@ -10,20 +10,50 @@ PostgreSQL's prepared statements are reused too.
 
 Rules for a query built here: its values come only from the placeholders it is given (nothing
 read from settings, the clock or the database at build time), and it is only ever evaluated
-whole: a run returns a list, never a QuerySet that could be chained into other SQL.
+whole: a run returns a list, never a QuerySet that could be chained into other SQL. A
+`CompiledSubquery` is the same for an id set that other queries filter by: a run returns the
+SQL, with its values bound, as an expression (`pk__in=...`).
+
+Values are integers, strings and aware datetimes; each gets a placeholder of its own type, and a
+datetime is matched and bound in the form the database driver is given it.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
-# Placeholder values: integers that fit every integer column (Django drops a lookup whose value
-# a column could not hold), far beyond any id or count this system reaches, each different.
-_PLACEHOLDERS = tuple(2_147_000_001 + i for i in range(8))
+# Placeholder values, each different: integers that fit every integer column (Django drops a
+# lookup whose value a column could not hold), far beyond any id or count this system reaches;
+# strings no one types; instants centuries away.
+_SLOTS = 32
+_PLACEHOLDERS = {
+    int: tuple(2_147_000_001 + i for i in range(_SLOTS)),
+    str: tuple(f"compiled-placeholder-{i}" for i in range(_SLOTS)),
+    datetime.datetime: tuple(datetime.datetime(2999, 12, 31, 23, 59, i, tzinfo=datetime.UTC)
+                             for i in range(_SLOTS)),
+}
+
+
+def _kinds(values) -> tuple[type, ...]:
+    def kind(value):
+        for candidate in _PLACEHOLDERS:
+            if isinstance(value, candidate):
+                return candidate
+        raise TypeError(f"a compiled query takes no value of type {type(value).__name__}")
+    return tuple(kind(value) for value in values)
+
+
+def _bindable(value, connection):
+    """A value as Django hands it to the driver (a datetime is adapted; the rest as they are)."""
+    if isinstance(value, datetime.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
 
 
 class CompiledQuery:
@@ -39,21 +69,42 @@ class CompiledQuery:
         """The rows, as the QuerySet would give them. `known_related`: {relation field name:
         model instance} for an instance the rows point to that the caller already holds (as
         `case.transitions` knows its case), so reading it back costs no query."""
-        connection = connections[using]
-        cache = connection.__dict__.setdefault("_casework_compiled", {})
-        key = (self, *sorted(shape.items()))
-        prepared = cache.get(key)
-        if prepared is None:
-            prepared = cache[key] = _Prepared(self._build, len(values), shape, using)
-        return prepared.run(values, known_related or {})
+        return _prepared(self, values, shape, using).run(values, known_related or {})
+
+
+class CompiledSubquery:
+    """An id set compiled once per connection and shape, as CompiledQuery: calling it with the
+    values gives an expression for `field__in=` whose SQL is made once (the build returns a
+    QuerySet of one column, with no ordering)."""
+
+    def __init__(self, build: Callable[..., QuerySet]):
+        self._build = build
+
+    def __call__(self, *values, using: str = DEFAULT_DB_ALIAS, **shape) -> RawSQL:
+        # The SQL is what Django compiled from the QuerySet; every value is a parameter.
+        return RawSQL(*_prepared(self, values, shape, using).bound(values))  # noqa: S611
+
+
+def _prepared(query, values, shape: dict, using: str) -> _Prepared:
+    connection = connections[using]
+    cache = connection.__dict__.setdefault("_casework_compiled", {})
+    kinds = _kinds(values)
+    key = (query, kinds, *sorted(shape.items()))
+    prepared = cache.get(key)
+    if prepared is None:
+        if len(values) > _SLOTS:
+            raise ValueError(f"a compiled query takes at most {_SLOTS} values")
+        prepared = cache[key] = _Prepared(query._build, kinds, shape, using)
+    return prepared
 
 
 class _Prepared:
     """One connection's compiled form of a query: its SQL, where each value goes in its
     parameters, and a compiler that hands out that SQL instead of compiling again."""
 
-    def __init__(self, build, arity: int, shape: dict, using: str):
-        placeholders = _PLACEHOLDERS[:arity]
+    def __init__(self, build, kinds: tuple[type, ...], shape: dict, using: str):
+        self.connection = connections[using]
+        placeholders = [_PLACEHOLDERS[kind][i] for i, kind in enumerate(kinds)]
         self.queryset = build(*placeholders, **shape).using(using)
         compiler = self.queryset.query.get_compiler(using=using)
         try:
@@ -61,9 +112,10 @@ class _Prepared:
         except EmptyResultSet as error:
             raise ValueError("a placeholder is out of range for the column it is compared with, "
                              "or the query can never match") from error
-        self.slots = [(i, placeholders.index(p) if p in placeholders else None)
+        bound = [_bindable(p, self.connection) for p in placeholders]
+        self.slots = [(i, bound.index(p) if p in bound else None)
                       for i, p in enumerate(params)]
-        missing = set(range(arity)) - {slot for _, slot in self.slots}
+        missing = set(range(len(kinds))) - {slot for _, slot in self.slots}
         if missing:
             raise ValueError(f"values {sorted(missing)} do not reach the SQL as parameters")
         self.sql, self.params = sql, list(params)
@@ -74,12 +126,16 @@ class _Prepared:
     def _as_sql(self, *args, **kwargs):
         return self.sql, self.current
 
-    def run(self, values, known_related: dict) -> list:
+    def bound(self, values) -> tuple[str, tuple]:
+        """The SQL and its parameters with `values` in the placeholders' places."""
         params = list(self.params)
         for position, slot in self.slots:
             if slot is not None:
-                params[position] = values[slot]
-        self.current = tuple(params)
+                params[position] = _bindable(values[slot], self.connection)
+        return self.sql, tuple(params)
+
+    def run(self, values, known_related: dict) -> list:
+        self.current = self.bound(values)[1]
         queryset = self.queryset._chain()
         queryset._known_related_objects = {
             queryset.model._meta.get_field(name): {instance.pk: instance}

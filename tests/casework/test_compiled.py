@@ -7,7 +7,7 @@ import pytest
 from django.db.models.sql.compiler import SQLCompiler
 
 from casework import workflow
-from casework.compiled import CompiledQuery
+from casework.compiled import CompiledQuery, CompiledSubquery
 from casework.models import Case, CaseNote, Task
 from tests.factories import CaseFactory
 
@@ -60,3 +60,40 @@ def test_a_value_that_never_reaches_the_sql_is_refused():
     ignored = CompiledQuery(lambda case_id: Task.objects.filter(due_on=datetime.date(2026, 1, 1)))
     with pytest.raises(ValueError, match="do not reach the SQL"):
         ignored(1)
+
+
+NOTES_BY_REFERENCE_SINCE = CompiledQuery(lambda reference, since: CaseNote.objects.filter(
+    case__reference=reference, written_at__gte=since).order_by("pk"))
+
+
+@pytest.mark.django_db
+def test_strings_and_instants_are_bound_as_the_orm_binds_them(two_cases):
+    case = two_cases[0]
+    first, *later = CaseNote.objects.filter(case=case).order_by("pk")
+    for since in (first.written_at, later[-1].written_at,
+                  later[-1].written_at + datetime.timedelta(seconds=1)):
+        expected = list(CaseNote.objects.filter(case__reference=case.reference,
+                                                written_at__gte=since).order_by("pk"))
+        assert NOTES_BY_REFERENCE_SINCE(case.reference, since) == expected
+    assert NOTES_BY_REFERENCE_SINCE("no such case", first.written_at) == []
+
+
+@pytest.mark.django_db
+def test_a_value_of_a_type_without_placeholders_is_refused():
+    by_date = CompiledQuery(lambda due_on: Task.objects.filter(due_on=due_on))
+    with pytest.raises(TypeError, match="no value of type date"):
+        by_date(datetime.date(2026, 1, 1))
+
+
+NOTED_CASES = CompiledSubquery(lambda author_id: CaseNote.objects.filter(
+    author_id=author_id).order_by().values("case_id"))
+
+
+@pytest.mark.django_db
+def test_a_compiled_id_set_filters_like_the_subquery_it_was_made_from(two_cases, alice, bob):
+    expected = set(Case.objects.filter(pk__in=CaseNote.objects.filter(author=alice)
+                                       .values("case_id")).values_list("pk", flat=True))
+    assert expected == {case.pk for case in two_cases}
+    assert set(Case.objects.filter(pk__in=NOTED_CASES(alice.pk))
+               .values_list("pk", flat=True)) == expected
+    assert not Case.objects.filter(pk__in=NOTED_CASES(bob.pk)).exists()
