@@ -629,6 +629,10 @@ def task_owners(case: Case) -> list:
 
 # The case page ------------------------------------------------------------------------------
 
+# A default that tells "the caller has not read it" from "the caller read it and found none",
+# for a function that takes a row the case page has already read.
+NOT_READ = object()
+
 # Lists on the case page show at most this many rows (soonest due, or newest, first), so the page
 # costs the same however long the case's history; the timeline pages with "Show older entries".
 CASE_PAGE_ROWS = 20

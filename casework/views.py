@@ -206,7 +206,8 @@ def _case_forms(case: Case, user, page: dict, given: dict) -> dict:
     }
     if case.stage == Case.Stage.ASSESSMENT and page["can_assess"]:
         context.update(_assessment_form_context(case, page["draft_assessment"],
-                                                given.get("assessment_form")))
+                                                given.get("assessment_form"),
+                                                previous=page["latest_assessment"]))
     return context
 
 
@@ -435,11 +436,13 @@ def case_person_alias_remove(request, reference, alias_id):
 # Assessments --------------------------------------------------------------------------------
 
 
-def _assessment_form_context(case, draft, form=None) -> dict:
-    """The instrument as a form, with the previous version's ratings beside each factor."""
+def _assessment_form_context(case, draft, form=None, *, previous=selectors.NOT_READ) -> dict:
+    """The instrument as a form, with the previous version's ratings beside each factor
+    (`previous`: the latest completed assessment or None, when the caller has read it)."""
     instrument = draft.instrument if draft else Instrument.current()
     domains = selectors.domains_for(instrument, case.pathway)
-    previous = selectors.latest_assessment(case)
+    if previous is selectors.NOT_READ:
+        previous = selectors.latest_assessment(case)
     if form is None:
         initial = forms.AssessmentForm.initial_from(draft) if draft else {}
         form = forms.AssessmentForm(

@@ -201,10 +201,13 @@ class AvailableTransition:
     default_reason: str = ""  # suggested in the reason box, for the person to confirm
 
 
-def available_transitions(case: Case, user, *, closure_request=None) -> list[AvailableTransition]:
+def available_transitions(case: Case, user, *,
+                          closure_request=selectors.NOT_READ) -> list[AvailableTransition]:
     """The transitions `user` may take from the current stage, with any unmet conditions
-    (`closure_request`: the pending one, when the caller has read it)."""
-    request = closure_request or pending_closure_request(case)
+    (`closure_request`: the pending one or None, when the caller has read it)."""
+    request = closure_request
+    if request is selectors.NOT_READ:
+        request = pending_closure_request(case)
     return [
         AvailableTransition(
             t.name, CASE_TRANSITIONS[t.name].label,
