@@ -196,3 +196,17 @@ def test_a_consent_records_the_wording_version_and_the_data_named(client, case, 
     consent = case.consents.get()
     assert consent.wording == wording
     assert consent.categories == ["contact", "health"]
+
+
+def test_the_case_page_offers_every_published_version_and_a_new_one_at_once(
+        client, case, alice, adam):
+    client.force_login(alice)
+    url = reverse("case-detail", args=[case.reference])
+    ConsentWording.objects.create(purpose=Consent.Purpose.PROVIDER_SHARING, version=1,
+                                  text="Words.", published_by=adam)
+    first = client.get(url).content.decode()
+    ConsentWording.objects.create(purpose=Consent.Purpose.PROVIDER_SHARING, version=2,
+                                  text="Better words.", published_by=adam)
+    second = client.get(url).content.decode()
+    assert "v1</option>" in first and "v2</option>" not in first
+    assert second.index("v2</option>") < second.index("v1</option>")
