@@ -132,22 +132,39 @@ def pending(using: str) -> list[tuple[str, str, str, str]]:
 
 
 def _missing(using: str, held) -> list[tuple[str, str, str, str]]:
+    """What of `held` is not there whole: absent, or a foreign key added but not validated."""
     with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = current_schema() AND c.relkind = 'i' UNION ALL "
-            "SELECT conname FROM pg_constraint WHERE connamespace = "
+            "SELECT conname FROM pg_constraint WHERE convalidated AND connamespace = "
             "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
         )
         present = {name for (name,) in cursor.fetchall()}
     return [entry for entry in held if entry[2] not in present]
 
 
+def _unvalidated(using: str) -> set[str]:
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE NOT convalidated AND connamespace = "
+            "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
 def put_back_in_sessions(using: str, held, *, sessions: int = 2, cpu=None) -> float:
-    """Build `held` again on `sessions` connections at once, the largest tables first, then
-    empty PENDING_TABLE. The other sessions must see the rows: call it once they commit.
-    `cpu(using)`, when given, says what a session's backend has spent so far: returns the sum
-    over the sessions (0.0 without it)."""
+    """Build `held` again on `sessions` connections at once, then empty PENDING_TABLE. The
+    other sessions must see the rows: call it once they commit. `cpu(using)`, when given,
+    says what a session's backend has spent so far: returns the sum over the sessions (0.0
+    without it).
+
+    First the indexes and unique constraints, the largest tables first, so the last
+    statements are short ones. Then the foreign keys, in two steps, as adding one at once
+    would lock the table it references against every other foreign key to it (most reference
+    `casework_case`): each is added `NOT VALID` (no check, a moment each, one session), then
+    validated on all sessions at once (a validation leaves the referenced table to the
+    others). The end is the same constraint, validated, as adding it in one step gives."""
     connection = connections[using]
     if connection.in_atomic_block:
         # Inside a transaction the caller holds (a test's), other sessions would not see its
@@ -157,31 +174,52 @@ def put_back_in_sessions(using: str, held, *, sessions: int = 2, cpu=None) -> fl
                 cursor.execute(_statement(connection, *entry))
             cursor.execute(f"DELETE FROM {PENDING_TABLE}")  # noqa: S608
         return 0.0
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n "
             "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'"
         )
         size = dict(cursor.fetchall())
+    largest_first = sorted(held, key=lambda h: -size.get(h[0], 0))
+    keys = [entry for entry in largest_first if entry[1] == "foreign key"]
+    added = _unvalidated(using)  # an interrupted rebuild's, already added
+    spent = _in_sessions(using, [_statement(connection, *entry) for entry in largest_first
+                                 if entry[1] != "foreign key"], sessions=sessions, cpu=cpu)
+    spent += _in_sessions(using, [
+        f"{_statement(connection, *entry)} NOT VALID" for entry in keys if entry[2] not in added
+    ], sessions=1, cpu=cpu)
+    spent += _in_sessions(using, [
+        f"ALTER TABLE {quote(table)} VALIDATE CONSTRAINT {quote(name)}"
+        for table, _, name, _ in keys
+    ], sessions=sessions, cpu=cpu)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {PENDING_TABLE}")  # noqa: S608
+    return spent
+
+
+def _in_sessions(using: str, statements: list[str], *, sessions: int, cpu) -> float:
+    """Run `statements`, each on its own (autocommit), on up to `sessions` connections at once,
+    in order as sessions come free; the first error stops them all and is raised. Returns
+    the CPU seconds the sessions' backends spent, by `cpu` (0.0 without it)."""
+    if not statements:
+        return 0.0
     work = queue.SimpleQueue()
-    # Indexes before foreign keys; within each, the largest tables first, so the last
-    # statements are short ones and no session is left waiting on a long one.
-    for entry in sorted(held, key=lambda h: (h[1] == "foreign key", -size.get(h[0], 0))):
-        work.put(entry)
+    for statement in statements:
+        work.put(statement)
     failures, spent = [], []
 
-    def build_all():
+    def run_all():
         try:
-            own = connections[using]
             started = cpu(using) if cpu else None
-            with own.cursor() as cursor:
+            with connections[using].cursor() as cursor:
                 cursor.execute(f"SET maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
                 while not failures:
                     try:
-                        entry = work.get_nowait()
+                        statement = work.get_nowait()
                     except queue.Empty:
                         break
-                    _execute_retrying(cursor, _statement(own, *entry))
+                    _execute_retrying(cursor, statement)
             ended = cpu(using) if cpu else None
             if started is not None and ended is not None:
                 spent.append(ended - started)
@@ -190,15 +228,14 @@ def put_back_in_sessions(using: str, held, *, sessions: int = 2, cpu=None) -> fl
         finally:
             connections[using].close()  # this thread's own connection
 
-    helpers = [threading.Thread(target=build_all) for _ in range(max(1, sessions))]
+    helpers = [threading.Thread(target=run_all)
+               for _ in range(max(1, min(sessions, len(statements))))]
     for helper in helpers:
         helper.start()
     for helper in helpers:
         helper.join()
     if failures:
         raise failures[0]
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {PENDING_TABLE}")  # noqa: S608
     return sum(spent)
 
 

@@ -469,20 +469,22 @@ def drops_the_marker_tables():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("at", [20, 130], ids=["building indexes", "validating foreign keys"])
 def test_a_run_interrupted_while_rebuilding_its_indexes_is_finished_by_the_next(
-    monkeypatch, drops_the_marker_tables
+    monkeypatch, drops_the_marker_tables, at
 ):
     """A run in its own transaction commits the rows with the definitions of what it set
-    aside, then builds them on two connections: killed in between, it leaves the rows whole
-    and the definitions on record, and the next run (even --cases 0) builds what is missing
-    before anything else."""
+    aside, then builds them on two connections: killed in between (among the indexes, or
+    once the foreign keys are added but not all validated), it leaves the rows whole and the
+    definitions on record, and the next run (even --cases 0) builds and validates what is
+    missing before anything else."""
     before = _indexes_and_foreign_keys()
     real = generate.indexes._execute_retrying
     statements = []
 
     def dies(cursor, statement, attempts=3):
         statements.append(statement)
-        if len(statements) == 20:
+        if len(statements) == at:
             raise RuntimeError("killed")
         return real(cursor, statement, attempts)
 
@@ -493,6 +495,9 @@ def test_a_run_interrupted_while_rebuilding_its_indexes_is_finished_by_the_next(
     assert Case.objects.count() == 100 == generate.generated_counts("default")["cases"]
     assert len(generate.indexes.pending("default")) > 100
     assert _indexes_and_foreign_keys() != before
+    unvalidated = [name for name, definition in _indexes_and_foreign_keys()
+                   if definition.endswith("NOT VALID")]
+    assert bool(unvalidated) == (at == 130)
     assert generate.generate(0).cases == 0
     assert generate.indexes.pending("default") == []
     assert _indexes_and_foreign_keys() == before
