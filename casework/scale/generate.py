@@ -18,7 +18,9 @@ it; this module is the one exception, and it writes the audit entries itself.
 It only ever writes into a database it generated or an empty one: `check_generated` refuses
 anything else, and a marker table (scale_dataset) records what each run wrote. Batches commit
 one at a time, each with its marker row, so an interrupted run leaves a consistent data set; a
-PostgreSQL run that at least doubles the data set is one transaction (see `generate`).
+PostgreSQL run that at least doubles the data set writes its rows in one transaction and builds
+the indexes set aside for it after that commits, on two connections; the next run finishes a
+rebuild that was interrupted before anything else (see `generate` and `ready`).
 """
 
 from __future__ import annotations
@@ -958,6 +960,14 @@ def _own_cpu() -> float:
 FILLED = (*WRITE_ORDER, ChainLink)
 
 
+def ready(using: str) -> dict:
+    """check_generated, then build whatever indexes and foreign keys an interrupted run left
+    set aside (indexes.finish): the data set is then whole again. Returns the counts."""
+    made = check_generated(using)
+    indexes.finish(using)
+    return made
+
+
 def generate(cases: int, *, using: str = "default", seed: int = 1, batch_size: int = BATCH,
              progress=None, processes: int | None = None) -> Result:
     """Write `cases` more cases into `using` and seal their audit entries; refuse a database
@@ -965,9 +975,13 @@ def generate(cases: int, *, using: str = "default", seed: int = 1, batch_size: i
 
     Batches commit one at a time, each with its marker row. On PostgreSQL, a run that at least
     doubles the data set instead sets the filled tables' indexes and foreign keys aside and
-    runs as one transaction that rebuilds them at the end: an interrupted run then leaves the
-    data set as it was. `processes` build batches ahead (default: up to 2, on PostgreSQL)."""
-    made = check_generated(using)
+    writes every batch in one transaction: an interrupted run then leaves the data set as it
+    was. When that transaction is the run's own, the indexes and foreign keys are built again
+    after it commits, on two connections at once; their definitions commit with the rows
+    (indexes.take_aside), so a run interrupted while building them leaves them for the next
+    run, which builds them first (`ready`). Inside a caller's transaction they are built in
+    it. `processes` build batches ahead (default: up to 2, on PostgreSQL)."""
+    made = ready(using)
     result = Result()
     helpers_cpu = 0.0
     if cases <= 0:
@@ -990,35 +1004,27 @@ def generate(cases: int, *, using: str = "default", seed: int = 1, batch_size: i
     whole = postgres and cases >= made["cases"]
     tables = [model._meta.db_table for model in FILLED]
     links = generator.table(ChainLink)
-    with (transaction.atomic(using=using) if whole else nullcontext()), \
-            (indexes.set_aside(using, tables) if whole else nullcontext()) as held:
-        result.indexes_set_aside = len(held or ())
-        for built in workers.in_order(generator.build, specs, workers=processes):
-            with transaction.atomic(using=using):
-                if postgres:
-                    _commit_without_waiting(using)
-                for model in WRITE_ORDER:
-                    label = model._meta.label
-                    payload = built.payload[label]
-                    if isinstance(payload, str):
-                        generator.table(model).write_text(payload)
-                    else:
-                        generator.table(model).write(payload)
-                    result.rows[label] = result.rows.get(label, 0) + built.counts[label]
-                written = time.perf_counter()
-                result.entries += sealing.seal(built.entries, links, using=using)
-                result.seal_seconds += time.perf_counter() - written
-                _record(using, cases=built.size, people=built.size, users=0)
-            result.cases += built.size
-            result.seconds = time.perf_counter() - started
-            if progress:
-                progress(result)
+    built_batches = workers.in_order(generator.build, specs, workers=processes)
+    if whole and not connections[using].in_atomic_block:
+        with transaction.atomic(using=using):
+            held = indexes.take_aside(using, tables)
+            result.indexes_set_aside = len(held)
+            _write_batches(generator, built_batches, links, result, using=using,
+                           postgres=postgres, started=started, progress=progress)
         loaded = time.perf_counter()
+        helpers_cpu += _put_back(using, held)
+    else:
+        with (transaction.atomic(using=using) if whole else nullcontext()), \
+                (indexes.set_aside(using, tables) if whole else nullcontext()) as held:
+            result.indexes_set_aside = len(held or ())
+            _write_batches(generator, built_batches, links, result, using=using,
+                           postgres=postgres, started=started, progress=progress)
+            loaded = time.perf_counter()
     result.index_seconds = time.perf_counter() - loaded
     result.write_seconds = loaded - started - result.seal_seconds
     if postgres:
         analyzed = time.perf_counter()
-        helpers_cpu = _analyze(using)
+        helpers_cpu += _analyze(using)
         result.analyze_seconds = time.perf_counter() - analyzed
     if settings.AUDIT_ANCHOR_INTERVAL_SECONDS:
         # Sign the new head, as the sequencer would on its next seal: the run's entries are
@@ -1030,3 +1036,35 @@ def generate(cases: int, *, using: str = "default", seed: int = 1, batch_size: i
     if server_started is not None and server_now is not None:
         result.server_cpu_seconds = server_now - server_started + helpers_cpu
     return result
+
+
+def _put_back(using: str, held) -> float:
+    """indexes.put_back_in_sessions on two sessions; returns the CPU seconds their backends
+    spent (0.0 where unknown), which are not this connection's."""
+    return indexes.put_back_in_sessions(using, held, sessions=2, cpu=_server_cpu)
+
+
+def _write_batches(generator, built_batches, links, result: Result, *, using: str,
+                   postgres: bool, started: float, progress) -> None:
+    """Write each built batch and seal its entries, each batch in a transaction of its own
+    (a savepoint, inside the run's) with its marker row."""
+    for built in built_batches:
+        with transaction.atomic(using=using):
+            if postgres:
+                _commit_without_waiting(using)
+            for model in WRITE_ORDER:
+                label = model._meta.label
+                payload = built.payload[label]
+                if isinstance(payload, str):
+                    generator.table(model).write_text(payload)
+                else:
+                    generator.table(model).write(payload)
+                result.rows[label] = result.rows.get(label, 0) + built.counts[label]
+            written = time.perf_counter()
+            result.entries += sealing.seal(built.entries, links, using=using)
+            result.seal_seconds += time.perf_counter() - written
+            _record(using, cases=built.size, people=built.size, users=0)
+        result.cases += built.size
+        result.seconds = time.perf_counter() - started
+        if progress:
+            progress(result)

@@ -25,7 +25,7 @@ from audit.models import ChainLink
 from casework import roles
 from casework.models import Case, CaseNote, CaseTransition
 from casework.scale import sessions
-from casework.scale.generate import USERNAME_PREFIX, check_generated
+from casework.scale.generate import USERNAME_PREFIX, ready
 
 # locust request names (locustfile.py) -> what a success must have written.
 READ_NAMES = ("case page", "dashboard")
@@ -37,7 +37,7 @@ TRANSITION = "escalate"
 def plan(users: int) -> list[dict]:
     """Sign in the `users` generated caseworkers holding the most open cases; for each, the
     references of their cases and of the open ones a transition may move."""
-    check_generated("default")
+    ready("default")  # refuses real data; finishes an interrupted run
     open_q = Q(assigned_cases__stage__in=Case.ACTIVE_STAGES)
     caseworkers = list(
         get_user_model().objects.filter(username__startswith=USERNAME_PREFIX,

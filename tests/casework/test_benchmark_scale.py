@@ -455,3 +455,54 @@ def test_entry_lines_are_the_copy_text_of_the_entries(db):
     rows[5]["object_repr"] = "tab\there \\ and 100%"
     assert made.entry_lines(rows) == table.copy_text(rows)
     assert "tab\\there \\\\ and 100%" in made.entry_lines(rows)
+
+
+@pytest.fixture
+def drops_the_marker_tables():
+    """A transactional test commits the generator's own tables, which are no model's, so the
+    flush after it leaves them: drop them, or the next test's database looks generated."""
+    yield
+    with connection.cursor() as cursor:
+        for table in (generate.MARKER_TABLE, generate.indexes.PENDING_TABLE):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("at", [20, 130], ids=["building indexes", "validating foreign keys"])
+def test_a_run_interrupted_while_rebuilding_its_indexes_is_finished_by_the_next(
+    monkeypatch, drops_the_marker_tables, at
+):
+    """A run in its own transaction commits the rows with the definitions of what it set
+    aside, then builds them on two connections: killed in between (among the indexes, or
+    once the foreign keys are added but not all validated), it leaves the rows whole and the
+    definitions on record, and the next run (even --cases 0) builds and validates what is
+    missing before anything else."""
+    before = _indexes_and_foreign_keys()
+    real = generate.indexes._execute_retrying
+    statements = []
+
+    def dies(cursor, statement, attempts=3):
+        statements.append(statement)
+        if len(statements) == at:
+            raise RuntimeError("killed")
+        return real(cursor, statement, attempts)
+
+    monkeypatch.setattr(generate.indexes, "_execute_retrying", dies)
+    with pytest.raises(RuntimeError, match="killed"):
+        generate.generate(100, batch_size=40)
+    monkeypatch.undo()
+    assert Case.objects.count() == 100 == generate.generated_counts("default")["cases"]
+    assert len(generate.indexes.pending("default")) > 100
+    assert _indexes_and_foreign_keys() != before
+    unvalidated = [name for name, definition in _indexes_and_foreign_keys()
+                   if definition.endswith("NOT VALID")]
+    assert bool(unvalidated) == (at == 130)
+    assert generate.generate(0).cases == 0
+    assert generate.indexes.pending("default") == []
+    assert _indexes_and_foreign_keys() == before
+    result = generate.generate(150, batch_size=40)  # doubles it: sets aside and rebuilds again
+    assert result.indexes_set_aside > 100
+    assert _indexes_and_foreign_keys() == before
+    assert Case.objects.count() == 250
+    call_command("verify_audit_log", "--workers", "1")
