@@ -69,6 +69,8 @@ class CompiledQuery:
         """The rows, as the QuerySet would give them. `known_related`: {relation field name:
         model instance} for an instance the rows point to that the caller already holds (as
         `case.transitions` knows its case), so reading it back costs no query."""
+        if len(values) > _SLOTS:  # more than there are placeholders: compiled for this run
+            return list(self._build(*values, **shape).using(using))
         return _prepared(self, values, shape, using).run(values, known_related or {})
 
 
@@ -82,6 +84,9 @@ class CompiledSubquery:
 
     def __call__(self, *values, using: str = DEFAULT_DB_ALIAS, **shape) -> RawSQL:
         # The SQL is what Django compiled from the QuerySet; every value is a parameter.
+        if len(values) > _SLOTS:  # more than there are placeholders: compiled for this run
+            queryset = self._build(*values, **shape).using(using)
+            return RawSQL(*queryset.query.get_compiler(using=using).as_sql())  # noqa: S611
         return RawSQL(*_prepared(self, values, shape, using).bound(values))  # noqa: S611
 
 
@@ -92,8 +97,6 @@ def _prepared(query, values, shape: dict, using: str) -> _Prepared:
     key = (query, kinds, *sorted(shape.items()))
     prepared = cache.get(key)
     if prepared is None:
-        if len(values) > _SLOTS:
-            raise ValueError(f"a compiled query takes at most {_SLOTS} values")
         prepared = cache[key] = _Prepared(query._build, kinds, shape, using)
     return prepared
 

@@ -97,3 +97,13 @@ def test_a_compiled_id_set_filters_like_the_subquery_it_was_made_from(two_cases,
     assert set(Case.objects.filter(pk__in=NOTED_CASES(alice.pk))
                .values_list("pk", flat=True)) == expected
     assert not Case.objects.filter(pk__in=NOTED_CASES(bob.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_more_values_than_placeholders_still_give_the_right_rows(two_cases):
+    many = [case.pk for case in two_cases] + list(range(10**6, 10**6 + 40))
+    in_list = CompiledQuery(lambda *ids: Case.objects.filter(pk__in=ids).order_by("pk"))
+    ids_in = CompiledSubquery(lambda *ids: Case.objects.filter(pk__in=ids).order_by()
+                              .values("pk"))
+    assert in_list(*many) == sorted(two_cases, key=lambda case: case.pk)
+    assert set(Case.objects.filter(pk__in=ids_in(*many))) == set(two_cases)

@@ -11,9 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import access, workflow
-from casework.models import Assessment, Case, CaseNote, FollowUp, ServicePlan
-from tests.factories import CaseFactory
+from casework import access, roles, workflow
+from casework.models import Assessment, Case, CaseNote, FollowUp, ServicePlan, TeamMembership
+from tests.factories import CaseFactory, TeamFactory, UserFactory, join_team
 from tests.matrix_kit import LOGIN, PERSONAS, signed_in
 
 pytestmark = [pytest.mark.matrix, pytest.mark.django_db]
@@ -141,3 +141,18 @@ def test_reopen_and_resume_mark_the_return_and_nothing_else_does(people, north):
     assert case.returned_at == case.stage_entered_at
     fresh = CaseFactory(team=north, stage=S.INTAKE)
     assert fresh.returned_at is None
+
+
+def test_a_supervisor_of_many_teams_sees_each_teams_cases_and_no_others(north, client):
+    """More teams than a compiled query has placeholders: the reach is compiled for the
+    request instead, and answers the same."""
+    teams = [TeamFactory(name=f"Team {i}") for i in range(40)]
+    boss = UserFactory(username="boss", roles=[roles.SUPERVISOR])
+    for team in teams:
+        join_team(boss, team, TeamMembership.Role.SUPERVISOR)
+    theirs = [CaseFactory(team=team, stage=Case.Stage.ASSESSMENT) for team in teams[::13]]
+    other = CaseFactory(team=north, stage=Case.Stage.ASSESSMENT)
+    assert set(access.visible_cases(boss)) == set(theirs)
+    assert access.access_case(boss, theirs[-1].reference) == theirs[-1]
+    client.force_login(boss)
+    assert client.get(reverse("case-detail", args=[other.reference])).status_code == 404
