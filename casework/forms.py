@@ -29,20 +29,21 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "usa-input"})
 
 
 class ListedChoiceIterator(forms.models.ModelChoiceIterator):
-    """The choices read from the field's `rows` (a CompiledQuery) when it has them, else by one
-    ordinary query. Django's own iterator compiles its query each time and reads with
-    QuerySet.iterator(), a server-side cursor on PostgreSQL."""
+    """The choices read from the field's `rows` (a CompiledQuery). Django's own iterator
+    compiles its query each time and reads with QuerySet.iterator(), a server-side cursor on
+    PostgreSQL."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.field.rows() if self.field.rows else self.queryset:
+        for obj in self.field.rows():
             yield self.choice(obj)
 
 
 class ListedChoiceField(forms.ModelChoiceField):
-    """A model choice among a few rows read on a hot page: see ListedChoiceIterator. The
-    queryset still decides what a posted value may be."""
+    """A model choice among a few rows read on a hot page: see ListedChoiceIterator. The form
+    sets `rows` to the CompiledQuery giving the same rows as the queryset, which still decides
+    what a posted value may be."""
 
     iterator = ListedChoiceIterator
     rows = None
