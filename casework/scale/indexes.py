@@ -136,19 +136,18 @@ def _missing(using: str, held) -> list[tuple[str, str, str, str]]:
     with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND c.relkind = 'i' UNION ALL "
-            "SELECT conname FROM pg_constraint WHERE convalidated AND connamespace = "
-            "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
+            "WHERE n.nspname = current_schema() AND c.relkind = 'i'"
         )
-        present = {name for (name,) in cursor.fetchall()}
+        present = {name for (name,) in cursor.fetchall()} | _constraints(using, validated=True)
     return [entry for entry in held if entry[2] not in present]
 
 
-def _unvalidated(using: str) -> set[str]:
+def _constraints(using: str, *, validated: bool) -> set[str]:
+    """The names of this schema's constraints that are (or are not yet) validated."""
     with connections[using].cursor() as cursor:
         cursor.execute(
-            "SELECT conname FROM pg_constraint WHERE NOT convalidated AND connamespace = "
-            "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
+            "SELECT conname FROM pg_constraint WHERE convalidated = %s AND connamespace = "
+            "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())", [validated]
         )
         return {name for (name,) in cursor.fetchall()}
 
@@ -183,7 +182,7 @@ def put_back_in_sessions(using: str, held, *, sessions: int = 2, cpu=None) -> fl
         size = dict(cursor.fetchall())
     largest_first = sorted(held, key=lambda h: -size.get(h[0], 0))
     keys = [entry for entry in largest_first if entry[1] == "foreign key"]
-    added = _unvalidated(using)  # an interrupted rebuild's, already added
+    added = _constraints(using, validated=False)  # an interrupted rebuild's, already added
     spent = _in_sessions(using, [_statement(connection, *entry) for entry in largest_first
                                  if entry[1] != "foreign key"], sessions=sessions, cpu=cpu)
     spent += _in_sessions(using, [
