@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from casework.management.commands.load_demo import DEMO_PASSWORD, USERS
 from casework.models import Case
@@ -70,7 +71,7 @@ def test_the_demo_shows_the_casework_in_depth(demo, client):
     assert FollowUp.objects.filter(outcome="scheduled", kind="post_exit_review").count() == 2
     assert set(CaseNote.objects.values_list("sensitivity", flat=True)) == {
         "standard", "restricted", "health"}
-    assert Task.objects.filter(kind="other", due_on__lt=Case.objects.first().opened_at.date()
+    assert Task.objects.filter(kind="other", due_on__lt=timezone.localdate(Case.objects.first().opened_at)
                                ).exists()
     assert Notification.objects.filter(user__username="supervisor").exists()
     names = {value for row in PEOPLE for value in row[:3]}

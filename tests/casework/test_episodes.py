@@ -37,7 +37,7 @@ def test_a_re_referred_persons_new_case_shows_the_earlier_episodes_outline(
         client.force_login(viewer)
         page = client.get(new.get_absolute_url()).content.decode()
         assert f'data-episode="{old.reference}"' in page
-        assert old.opened_at.strftime("%-d %b %Y") in page
+        assert timezone.localtime(old.opened_at).strftime("%-d %b %Y") in page
         assert "Plan goals met" in page  # the closure reason
         assert "Earlier episode note." not in page
     # The earlier episode's content: 404 for bob and intake, who had no part in it.
