@@ -164,7 +164,8 @@ class PersonSearchToken(models.Model):
     person or an alias: never shown, never logged, useless without BLIND_INDEX_KEY.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    # Indexed as the first column of person_search_token_unique: no index of its own.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
     token = models.CharField(max_length=32)
 
     class Meta:
@@ -301,14 +302,20 @@ class Case(ConcurrentTransitionMixin, ChoiceLabels):
     reference = models.CharField(
         _("reference"), max_length=12, unique=True, default=new_case_reference, editable=False
     )
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases")
+    # Indexed as the first column of case_person_opened: no index of its own.
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
+    # Indexed as the first column of case_team_stage: no index of its own.
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases", db_index=False)
+    # Indexed as the first column of case_caseworker_age: no index of its own.
     caseworker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="assigned_cases",
+        db_index=False,
     )
     pathway = models.CharField(_("pathway"), max_length=20, choices=Pathway)
     stage = FSMField(_("stage"), choices=Stage, default=Stage.INTAKE, protected=True)
@@ -464,7 +471,10 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
 class CaseTransition(models.Model):
     """One stage change: who, when, from, to and why. Rows are only ever added."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
+    # Indexed as the first column of case_transition_case_at: no index of its own.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="transitions", db_index=False
+    )
     name = models.CharField(max_length=40)
     source = models.CharField(max_length=20, choices=Case.Stage)
     target = models.CharField(max_length=20, choices=Case.Stage)
@@ -546,9 +556,18 @@ class Transfer(models.Model):
 
     # Optimistic locking (casework.revisions): bumped by the decision.
     revision = models.PositiveIntegerField(default=0, db_default=0, editable=False)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfers")
-    from_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="transfers_out")
-    to_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="transfers_in")
+    # Indexed as the first column of transfer_case: no index of its own.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="transfers", db_index=False
+    )
+    # Indexed as the first column of transfer_from_team: no index of its own.
+    from_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="transfers_out", db_index=False
+    )
+    # Indexed as the first column of transfer_to_team: no index of its own.
+    to_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="transfers_in", db_index=False
+    )
     reason = EncryptedTextField(_("reason"))
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -803,7 +822,10 @@ class Assessment(models.Model):
         MODERATE = "moderate", _("Moderate")
         HIGH = "high", _("High")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments")
+    # Indexed as the first column of assessment_case_version: no index of its own.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="assessments", db_index=False
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     instrument = models.ForeignKey(
         Instrument, on_delete=models.PROTECT, null=True, blank=True, related_name="assessments"
@@ -903,7 +925,8 @@ class ServicePlan(models.Model):
         SUPERVISOR = "supervisor", _("Supervisor")
         MDT = "mdt", _("Multidisciplinary team")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plans")
+    # Indexed as the first column of plan_case_approved: no index of its own.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plans", db_index=False)
     version = models.PositiveIntegerField(_("version"), default=1)
     # Before goals were records of their own, this held the plan's goals as text; new plans
     # leave it empty (migration 0005 turned the old text into each plan's first goal).
@@ -1060,7 +1083,10 @@ class FollowUp(models.Model):
 
     REVIEW_KINDS = (Kind.REVIEW, Kind.POST_EXIT_REVIEW)
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    # Indexed as the first column of follow_up_due: no index of its own.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="follow_ups", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.CHECK_IN)
     mode = models.CharField(_("contact type"), max_length=20, choices=Mode, blank=True)
     # Months after the start of follow-up (plan reviews) or after closure (post-exit reviews).
@@ -1149,7 +1175,8 @@ class CaseNote(models.Model):
 
     COMPARTMENTS = (Sensitivity.LAW_ENFORCEMENT, Sensitivity.HEALTH)
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    # Indexed as the first column of case_note_case_at: no index of its own.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes", db_index=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = EncryptedTextField(_("note"))
     sensitivity = models.CharField(
@@ -1221,9 +1248,11 @@ class Task(ChoiceLabels):
     # The task that belongs to a stage is declared with the transitions into it
     # (casework.transitions.STAGE_TASK_KINDS); it closes when its work is done.
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    # Indexed as the first column of task_case_open: no index of its own.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks", db_index=False)
+    # Indexed as the first column of task_owner_open: no index of its own.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks", db_index=False,
     )
     kind = models.CharField(max_length=30, choices=Kind)
     title = EncryptedCharField(_("what needs doing"), max_length=200, blank=True, default="")
@@ -1295,8 +1324,10 @@ class Task(ChoiceLabels):
 class Notification(models.Model):
     """An in-app notice: a fixed phrase with counts or a case reference, never personal data."""
 
+    # Indexed as the first column of notification_user_unread: no index of its own.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+        db_index=False,
     )
     message = models.CharField(max_length=200)
     link = models.CharField(max_length=200, blank=True)

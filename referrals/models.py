@@ -171,12 +171,14 @@ class Referral(ConcurrentTransitionMixin, crypto.BlindIndexed, models.Model):
     )
     # When its overdue screening went to the intake lead and the duty supervisor (once).
     screening_escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Indexed as the first column of referral_entered_by_age: no index of its own.
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     status = FSMField(_("status"), max_length=20, choices=Status, default=Status.NEW)
     # The known person screening linked this referral to (a recorded MatchLink).
@@ -308,15 +310,20 @@ class ScreeningDecision(models.Model):
         LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
         BOTH = "both", _("Emergency services and law enforcement")
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="decisions")
+    # Indexed as the first column of screening_decision_at: no index of its own.
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="decisions", db_index=False
+    )
     name = models.CharField(_("decision"), max_length=20, choices=Name)
     source = models.CharField(max_length=20, choices=Referral.Status)
     target = models.CharField(max_length=20, choices=Referral.Status)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     reason = EncryptedTextField(_("reason"))
+    # Indexed as the first column of screening_decision_case_at: no index of its own.
     case = models.ForeignKey(
-        "casework.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "casework.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     attached = models.BooleanField(_("joined an open case"), default=False)
     signposted_service = models.ForeignKey(
@@ -675,17 +682,20 @@ class ProviderReferral(ConcurrentTransitionMixin, models.Model):
         _("reference"), max_length=12, unique=True, default=new_provider_referral_reference,
         editable=False,
     )
+    # Indexed as the first column of prov_referral_case_status: no index of its own.
     case = models.ForeignKey(
-        "casework.Case", on_delete=models.PROTECT, related_name="provider_referrals"
+        "casework.Case", on_delete=models.PROTECT, related_name="provider_referrals",
+        db_index=False,
     )
     service = models.ForeignKey(
         "providers.Service", on_delete=models.PROTECT, related_name="provider_referrals",
         verbose_name=_("service"),
     )
     # Denormalised from the service: the provider's list and access join on it directly.
+    # Indexed as the first column of prov_referral_org_status: no index of its own.
     organization = models.ForeignKey(
         "providers.Organization", on_delete=models.PROTECT, related_name="provider_referrals",
-        editable=False,
+        editable=False, db_index=False,
     )
     goal = models.ForeignKey(
         "casework.PlanGoal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -818,8 +828,9 @@ class ProviderReferral(ConcurrentTransitionMixin, models.Model):
 class ProviderReferralEvent(models.Model):
     """One status change of a provider referral: who, when, from, to, coded reason and note."""
 
+    # Indexed as the first column of prov_referral_event_at: no index of its own.
     referral = models.ForeignKey(
-        ProviderReferral, on_delete=models.CASCADE, related_name="events"
+        ProviderReferral, on_delete=models.CASCADE, related_name="events", db_index=False,
     )
     name = models.CharField(max_length=20)
     source = models.CharField(max_length=20, choices=ProviderReferral.Status)
@@ -838,8 +849,10 @@ class ProviderReferralEvent(models.Model):
     )
     note = EncryptedTextField(_("note"), blank=True, default="")
     # Denormalised: the case timeline reads a case's events with one indexed query.
+    # Indexed as the first column of prov_referral_event_case_at: no index of its own.
     case = models.ForeignKey(
-        "casework.Case", on_delete=models.CASCADE, related_name="+", editable=False
+        "casework.Case", on_delete=models.CASCADE, related_name="+", editable=False,
+        db_index=False,
     )
 
     timeline_template = "referrals/timeline_provider_referral.html"
