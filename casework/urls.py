@@ -18,6 +18,7 @@ case_patterns = [
         name="case-person-alias-remove",
     ),
     path("<str:reference>/consent/", views.case_consent, name="case-consent"),
+    path("<str:reference>/consent/form/", views.case_consent_form, name="case-consent-form"),
     path(
         "<str:reference>/consent/organizations/",
         views.case_consent_organizations,

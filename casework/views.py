@@ -192,7 +192,8 @@ def _case_forms(case: Case, user, page: dict, given: dict) -> dict:
     context = {
         "assign_form": blank("assign_form", lambda: forms.AssignForm(team=case.team),
                              access.can_assign(user, case)),
-        "consent_form": blank("consent_form", forms.ConsentForm, can_edit),
+        # Blank, it is drawn only when opened (case_consent_form); with errors, on the page.
+        "consent_form": given.get("consent_form"),
         "plan_form": blank("plan_form", lambda: forms.PlanForm(needs=needs),
                            can_edit and case.stage == Case.Stage.SERVICE_PLAN),
         "follow_up_form": blank("follow_up_form", forms.FollowUpForm, following_up),
@@ -331,6 +332,18 @@ def case_consent(request, reference):
         lambda case, form: workflow.record_consent(case, actor=request.user, **form.cleaned_data),
         _("Consent recorded."),
     )
+
+
+@require_GET
+def case_consent_form(request, reference):
+    """The blank consent form: into the case page when "Add consent" is opened (htmx), or as a
+    page of its own without script. It shows nothing of the case but its reference, so it
+    writes no access entry."""
+    case = access.access_case(request.user, reference, for_write=True)
+    if not access.can_edit_records(request.user, case):
+        raise PermissionDenied
+    template = "casework/_consent_form.html" if request.htmx else "casework/consent_form.html"
+    return render(request, template, {"case": case, "consent_form": forms.ConsentForm()})
 
 
 @require_GET

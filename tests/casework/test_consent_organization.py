@@ -57,10 +57,10 @@ def test_an_inactive_organisation_is_not_accepted(alices_client, case):
     assert not case.consents.exists()
 
 
-def test_the_case_page_lists_no_organisations_however_many_there_are(alices_client, case):
+def test_the_consent_form_lists_no_organisations_however_many_there_are(alices_client, case):
     Organization.objects.bulk_create(
         [Organization(name=f"Imported Org {i:04d}") for i in range(300)])
-    page = alices_client.get(case.get_absolute_url()).content.decode()
+    page = alices_client.get(reverse("case-consent-form", args=[case.reference])).content.decode()
     assert "Imported Org" not in page
     assert 'list="consent-organizations"' in page
 

@@ -48,6 +48,8 @@ def test_a_note_sent_twice_is_saved_once_and_both_answers_show_it(client, alice,
 def test_every_create_form_on_the_case_page_carries_a_fresh_token(client, alice, case):
     client.force_login(alice)
     page = client.get(case.get_absolute_url()).content.decode()
+    # The consent form is drawn when opened, with a token of its own.
+    page += client.get(reverse("case-consent-form", args=[case.reference])).content.decode()
     tokens = re.findall(r'name="submission_token" value="([0-9a-f-]{36})"', page)
     assert len(tokens) >= 3 and len(set(tokens)) == len(tokens)
 

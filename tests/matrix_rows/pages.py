@@ -18,7 +18,9 @@ MATRIX: dict = {
         "GET": signed_in(403, **only(("alice", "bob", "carol", "sam", "sofia", "ivy"), 200)),
         "POST": signed_in(405),
     },
-    # The consent form's organisation suggestions: for those who record consent on the case.
+    # The blank consent form, and its organisation suggestions: for those who record consent
+    # on the case.
+    "case-consent-form": {"GET": signed_in(404, alice=200, sam=200), "POST": signed_in(405)},
     "case-consent-organizations": {
         "GET": signed_in(404, alice=200, sam=200), "POST": signed_in(405)},
     "case-person-alias": {"GET": signed_in(405), "POST": signed_in(404, alice=302, sam=302)},
@@ -26,18 +28,22 @@ MATRIX: dict = {
         "GET": signed_in(405), "POST": signed_in(404, alice=302, sam=302)},
 }
 MUTATING_ROUTES: tuple = ("case-person-alias", "case-person-alias-remove")
-OBJECT_ROUTES: tuple = ("case-consent-organizations", "case-person-alias",
+OBJECT_ROUTES: tuple = ("case-consent-form", "case-consent-organizations", "case-person-alias",
                         "case-person-alias-remove")
 MAIN_PAGES: tuple = ("task-list",)
 CASE_CONTENT: set = set()
 # Like the dashboard's lists: references, names and due dates (one list-read entry a page).
-NO_CASE_CONTENT: set = {"task-list", "case-consent-organizations"}  # the latter: names of orgs
+# The consent form shows the case's reference only; the suggestions, names of organisations.
+NO_CASE_CONTENT: set = {"task-list", "case-consent-form", "case-consent-organizations"}
 
 
 def arrange(route, people, north) -> Target:
     if route == "task-list":
         return Target(reverse(route), reverse(route), {})
     case = CaseFactory(team=north, caseworker=people["alice"], stage=Case.Stage.INTAKE)
+    if route == "case-consent-form":
+        return Target(reverse(route, args=[case.reference]),
+                      reverse(route, args=[MISSING_CASE]), {})
     if route == "case-consent-organizations":
         return Target(reverse(route, args=[case.reference]) + "?organization=Test",
                       reverse(route, args=[MISSING_CASE]) + "?organization=Test", {})

@@ -198,10 +198,10 @@ def test_a_consent_records_the_wording_version_and_the_data_named(client, case, 
     assert consent.categories == ["contact", "health"]
 
 
-def test_the_case_page_offers_every_published_version_and_a_new_one_at_once(
+def test_the_consent_form_offers_every_published_version_and_a_new_one_at_once(
         client, case, alice, adam):
     client.force_login(alice)
-    url = reverse("case-detail", args=[case.reference])
+    url = reverse("case-consent-form", args=[case.reference])
     ConsentWording.objects.create(purpose=Consent.Purpose.PROVIDER_SHARING, version=1,
                                   text="Words.", published_by=adam)
     first = client.get(url).content.decode()
@@ -210,3 +210,54 @@ def test_the_case_page_offers_every_published_version_and_a_new_one_at_once(
     second = client.get(url).content.decode()
     assert "v1</option>" in first and "v2</option>" not in first
     assert second.index("v2</option>") < second.index("v1</option>")
+
+
+# --- The consent form, drawn when "Add consent" is opened -------------------------------------
+
+
+def test_the_case_page_draws_the_consent_form_only_when_it_is_opened(client, case, alice, adam):
+    ConsentWording.objects.create(purpose=Consent.Purpose.PROVIDER_SHARING, version=1,
+                                  text="Words.", published_by=adam)
+    client.force_login(alice)
+    form_url = reverse("case-consent-form", args=[case.reference])
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert f'hx-get="{form_url}"' in page and 'hx-trigger="toggle once"' in page
+    assert f'<a href="{form_url}">Open the consent form</a>' in page  # without script
+    assert 'name="wording"' not in page
+
+    fragment = client.get(form_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fragment
+    assert f'action="{reverse("case-consent", args=[case.reference])}"' in fragment
+    assert 'name="wording"' in fragment and "v1</option>" in fragment
+    assert 'name="submission_token"' in fragment  # a create form answers a repeat once
+
+    whole = client.get(form_url).content.decode()
+    assert "<html" in whole and f"Back to case {case.reference}" in whole
+    assert 'name="wording"' in whole
+
+
+def test_a_refused_consent_shows_the_form_open_on_the_case_page_with_what_was_typed(
+    client, case, alice
+):
+    client.force_login(alice)
+    response = client.post(reverse("case-consent", args=[case.reference]), _consent_post(
+        service_category="", expires_on="2020-01-01"))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<details class="on-demand" id="consent-record" open>' in page
+    assert 'value="2020-01-01"' in page
+    assert not case.consents.exists()
+
+
+def test_the_consent_form_writes_no_access_entry_and_is_refused_to_readers(
+    client, case, alice, ivy
+):
+    from auditlog.models import LogEntry
+
+    form_url = reverse("case-consent-form", args=[case.reference])
+    client.force_login(alice)
+    before = LogEntry.objects.filter(action=LogEntry.Action.ACCESS).count()
+    assert client.get(form_url).status_code == 200
+    assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS).count() == before
+    client.force_login(ivy)  # intake: no relationship to a case at service plan
+    assert client.get(form_url).status_code == 404
