@@ -7,7 +7,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework import roles
-from casework.compiled import CompiledQuery
 from casework.models import (
     Assessment,
     AssessmentRating,
@@ -26,32 +25,6 @@ from casework.selectors import CaseloadFilter
 from providers.models import Organization, Service
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "usa-input"})
-
-
-class ListedChoiceIterator(forms.models.ModelChoiceIterator):
-    """The choices read from the field's `rows` (a CompiledQuery). Django's own iterator
-    compiles its query each time and reads with QuerySet.iterator(), a server-side cursor on
-    PostgreSQL."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for obj in self.field.rows():
-            yield self.choice(obj)
-
-
-class ListedChoiceField(forms.ModelChoiceField):
-    """A model choice among a few rows read on a hot page: see ListedChoiceIterator. The form
-    sets `rows` to the CompiledQuery giving the same rows as the queryset, which still decides
-    what a posted value may be."""
-
-    iterator = ListedChoiceIterator
-    rows = None
-
-
-# The consent form is on every case page; the wording versions are a handful of rows.
-_CONSENT_WORDINGS = CompiledQuery(
-    lambda: Consent._meta.get_field("wording").related_model.objects.all())
 
 
 def not_in_future(value):
@@ -182,7 +155,6 @@ class ConsentForm(DistinctIds, forms.ModelForm):
             "expires_on", "wording",
         ]
         widgets = {"given_on": DATE_WIDGET, "expires_on": DATE_WIDGET}
-        field_classes = {"wording": ListedChoiceField}
         help_texts = {
             "organization": _("For sharing: the organisation the person agreed to share with."),
             "service_category": _("Or, for sharing: every provider of this kind of service."),
@@ -205,7 +177,6 @@ class ConsentForm(DistinctIds, forms.ModelForm):
         )
         # The wording version the person was shown (versions are published in the admin).
         self.fields["wording"].required = False  # required in clean() once a version exists
-        self.fields["wording"].rows = _CONSENT_WORDINGS
         self.fields["wording"].help_text = _("The version of the wording the person agreed to.")
         self.fields["data_categories"] = forms.MultipleChoiceField(
             label=_("Data that may be shared"), required=False,
